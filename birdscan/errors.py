@@ -1,0 +1,27 @@
+"""One exception tree for birdscan: the CLI catches :class:`BirdscanError` once."""
+
+from __future__ import annotations
+
+
+class BirdscanError(Exception):
+    """Base class of every error birdscan raises on purpose."""
+
+
+class ParameterError(BirdscanError, ValueError):
+    """An option or argument has a bad value (names the option and the value)."""
+
+
+class AudioError(BirdscanError):
+    """A recording cannot be read or decoded (names the file and the reason)."""
+
+
+class ModelError(BirdscanError):
+    """A model file is missing, malformed or incompatible with this birdscan."""
+
+
+class DataError(BirdscanError):
+    """A training data file does not follow the BirdVox-70k layout."""
+
+
+class OutputError(BirdscanError):
+    """An output cannot be written, or would overwrite something it should not."""
