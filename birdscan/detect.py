@@ -1,0 +1,372 @@
+"""The one place that composes the chain: discover -> decode -> windows -> model -> events -> writers."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+import numpy as np
+
+from . import __version__, audio
+from .discover import Recording, discover
+from .errors import AudioError, BirdscanError, ModelError, ParameterError
+from .events import EventRule, event_band, find_events
+from .windows import ScanBlock, count_windows, scan_blocks
+from . import writers
+
+PER_BLOCK = 512  # windows per full scan block (25.6 s of audio at 50 ms hop)
+
+
+@dataclass
+class FileResult:
+    """What happened to one recording (one entry of the manifest's ``files``)."""
+
+    rec: Recording
+    status: str = "ok"
+    error: str | None = None
+    sample_rate: int | None = None
+    channels: int | None = None
+    duration_s: float | None = None
+    n_windows: int = 0
+    n_events: int = 0
+    seconds: float = 0.0
+    recording_start: datetime | None = None
+    probs: np.ndarray | None = field(default=None, repr=False)
+    events: Any = field(default=None, repr=False)
+
+    def manifest(self) -> dict[str, Any]:
+        return {
+            "file": self.rec.rel,
+            "path": str(self.rec.path),
+            "status": self.status,
+            "error": self.error,
+            "sample_rate": self.sample_rate,
+            "channels": self.channels,
+            "duration_s": self.duration_s,
+            "n_windows": self.n_windows,
+            "n_events": self.n_events,
+            "seconds": round(self.seconds, 4),
+            "recording_start": self.recording_start.isoformat() if self.recording_start else None,
+        }
+
+
+@dataclass
+class RunResult:
+    """Returned by :func:`scan`: per-file results, the detections table and the manifest."""
+
+    files: list[FileResult]
+    detections: Any
+    manifest: dict[str, Any]
+
+    @property
+    def n_errors(self) -> int:
+        return sum(f.status != "ok" for f in self.files)
+
+
+class NullProgress:
+    """Progress hooks :func:`scan` calls; the CLI passes a rich implementation."""
+
+    def start(self, n_files: int, total_audio_s: float) -> None: ...
+    def advance(self, audio_s: float) -> None: ...
+    def file_done(self, result: FileResult) -> None: ...
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    """Validated options of a run (everything that changes results is here)."""
+
+    hop: float = 0.05
+    rule: EventRule = EventRule()
+    channel: int | None = None
+    device: str = "auto"
+    batch_size: int | None = None
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.hop, (int, float)) and self.hop > 0):
+            raise ParameterError(f"hop={self.hop} must be a positive number of seconds")
+        if self.channel is not None and self.channel < 1:
+            raise ParameterError(f"channel={self.channel} must be >= 1 (1 is the first channel)")
+        if self.batch_size is not None and self.batch_size < 1:
+            raise ParameterError(f"batch_size={self.batch_size} must be a positive number of windows")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "hop_s": self.hop, "threshold": self.rule.threshold, "threshold_off": self.rule.off,
+            "min_gap_s": self.rule.min_gap, "min_duration_s": self.rule.min_duration,
+            "split_dip": self.rule.split_dip, "channel": self.channel or "mix",
+            "device": self.device, "batch_size": self.batch_size,
+        }
+
+
+def scan(
+    inputs: Sequence[str | os.PathLike[str]],
+    out: str | os.PathLike[str] | None = None,
+    windows: str | os.PathLike[str] | None = None,
+    raven: str | os.PathLike[str] | None = None,
+    model: str | os.PathLike[str] | None = None,
+    hop: float = 0.05,
+    threshold: float = 0.5,
+    threshold_off: float | None = None,
+    min_gap: float = 0.1,
+    min_duration: float = 0.0,
+    split_dip: float = 0.3,
+    channel: int | None = None,
+    device: str = "auto",
+    batch_size: int | None = None,
+    recursive: bool = True,
+    ext: str | Sequence[str] | None = None,
+    overwrite: bool = False,
+    progress: NullProgress | None = None,
+) -> RunResult:
+    """Scan recordings for flight calls and write the outputs.
+
+    Parameters
+    ----------
+    inputs : files and/or folders (walked recursively unless ``recursive=False``)
+    out : detections CSV (one row per event); ``run.json`` is written next to it
+    windows : optional ``.csv`` / ``.csv.gz`` with one row per window
+    raven : optional folder for Raven Pro selection tables
+    model : checkpoint path; None takes the shipped default model
+    hop : float > 0, seconds between window starts (multiples of 50 ms scan densely)
+    threshold, threshold_off, min_gap, min_duration, split_dip : the event rule (see
+        :mod:`birdscan.events`); seconds for gaps and durations
+    channel : int >= 1 or None (mix all channels to mono)
+    device : "auto", "cpu", "cuda", "cuda:N"
+    batch_size : windows per model batch (default by device)
+
+    Returns
+    -------
+    RunResult; ``result.n_errors`` counts recordings that failed (each named in the
+    manifest with its reason; the others are scanned regardless).
+
+    Examples
+    --------
+    >>> res = scan(["recordings/"], out="detections.csv")  # doctest: +SKIP
+    >>> res.detections.head()  # doctest: +SKIP
+    """
+    from .infer import resolve_device
+
+    opts = ScanOptions(hop, EventRule(threshold, threshold_off, min_gap, min_duration, split_dip), channel, device, batch_size)
+    torch_device = resolve_device(device)
+    model_path = _model_path(model)
+    out_p, win_p, raven_p = (Path(p) if p is not None else None for p in (out, windows, raven))
+    writers.check_windows_path(win_p)
+    targets = [out_p, writers.manifest_path(out_p) if out_p else None, win_p]
+    if raven_p is not None:
+        targets.append(raven_p / writers.RAVEN_COMBINED)
+    writers.check_targets(targets, overwrite)
+    recs = discover(inputs, recursive=recursive, ext=ext)
+    if raven_p is not None and not overwrite:
+        writers.check_targets([writers.raven_path(raven_p, r.rel) for r in recs], overwrite)
+    return _Run(recs, opts, model_path, torch_device, out_p, win_p, raven_p, progress or NullProgress(), inputs).go()
+
+
+def _model_path(model: str | os.PathLike[str] | None) -> Path:
+    from .model import default_model_path
+
+    path = Path(model) if model is not None else default_model_path()
+    if not path.is_file():
+        what = "model" if model is not None else "the shipped default model"
+        raise ModelError(f"{what} file {path} does not exist (give one with model=/--model)")
+    return path
+
+
+class _Run:
+    """One run's state: scanning, per-file finishing in order, writing."""
+
+    def __init__(self, recs, opts, model_path, device, out, win, raven, progress, inputs) -> None:
+        from .infer import Scanner, default_batch_size
+        from .model import file_sha256, load_model, read_checkpoint
+
+        self.recs, self.opts, self.out, self.win, self.raven, self.progress = recs, opts, out, win, raven, progress
+        self.t0 = time.perf_counter()
+        self.net = load_model(model_path, device)
+        cfg = self.net.config
+        self.sr, self.window = cfg.sample_rate, cfg.window
+        self.hop = audio.seconds_to_samples(opts.hop, self.sr)
+        if self.hop < 1:
+            raise ParameterError(f"hop={opts.hop} s is shorter than one sample at {self.sr} Hz")
+        self.scanner = Scanner(self.net, device, self.hop, opts.batch_size or default_batch_size(device), PER_BLOCK)
+        ckpt = read_checkpoint(model_path)
+        self.model_info = {
+            "path": str(model_path), "name": model_path.name, "sha256": file_sha256(model_path),
+            "birdscan_version": ckpt.get("birdscan_version"), "config": cfg.to_dict(),
+        }
+        self.inputs = [str(i) for i in inputs]
+        self.device = str(device)
+        self.results = [FileResult(r) for r in recs]
+
+    # -- scanning -------------------------------------------------------------
+    def _blocks(self) -> Iterator[tuple[int, ScanBlock | BaseException | None]]:
+        """(file index, block) for every block of every file; an exception item ends a file
+        in error; ``None`` ends it cleanly."""
+        ch = None if self.opts.channel is None else self.opts.channel - 1
+        for i, res in enumerate(self.results):
+            t = time.perf_counter()
+            try:
+                meta = audio.info(res.rec.path)
+                res.sample_rate, res.channels, res.duration_s = meta.sample_rate, meta.channels, meta.duration_s
+                stream = audio.stream(res.rec.path, self.sr, channel=ch)
+                for blk in scan_blocks(stream, self.window, self.hop, PER_BLOCK):
+                    res.seconds += time.perf_counter() - t
+                    yield i, blk
+                    t = time.perf_counter()
+                res.seconds += time.perf_counter() - t
+                yield i, None
+            except (BirdscanError, OSError, ValueError, RuntimeError, MemoryError) as e:
+                yield i, e
+
+    def go(self) -> RunResult:
+        total = 0.0
+        for r in self.recs:
+            try:
+                total += audio.info(r.path).duration_s
+            except AudioError:
+                pass
+        self.progress.start(len(self.recs), total)
+        self._parts: dict[int, list[tuple[int, np.ndarray]]] = {}
+        self._pending: dict[int, int] = {}
+        self._decoded: set[int] = set()
+        self._next = 0
+        self._win_writer = writers.WindowsWriter(self.win) if self.win else None
+        ok = False
+        try:
+            for i, item in self._blocks():
+                res = self.results[i]
+                if isinstance(item, BaseException):
+                    res.status, res.error = "error", _describe(item, res.rec.path)
+                    self._decoded.add(i)
+                elif item is None:
+                    self._decoded.add(i)
+                else:
+                    self._pending[i] = self._pending.get(i, 0) + 1
+                    self._collect(self.scanner.submit(i, item))
+                self._finish_ready()
+            self._collect(self.scanner.flush())
+            self._finish_ready()
+            result = self._write()
+            ok = True
+            return result
+        finally:
+            if self._win_writer is not None:
+                self._win_writer.close(ok)
+
+    def _collect(self, done: list[tuple[Any, ScanBlock, np.ndarray]]) -> None:
+        for i, blk, probs in done:
+            self._pending[i] -= 1
+            if self.results[i].status == "ok":
+                self._parts.setdefault(i, []).append((blk.first, probs))
+                self.progress.advance(len(probs) * self.hop / self.sr)
+
+    def _finish_ready(self) -> None:
+        while self._next < len(self.results) and self._next in self._decoded and not self._pending.get(self._next):
+            self._finish(self.results[self._next])
+            self._next += 1
+
+    # -- one recording --------------------------------------------------------
+    def _finish(self, res: FileResult) -> None:
+        i = self._next
+        parts = sorted(self._parts.pop(i, []), key=lambda p: p[0])
+        t = time.perf_counter()
+        if res.status == "ok":
+            try:
+                self._finish_ok(res, parts)
+            except (BirdscanError, OSError, ValueError) as e:
+                res.status, res.error = "error", _describe(e, res.rec.path)
+        if res.status != "ok":
+            res.probs, res.events = None, None
+        res.seconds += time.perf_counter() - t
+        self.progress.file_done(res)
+
+    def _finish_ok(self, res: FileResult, parts: list[tuple[int, np.ndarray]]) -> None:
+        probs = np.concatenate([p for _, p in parts]) if parts else np.zeros(0, np.float32)
+        n_samples = audio.seconds_to_samples(res.duration_s or 0.0, self.sr)
+        expected = count_windows(n_samples, self.window, self.hop)
+        if len(probs) == 0:
+            raise AudioError(f"{res.rec.path}: no audio could be decoded")
+        if abs(len(probs) - expected) > 2:  # the header lied about the length (truncated file)
+            res.duration_s = (len(probs) - 1) * self.hop / self.sr + self.window / self.sr
+        events = find_events(probs, self.hop, self.window, self.sr, self.opts.rule, res.duration_s)
+        self._add_bands(res, events)
+        res.recording_start = audio.start_time_from_name(res.rec.path)
+        res.probs, res.events = probs, events
+        res.n_windows, res.n_events = len(probs), len(events)
+        if self._win_writer is not None:
+            starts = np.arange(len(probs)) * (self.hop / self.sr)
+            ends = np.minimum(starts + self.window / self.sr, res.duration_s)
+            self._win_writer.add(res.rec.rel, starts, ends, probs)
+        if self.raven is not None:
+            writers.write_raven(writers.raven_path(self.raven, res.rec.rel), events, (res.sample_rate or self.sr) / 2)
+
+    def _add_bands(self, res: FileResult, events) -> None:
+        cfg = self.net.config
+        lows, highs = [], []
+        ch = None if self.opts.channel is None else self.opts.channel - 1
+        for start, end in zip(events["start_s"], events["end_s"]):
+            a = max(start - 0.3, 0.0)
+            x, sr = audio.read_segment(res.rec.path, a, end + 0.3)
+            mono = x.mean(1) if ch is None else x[:, min(ch, x.shape[1] - 1)]
+            lo, hi = event_band(mono, sr, (start - a, end - a), cfg.fmin, cfg.fmax)
+            lows.append(lo)
+            highs.append(hi)
+        events["low_freq_hz"] = np.round(lows, 1) if lows else np.zeros(0)
+        events["high_freq_hz"] = np.round(highs, 1) if highs else np.zeros(0)
+
+    # -- outputs --------------------------------------------------------------
+    def _detections(self):
+        import pandas as pd
+
+        tables = []
+        for res in self.results:
+            if res.status != "ok" or res.events is None:
+                continue
+            t = res.events.copy()
+            t.insert(0, "file", res.rec.rel)
+            if res.recording_start is not None:
+                t["start_time"] = [(res.recording_start + timedelta(seconds=s)).isoformat(timespec="milliseconds") for s in t["start_s"]]
+            tables.append(t)
+        cols = writers.DETECTION_COLUMNS
+        return pd.concat(tables, ignore_index=True).reindex(columns=cols) if tables else pd.DataFrame(columns=cols)
+
+    def _write(self) -> RunResult:
+        detections = self._detections()
+        if self.raven is not None:
+            parts = [(str(r.rec.path), r.duration_s, (r.sample_rate or self.sr) / 2, r.events) for r in self.results if r.status == "ok"]
+            writers.write_raven_combined(self.raven / writers.RAVEN_COMBINED, parts)
+        manifest = self._manifest(detections)
+        if self.out is not None:
+            writers.write_detections(self.out, detections)
+            writers.write_manifest(writers.manifest_path(self.out), manifest)
+        return RunResult(self.results, detections, manifest)
+
+    def _manifest(self, detections) -> dict[str, Any]:
+        wall = time.perf_counter() - self.t0
+        audio_s = sum(r.duration_s or 0.0 for r in self.results if r.status == "ok")
+        return {
+            "birdscan_version": __version__,
+            "created": datetime.now().astimezone().isoformat(timespec="seconds"),
+            "command": sys.argv if os.path.basename(sys.argv[0]).startswith("birdscan") else None,
+            "host": {"platform": platform.platform(), "python": platform.python_version(), "device": self.device},
+            "model": self.model_info,
+            "options": self.opts.to_dict(),
+            "inputs": self.inputs,
+            "outputs": {"detections": str(self.out) if self.out else None, "windows": str(self.win) if self.win else None,
+                        "raven": str(self.raven) if self.raven else None},
+            "summary": {
+                "files": len(self.results), "errors": sum(r.status != "ok" for r in self.results),
+                "audio_s": round(audio_s, 3), "events": int(len(detections)), "wall_s": round(wall, 3),
+                "x_realtime": round(audio_s / wall, 1) if wall > 0 else None,
+            },
+            "files": [r.manifest() for r in self.results],
+        }
+
+
+def _describe(e: BaseException, path: Path) -> str:
+    text = str(e)
+    return text if str(path) in text else f"{path}: {type(e).__name__}: {text}"

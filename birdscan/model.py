@@ -1,0 +1,323 @@
+"""The detector: config dataclass, spectrogram frontend, CNN, checkpoint files.
+
+Everything the time grid depends on lives in :class:`ModelConfig` (see DESIGN.md):
+windows of 12,000 samples at 24 kHz, spectrogram frames of ``n_fft`` samples every
+``frame_hop`` samples (not centred), and a trunk whose time stride ``stride_frames``
+divides ``1200 / frame_hop``. All time convolutions are valid (no padding in time)
+and all normalisation is frame-local, so a window's probability depends only on
+its own samples and :meth:`Detector.scan` (trunk once over a long block, head every
+hop) equals :meth:`Detector.forward` on each window.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from .errors import ModelError
+
+FORMAT = 1
+ARCHS = ("birdscan", "baseline")
+FRONTENDS = ("pcen", "logmel")
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Everything needed to rebuild the frontend and network (saved in checkpoints).
+
+    Attributes
+    ----------
+    sample_rate : int, Hz. The model rate; recordings are resampled to it.
+    window : int, samples per window (12,000 = 0.5 s).
+    hop : int, default scan hop in samples (1,200 = 50 ms).
+    n_fft, frame_hop : STFT size and hop in samples; ``frame_hop`` divides ``hop`` and ``window``.
+    n_mels, fmin, fmax : mel filterbank (Hz); also the band reported for detections.
+    frontend : "pcen" (per-channel energy normalisation with a causal FIR smoother of
+        ``pcen_frames`` frames, computed inside each window) or "logmel".
+    arch : "birdscan" (default: valid-in-time conv blocks, batch-norm, flatten head) or
+        "baseline" (the plain small CNN: one conv + max-pool per block, no batch-norm).
+    channels : conv channels per block; each block ends with a 2x2 max-pool, so the
+        time stride is ``2 ** len(channels)`` frames.
+    """
+
+    sample_rate: int = 24_000
+    window: int = 12_000
+    hop: int = 1_200
+    n_fft: int = 512
+    frame_hop: int = 150
+    n_mels: int = 64
+    fmin: float = 1_000.0
+    fmax: float = 11_000.0
+    frontend: str = "pcen"
+    pcen_frames: int = 8
+    pcen_alpha: float = 0.8
+    pcen_delta: float = 2.0
+    pcen_r: float = 0.5
+    arch: str = "birdscan"
+    channels: tuple[int, ...] = (16, 32, 48)
+    convs_per_block: int = 2
+    hidden: int = 64
+    dropout: float = 0.3
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "channels", tuple(int(c) for c in self.channels))
+        problems = []
+        if self.frontend not in FRONTENDS:
+            problems.append(f"frontend={self.frontend!r} must be one of {FRONTENDS}")
+        if self.arch not in ARCHS:
+            problems.append(f"arch={self.arch!r} must be one of {ARCHS}")
+        if self.hop % self.frame_hop or self.window % self.frame_hop:
+            problems.append(f"frame_hop={self.frame_hop} must divide hop={self.hop} and window={self.window}")
+        elif (self.hop // self.frame_hop) % self.stride_frames:
+            problems.append(
+                f"trunk stride {self.stride_frames} frames must divide hop/frame_hop={self.hop // self.frame_hop}"
+            )
+        if not 0 < self.fmin < self.fmax <= self.sample_rate / 2:
+            problems.append(f"need 0 < fmin={self.fmin} < fmax={self.fmax} <= sample_rate/2")
+        if self.trunk_frames(self.window) < 1:
+            problems.append("the network's receptive field is longer than one window")
+        if problems:
+            raise ModelError("bad model config: " + "; ".join(problems))
+
+    @property
+    def stride_frames(self) -> int:
+        """Total time stride of the trunk, in spectrogram frames."""
+        return 2 ** len(self.channels)
+
+    @property
+    def stride_samples(self) -> int:
+        """Total time stride of the trunk, in samples: dense scanning hops are multiples of it."""
+        return self.stride_frames * self.frame_hop
+
+    def frames(self, n_samples: int) -> int:
+        """Spectrogram frames in ``n_samples`` samples (``center=False``)."""
+        return (n_samples - self.n_fft) // self.frame_hop + 1
+
+    def trunk_frames(self, n_samples: int) -> int:
+        """Trunk output steps for ``n_samples`` input samples."""
+        t = self.frames(n_samples)
+        if self.frontend == "pcen":
+            t -= self.pcen_frames - 1
+        trim = self.convs_per_block * 2 if self.arch == "birdscan" else 2
+        for _ in self.channels:
+            t = (t - trim) // 2
+        return t
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["channels"] = list(self.channels)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ModelConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(d) - known)
+        if unknown:
+            raise ModelError(f"model config has keys this birdscan does not know: {unknown}")
+        return cls(**d)
+
+
+def mel_filterbank(n_fft: int, sr: int, n_mels: int, fmin: float, fmax: float) -> torch.Tensor:
+    """Triangular mel filters (HTK mel scale, area-normalised).
+
+    Returns
+    -------
+    torch.Tensor [shape=(n_fft // 2 + 1, n_mels)]
+    """
+    def hz_to_mel(f: torch.Tensor) -> torch.Tensor:
+        return 2595.0 * torch.log10(1.0 + f / 700.0)
+
+    def mel_to_hz(m: torch.Tensor) -> torch.Tensor:
+        return 700.0 * (10.0 ** (m / 2595.0) - 1.0)
+
+    freqs = torch.linspace(0, sr / 2, n_fft // 2 + 1, dtype=torch.float64)
+    edges = mel_to_hz(torch.linspace(hz_to_mel(torch.tensor(fmin)), hz_to_mel(torch.tensor(fmax)), n_mels + 2, dtype=torch.float64))
+    lo, mid, hi = edges[:-2], edges[1:-1], edges[2:]
+    up = (freqs[:, None] - lo) / (mid - lo)
+    down = (hi - freqs[:, None]) / (hi - mid)
+    fb = torch.clamp(torch.minimum(up, down), min=0.0)
+    fb = fb * (2.0 / (hi - lo))  # equal area per band
+    return (fb / fb.sum(0).mean()).float()
+
+
+class Frontend(nn.Module):
+    """Waveform -> normalised mel spectrogram. Window and filterbank are buffers.
+
+    Input ``(batch, samples)`` at ``config.sample_rate``; output ``(batch, 1, n_mels, frames)``
+    with ``frames = config.frames(samples) - (pcen_frames - 1 if pcen)``.
+    """
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.register_buffer("window", torch.hann_window(config.n_fft, periodic=True))
+        self.register_buffer("mel", mel_filterbank(config.n_fft, config.sample_rate, config.n_mels, config.fmin, config.fmax))
+        self.norm = nn.BatchNorm1d(config.n_mels)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        # Spectrogram maths stays in float32 even under autocast (bf16 powers lose too much).
+        with torch.autocast(device_type=x.device.type, enabled=False):
+            return self._features(x.float())
+
+    def _features(self, x: torch.Tensor) -> torch.Tensor:
+        c = self.config
+        spec = torch.stft(x, c.n_fft, c.frame_hop, window=self.window, center=False, return_complex=True)
+        power = spec.real.square() + spec.imag.square()  # (B, F, T)
+        mel = torch.matmul(power.transpose(1, 2), self.mel).transpose(1, 2)  # (B, M, T)
+        if c.frontend == "pcen":
+            feats = self._pcen(mel)
+        else:
+            feats = torch.log(mel + 1e-6)
+        return self.norm(feats).unsqueeze(1)
+
+    def _pcen(self, mel: torch.Tensor) -> torch.Tensor:
+        # A causal FIR smoother (mean of the last pcen_frames frames) instead of PCEN's
+        # recursive one keeps the frontend frame-local: valid in time, no state.
+        c = self.config
+        m = F.avg_pool1d(mel, c.pcen_frames, stride=1)
+        e = mel[..., c.pcen_frames - 1:]
+        gain = (m + 1e-6) ** c.pcen_alpha
+        return (e / gain + c.pcen_delta) ** c.pcen_r - c.pcen_delta ** c.pcen_r
+
+
+def _block(cin: int, cout: int, n_convs: int, batch_norm: bool) -> nn.Sequential:
+    layers: list[nn.Module] = []
+    for i in range(n_convs):
+        # padding only in frequency: time convolutions stay valid (DESIGN.md)
+        layers.append(nn.Conv2d(cin if i == 0 else cout, cout, 3, padding=(1, 0), bias=not batch_norm))
+        if batch_norm:
+            layers.append(nn.BatchNorm2d(cout))
+        layers.append(nn.ReLU(inplace=True))
+    layers.append(nn.MaxPool2d(2))
+    return nn.Sequential(*layers)
+
+
+class Detector(nn.Module):
+    """Frontend + conv trunk + flatten head: ``(batch, window samples) -> logits (batch,)``."""
+
+    def __init__(self, config: ModelConfig | None = None) -> None:
+        super().__init__()
+        self.config = c = config or ModelConfig()
+        self.frontend = Frontend(c)
+        bn = c.arch == "birdscan"
+        n_convs = c.convs_per_block if bn else 1
+        chans = (1, *c.channels)
+        self.trunk = nn.Sequential(*[_block(chans[i], chans[i + 1], n_convs, bn) for i in range(len(c.channels))])
+        self.steps = c.trunk_frames(c.window)
+        n_freq = c.n_mels
+        for _ in c.channels:
+            n_freq //= 2
+        self.head = nn.Sequential(
+            nn.Flatten(),
+            nn.Linear(c.channels[-1] * n_freq * self.steps, c.hidden),
+            nn.ReLU(inplace=True),
+            nn.Dropout(c.dropout),
+            nn.Linear(c.hidden, 1),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits of whole windows. ``x``: ``(batch, config.window)`` float samples."""
+        z = self.trunk(self.frontend(x))
+        return self.head(z[..., : self.steps]).squeeze(1)
+
+    def scan(self, x: torch.Tensor, n_windows: int, hop: int | None = None) -> torch.Tensor:
+        """Logits of ``n_windows`` windows starting every ``hop`` samples in long blocks.
+
+        Parameters
+        ----------
+        x : torch.Tensor [shape=(batch, samples)], samples >= window + (n_windows - 1) * hop
+        n_windows : int > 0, windows per block
+        hop : int, a multiple of ``config.stride_samples`` (default ``config.hop``)
+
+        Returns
+        -------
+        torch.Tensor [shape=(batch, n_windows)] logits, equal to ``forward`` on each window.
+        """
+        c = self.config
+        hop = c.hop if hop is None else hop
+        if hop % c.stride_samples:
+            raise ModelError(f"dense scan needs hop={hop} to be a multiple of {c.stride_samples} samples")
+        step = hop // c.stride_samples
+        need = c.window + (n_windows - 1) * hop
+        z = self.trunk(self.frontend(x[:, :need]))  # (B, C, Fq, T)
+        b, ch, fq, t = z.shape
+        # The head's first Linear over (C, Fq, steps) is a strided conv1d over time.
+        lin1, lin2 = self.head[1], self.head[4]
+        w1 = lin1.weight.view(lin1.out_features, ch * fq, self.steps)
+        h = F.relu(F.conv1d(z.reshape(b, ch * fq, t), w1, lin1.bias, stride=step))
+        out = F.conv1d(h, lin2.weight.unsqueeze(-1), lin2.bias)
+        return out[:, 0, :n_windows]
+
+
+def save_checkpoint(path: str | Path, model: Detector, train: dict[str, Any] | None = None) -> Path:
+    """Write a checkpoint: a dict of plain types, loadable with ``torch.load(weights_only=True)``."""
+    from . import __version__
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+    ckpt = {
+        "format": FORMAT,
+        "config": model.config.to_dict(),
+        "state_dict": state,
+        "train": train or {},
+        "birdscan_version": __version__,
+    }
+    tmp = path.with_name(path.name + ".part")
+    torch.save(ckpt, tmp)
+    tmp.replace(path)
+    return path
+
+
+def read_checkpoint(path: str | Path) -> dict[str, Any]:
+    """Read a checkpoint dict safely (never executes code from the file)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ModelError(f"model file {path} does not exist")
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:  # torch raises many types for foreign or damaged files
+        raise ModelError(f"{path} is not a birdscan model file: {type(e).__name__}: {e}") from e
+    if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
+        got = ckpt.get("format") if isinstance(ckpt, dict) else type(ckpt).__name__
+        raise ModelError(f"{path}: checkpoint format {got!r}, this birdscan reads format {FORMAT}")
+    for key in ("config", "state_dict"):
+        if key not in ckpt:
+            raise ModelError(f"{path}: checkpoint has no {key!r}")
+    return ckpt
+
+
+def load_model(path: str | Path, device: str | torch.device = "cpu") -> Detector:
+    """Rebuild a :class:`Detector` from a checkpoint, in eval mode on ``device``."""
+    ckpt = read_checkpoint(path)
+    version = ckpt.get("birdscan_version", "?")
+    try:
+        model = Detector(ModelConfig.from_dict(ckpt["config"]))
+        model.load_state_dict(ckpt["state_dict"])
+    except (ModelError, RuntimeError, TypeError) as e:
+        raise ModelError(f"{path} (made by birdscan {version}) does not match this birdscan's model: {e}") from e
+    return model.to(device).eval()
+
+
+def file_sha256(path: str | Path) -> str:
+    """Hex sha256 of a file (models are named by it in every output)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def default_model_path() -> Path:
+    """The model shipped with birdscan (``models/birdscan-default.pt`` in the source tree)."""
+    here = Path(__file__).resolve().parent
+    for cand in (here / "_models" / "birdscan-default.pt", here.parent / "models" / "birdscan-default.pt"):
+        if cand.is_file():
+            return cand
+    return here.parent / "models" / "birdscan-default.pt"

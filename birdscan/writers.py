@@ -1,0 +1,174 @@
+"""Outputs: detections CSV, windows CSV(.gz), Raven Pro selection tables, the run manifest.
+
+Every file is written under a temporary name in its final folder and renamed when
+complete, so an output that exists is whole.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import os
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any, Iterator, Sequence
+
+import numpy as np
+
+from .errors import OutputError, ParameterError
+
+DETECTION_COLUMNS = ["file", "start_s", "end_s", "peak_s", "max_prob", "mean_prob", "low_freq_hz", "high_freq_hz", "start_time"]
+WINDOW_COLUMNS = ["file", "start_s", "end_s", "prob"]
+RAVEN_COLUMNS = ["Selection", "View", "Channel", "Begin Time (s)", "End Time (s)", "Low Freq (Hz)", "High Freq (Hz)"]
+RAVEN_EXTRA = ["Peak Time (s)", "Max Prob", "Mean Prob"]
+RAVEN_COMBINED = "birdscan_combined.selections.txt"
+
+
+def manifest_path(out: str | os.PathLike[str]) -> Path:
+    """The run manifest sits next to the detections CSV: ``detections.csv`` -> ``run.json``
+    (``<stem>.run.json`` when the CSV is not called detections.csv, so two runs in one
+    folder do not clash)."""
+    out = Path(out)
+    return out.with_name("run.json" if out.stem == "detections" else f"{out.stem}.run.json")
+
+
+def check_targets(paths: Sequence[Path | None], overwrite: bool) -> None:
+    """Fail before any work when an output exists (and ``overwrite`` is off) or cannot be made."""
+    for p in paths:
+        if p is None:
+            continue
+        if p.exists() and not overwrite and not p.is_dir():
+            raise OutputError(f"{p} exists; pass overwrite=True (--overwrite) to replace it")
+        parent = p if p.suffix == "" and not p.exists() else p.parent
+        if parent.exists() and not parent.is_dir():
+            raise OutputError(f"cannot write {p}: {parent} is not a folder")
+
+
+def check_windows_path(path: Path | None) -> None:
+    if path is not None and not (path.name.endswith(".csv") or path.name.endswith(".csv.gz")):
+        raise ParameterError(f"windows={str(path)!r} must end in .csv or .csv.gz")
+
+
+@contextmanager
+def atomic_open(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[Any]]:
+    """Open ``path`` for writing under a temporary name; rename on success, remove on error.
+
+    A name ending in ``.gz`` is gzip-compressed. Text mode writes UTF-8 with ``\\n`` lines.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
+    try:
+        raw = open(tmp, "wb")
+        try:
+            stream: IO[Any] = gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) if path.name.endswith(".gz") else raw
+            f = io.TextIOWrapper(stream, encoding="utf-8", newline="") if "b" not in mode else stream
+            yield f
+            f.flush()
+            if stream is not raw:
+                stream.close()
+            raw.flush()
+            os.fsync(raw.fileno())
+        finally:
+            raw.close()
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_detections(path: str | os.PathLike[str], table) -> Path:
+    """Write the detections table (``DETECTION_COLUMNS``) as CSV, atomically."""
+    with atomic_open(path) as f:
+        table.reindex(columns=DETECTION_COLUMNS).to_csv(f, index=False, float_format="%.4f", lineterminator="\n")
+    return Path(path)
+
+
+class WindowsWriter:
+    """Appends one recording's windows at a time to ``file,start_s,end_s,prob`` CSV(.gz)."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self._ctx = atomic_open(self.path)
+        self._f = self._ctx.__enter__()
+        self._f.write(",".join(WINDOW_COLUMNS) + "\n")
+
+    def add(self, rel: str, start_s: np.ndarray, end_s: np.ndarray, prob: np.ndarray) -> None:
+        import pandas as pd
+
+        df = pd.DataFrame({"file": rel, "start_s": start_s, "end_s": end_s, "prob": prob})
+        df.to_csv(self._f, header=False, index=False, float_format="%.4f", lineterminator="\n")
+
+    def close(self, ok: bool = True) -> None:
+        if ok:
+            self._ctx.__exit__(None, None, None)
+        else:
+            try:
+                self._ctx.__exit__(OutputError, OutputError("run failed"), None)
+            except OutputError:
+                pass
+
+
+def _raven_rows(events, nyquist: float) -> "Any":
+    import pandas as pd
+
+    n = len(events)
+    return pd.DataFrame({
+        "Selection": np.arange(1, n + 1),
+        "View": ["Spectrogram 1"] * n,
+        "Channel": [1] * n,
+        "Begin Time (s)": events["start_s"].to_numpy(),
+        "End Time (s)": events["end_s"].to_numpy(),
+        "Low Freq (Hz)": np.minimum(events["low_freq_hz"].to_numpy(), nyquist),
+        "High Freq (Hz)": np.minimum(events["high_freq_hz"].to_numpy(), nyquist),
+        "Peak Time (s)": events["peak_s"].to_numpy(),
+        "Max Prob": events["max_prob"].to_numpy(),
+        "Mean Prob": events["mean_prob"].to_numpy(),
+    })
+
+
+def raven_path(raven_dir: str | os.PathLike[str], rel: str) -> Path:
+    """``<raven_dir>/<rel>.selections.txt`` (the recording's extension is kept, so
+    ``a.wav`` and ``a.flac`` get different tables)."""
+    return Path(raven_dir) / f"{rel}.selections.txt"
+
+
+def write_raven(path: str | os.PathLike[str], events, nyquist: float) -> Path:
+    """One recording's Raven Pro selection table (tab-separated), High Freq capped at ``nyquist``."""
+    with atomic_open(path) as f:
+        _raven_rows(events, nyquist).to_csv(f, sep="\t", index=False, float_format="%.4f", lineterminator="\n")
+    return Path(path)
+
+
+def write_raven_combined(path: str | os.PathLike[str], parts: Sequence[tuple[str, float, float, Any]]) -> Path:
+    """A Raven table over the concatenated recordings, in run order.
+
+    ``parts``: ``(begin_path, duration_s, nyquist, events)`` for every recording scanned,
+    with or without events; Begin/End Time count from the start of the first recording,
+    ``File Offset (s)`` from the start of each.
+    """
+    import pandas as pd
+
+    tables, offset = [], 0.0
+    for begin_path, duration, nyquist, events in parts:
+        t = _raven_rows(events, nyquist)
+        t["Begin Path"] = begin_path
+        t["File Offset (s)"] = t["Begin Time (s)"]
+        t["Begin Time (s)"] += offset
+        t["End Time (s)"] += offset
+        tables.append(t)
+        offset += duration
+    table = pd.concat(tables, ignore_index=True) if tables else _raven_rows(pd.DataFrame(columns=["start_s", "end_s", "peak_s", "max_prob", "mean_prob", "low_freq_hz", "high_freq_hz"]), 0.0)
+    table["Selection"] = np.arange(1, len(table) + 1)
+    with atomic_open(path) as f:
+        table.to_csv(f, sep="\t", index=False, float_format="%.4f", lineterminator="\n")
+    return Path(path)
+
+
+def write_manifest(path: str | os.PathLike[str], manifest: dict[str, Any]) -> Path:
+    """The run manifest as indented JSON."""
+    with atomic_open(path) as f:
+        json.dump(manifest, f, indent=2, default=str)
+        f.write("\n")
+    return Path(path)
