@@ -4,11 +4,11 @@ The rule, on windows of length ``window`` every ``hop`` samples:
 
 1. Hysteresis: an event opens at a window with ``prob >= threshold`` and stays open
    while ``prob >= threshold_off``.
-2. Split: inside an open run, two peaks are two calls when the probability between
+2. Split: inside one open run, two peaks are two calls when the probability between
    them dips by at least ``split_dip`` below the lower peak (overlapping calls in a
-   busy minute).
-3. Merge: events whose gap is shorter than ``min_gap`` seconds become one (unless
-   they were split in step 2).
+   busy minute); the valley window starts the second call.
+3. Merge: events separated by a gap (windows below ``threshold_off``) shorter than
+   ``min_gap`` seconds become one; the touching pieces of a split stay apart.
 4. Drop events shorter than ``min_duration`` seconds.
 
 An event spans from the centre of its first window to the centre of its last,
@@ -91,16 +91,17 @@ def _split(p: np.ndarray, a: int, b: int, dip: float) -> list[tuple[int, int]]:
 def event_runs(probs: np.ndarray, hop_s: float, rule: EventRule) -> list[tuple[int, int]]:
     """Window-index runs ``[first, stop)`` of the events in ``probs`` (steps 1-3 of the rule)."""
     p = np.asarray(probs, dtype=np.float64)
-    merged: list[tuple[int, int]] = []
+    pieces: list[tuple[int, int]] = []
     for a, b in _hysteresis(p, rule.threshold, rule.off):
-        if merged and (a - merged[-1][1]) * hop_s < rule.min_gap:
+        pieces += _split(p, a, b, rule.split_dip) if rule.split_dip < 1.0 else [(a, b)]
+    merged: list[tuple[int, int]] = []
+    for a, b in pieces:
+        # pieces of one split run touch (a == previous stop) and stay apart
+        if merged and merged[-1][1] < a and (a - merged[-1][1]) * hop_s < rule.min_gap:
             merged[-1] = (merged[-1][0], b)
         else:
             merged.append((a, b))
-    out: list[tuple[int, int]] = []
-    for a, b in merged:
-        out += _split(p, a, b, rule.split_dip) if rule.split_dip < 1.0 else [(a, b)]
-    return out
+    return merged
 
 
 def find_events(
@@ -140,6 +141,8 @@ def find_events(
     for a, b in event_runs(p, hop_s, rule):
         start = max(a * hop_s + half - hop_s / 2, 0.0)
         end = min((b - 1) * hop_s + half + hop_s / 2, end_limit)
+        if start >= end:  # a recording shorter than the window: the event is what it holds
+            start = a * hop_s
         if end - start < rule.min_duration:
             continue
         best = a + int(np.argmax(p[a:b]))
@@ -158,7 +161,7 @@ def event_band(
 
     The event's mean spectrum is compared with the median spectrum of the context
     frames around it; the band is the run of frequencies, around the strongest
-    excess, within 10 dB of it (and at least 3 dB above the background). Falls back
+    excess, within 10 dB of it (the peak at least 6 dB and the band 3 dB above the background). Falls back
     to ``[fmin, fmax]`` when no band stands out. Both are capped below Nyquist.
 
     Parameters
@@ -190,7 +193,7 @@ def event_band(
     if len(band) == 0:
         return lo_cap, hi_cap
     best = band[np.argmax(excess[band])]
-    if excess[best] < 3.0:
+    if excess[best] < 6.0:
         return lo_cap, hi_cap
     floor = max(excess[best] - 10.0, 3.0)
     lo = hi = best

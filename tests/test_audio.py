@@ -1,0 +1,92 @@
+from datetime import datetime
+
+import numpy as np
+import pytest
+import soundfile as sf
+import soxr
+
+from birdscan import audio
+from birdscan.errors import AudioError, ParameterError
+from birdscan.windows import count_windows, frame, scan_blocks
+
+
+def whole_file(path, sr=24000):
+    x, fs = sf.read(str(path), dtype="float32", always_2d=True)
+    x = x.mean(1)
+    return x if fs == sr else soxr.resample(x, fs, sr).astype(np.float32)
+
+
+@pytest.mark.parametrize("sr,subtype,ext,channels", [(24000, "PCM_16", "wav", 1), (44100, "PCM_24", "flac", 2),
+                                                      (22050, "FLOAT", "wav", 1), (48000, "PCM_32", "wav", 3)])
+def test_stream_equals_whole_file(make_audio, sr, subtype, ext, channels):
+    p = make_audio(f"x.{ext}", sr=sr, dur=2.3, calls=[1.0], subtype=subtype, channels=channels)
+    ref = whole_file(p)
+    for block in (997, 4096, 1 << 18):
+        got = np.concatenate(list(audio.stream(p, block=block)))
+        assert abs(len(got) - len(ref)) <= 1
+        n = min(len(got), len(ref))
+        np.testing.assert_allclose(got[:n], ref[:n], atol=2e-5)
+
+
+def test_streamed_windows_equal_whole_file_windows(make_audio):
+    p = make_audio("x.flac", sr=44100, dur=7.7, calls=[3.0])
+    ref = whole_file(p)
+    W, H = 12000, 1200
+    n = count_windows(len(ref), W, H)
+    padded = np.zeros(W + (n - 1) * H, np.float32)
+    padded[: len(ref)] = ref
+    expect = frame(padded, n, W, H)
+    got = []
+    for blk in scan_blocks(audio.stream(p, block=3001), W, H, per_block=16):
+        got.append(frame(blk.samples, blk.n_windows, W, H))
+    got = np.concatenate(got)
+    assert got.shape == expect.shape
+    np.testing.assert_allclose(got, expect, atol=2e-5)
+
+
+def test_channel_pick(make_audio, tmp_path):
+    x = np.stack([np.zeros(24000), np.ones(24000) * 0.5], 1).astype(np.float32)
+    p = tmp_path / "st.wav"
+    sf.write(p, x, 24000, subtype="FLOAT")
+    assert np.allclose(np.concatenate(list(audio.stream(p, channel=1))), 0.5)
+    assert np.allclose(np.concatenate(list(audio.stream(p))), 0.25)
+    with pytest.raises(AudioError, match="channel=2 asked for, but the file has 2 channel"):
+        list(audio.stream(p, channel=2))
+
+
+def test_bad_files_name_the_file(tmp_path):
+    bad = tmp_path / "text.wav"
+    bad.write_text("hello")
+    with pytest.raises(AudioError, match="text.wav: cannot read audio"):
+        list(audio.stream(bad))
+    empty = tmp_path / "empty.wav"
+    sf.write(empty, np.zeros(0, np.float32), 24000)
+    with pytest.raises(AudioError, match="empty.wav: no audio"):
+        audio.info(empty)
+    with pytest.raises(ParameterError, match="block=0"):
+        audio.stream(bad, block=0)
+
+
+def test_non_finite_samples_become_zero(tmp_path):
+    x = np.zeros(5000, np.float32)
+    x[10], x[20] = np.nan, np.inf
+    p = tmp_path / "nan.wav"
+    sf.write(p, x, 24000, subtype="FLOAT")
+    y = np.concatenate(list(audio.stream(p)))
+    assert np.isfinite(y).all()
+
+
+def test_read_segment(make_audio):
+    p = make_audio("s.wav", sr=48000, dur=2.0)
+    x, sr = audio.read_segment(p, 0.5, 0.75)
+    assert sr == 48000 and x.shape == (12000, 1)
+    y, sr2 = audio.read_segment(p, 0.5, 0.75, sample_rate=24000)
+    assert sr2 == 24000 and abs(len(y) - 6000) <= 1
+
+
+def test_start_time_from_name():
+    assert audio.start_time_from_name("S4A03895_20190522_001500.wav") == datetime(2019, 5, 22, 0, 15)
+    assert audio.start_time_from_name("AM1/20230401T213000.WAV") == datetime(2023, 4, 1, 21, 30)
+    assert audio.start_time_from_name("2021-09-03_02-10-05.flac") == datetime(2021, 9, 3, 2, 10, 5)
+    assert audio.start_time_from_name("unit03.flac") is None
+    assert audio.start_time_from_name("20191399_999999.wav") is None

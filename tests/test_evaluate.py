@@ -1,0 +1,262 @@
+"""birdscan.evaluate and birdscan.annotations on generated tables."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from birdscan.annotations import FormatError, match_reference_files, read_reference
+from birdscan.errors import ParameterError
+from birdscan.evaluate import evaluate, match_events, run_peaks
+
+CENTRES = np.array([10.0, 20.5, 31.2, 45.0, 60.3])
+HALF = 0.06  # half a call's duration, seconds
+LOW, HIGH = 4000.0, 7000.0
+FILE = "siteA/unit03.wav"
+
+
+def write_detections(path, rows: dict[str, np.ndarray] | None = None, file: str | list[str] = FILE):
+    """A detections CSV like ``birdscan run`` writes, with a peak at each time given."""
+    peaks = np.asarray([] if rows is None else rows["peak_s"], dtype=float)
+    df = pd.DataFrame({
+        "file": file if isinstance(file, list) else [file] * len(peaks),
+        "start_s": peaks - 0.1, "end_s": peaks + 0.1, "peak_s": peaks,
+        "max_prob": np.linspace(0.99, 0.6, len(peaks)), "mean_prob": 0.5,
+        "low_freq_hz": LOW, "high_freq_hz": HIGH, "start_time": "",
+    })
+    df.to_csv(path, index=False)
+    return path
+
+
+def write_plain(path, centres=CENTRES, file=FILE):
+    pd.DataFrame({"file": file, "start_s": centres - HALF, "end_s": centres + HALF,
+                  "low_freq_hz": LOW, "high_freq_hz": HIGH}).to_csv(path, index=False)
+    return path
+
+
+def write_manifest(path, files: dict[str, float]):
+    doc = {"inputs": ["/data"], "files": [
+        {"file": f, "path": f"/data/{f}", "status": "ok", "duration_s": d} for f, d in files.items()]}
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def raven_line(*fields) -> str:
+    return "\t".join(str(f) for f in fields) + "\n"
+
+
+@pytest.fixture
+def reference_files(tmp_path):
+    """The calls of CENTRES for siteA/unit03.wav written in every supported format."""
+    d = tmp_path / "refs"
+    d.mkdir()
+    single = raven_line("Selection", "View", "Channel", "Begin Time (s)", "End Time (s)", "Low Freq (Hz)", "High Freq (Hz)")
+    for i, c in enumerate(CENTRES, 1):  # Raven lists a selection once per view
+        single += raven_line(i, "Waveform 1", 1, c - HALF, c + HALF, LOW, HIGH)
+        single += raven_line(i, "Spectrogram 1", 1, c - HALF, c + HALF, LOW, HIGH)
+    (d / "unit03.Table.1.selections.txt").write_text(single)
+
+    combined = raven_line("Selection", "View", "Begin Time (s)", "End Time (s)", "Low Freq (Hz)", "High Freq (Hz)",
+                          "Begin Path", "File Offset (s)")
+    first_len = 3600.0  # unit05 comes first in the concatenated sequence
+    combined += raven_line(1, "Spectrogram 1", 5.0 - HALF, 5.0 + HALF, LOW, HIGH, r"D:\rec\siteA\unit05.wav", 5.0 - HALF)
+    for i, c in enumerate(CENTRES, 2):
+        combined += raven_line(i, "Spectrogram 1", first_len + c - HALF, first_len + c + HALF, LOW, HIGH,
+                               r"D:\rec\siteA\unit03.wav", c - HALF)
+    (d / "combined.selections.txt").write_text(combined)
+
+    bv = "Time (s),Freq (Hz)\n" + "".join(f"{c},{(LOW + HIGH) / 2}\n" for c in CENTRES)
+    (d / "BirdVox-full-night_csv-annotations_unit03.csv").write_text(bv)
+
+    aud = "".join(f"{c - HALF:.6f}\t{c + HALF:.6f}\tcall\n\\\t{LOW}\t{HIGH}\n" for c in CENTRES)
+    (d / "unit03.txt").write_text(aud)
+
+    write_plain(d / "plain.csv")
+    return {
+        "raven": d / "unit03.Table.1.selections.txt",
+        "raven_combined": d / "combined.selections.txt",
+        "birdvox": d / "BirdVox-full-night_csv-annotations_unit03.csv",
+        "audacity": d / "unit03.txt",
+        "plain": d / "plain.csv",
+    }
+
+
+def test_perfect_detector_scores_one(tmp_path):
+    det = write_detections(tmp_path / "detections.csv", {"peak_s": CENTRES})
+    r = evaluate(det, [write_plain(tmp_path / "ref.csv")])
+    assert (r.overall["precision"], r.overall["recall"], r.overall["f1"]) == (1.0, 1.0, 1.0)
+    assert r.overall["tp"] == len(CENTRES) and r.overall["fp"] == r.overall["fn"] == 0
+    assert r.per_file.set_index("file").loc[FILE, "status"] == "ok"
+
+
+def test_shift_beyond_tolerance_loses_exactly_those_calls(tmp_path):
+    shift = np.where(np.isin(np.arange(len(CENTRES)), [0, 2]), 0.3, -0.2)  # tolerance 0.25
+    det = write_detections(tmp_path / "detections.csv", {"peak_s": CENTRES + shift})
+    r = evaluate(det, write_plain(tmp_path / "ref.csv"), tolerance=0.25)
+    assert (r.overall["tp"], r.overall["fp"], r.overall["fn"]) == (3, 2, 2)
+    missed = r.matches.loc[r.matches["outcome"] == "fn", "centre_s"].sort_values()
+    np.testing.assert_allclose(missed, CENTRES[[0, 2]])
+    assert evaluate(det, write_plain(tmp_path / "ref.csv"), tolerance=0.35).overall["recall"] == 1.0
+
+
+def test_empty_detections_give_recall_zero(tmp_path):
+    det = write_detections(tmp_path / "detections.csv")
+    assert len(pd.read_csv(det)) == 0
+    r = evaluate(det, write_plain(tmp_path / "ref.csv"))
+    assert r.overall["recall"] == 0.0 and math.isnan(r.overall["precision"]) and r.overall["fn"] == len(CENTRES)
+    assert r.per_file["status"].tolist() == ["reference_only"]  # no run.json: nothing says it was scanned
+    write_manifest(tmp_path / "run.json", {FILE: 3600.0})
+    r = evaluate(det, write_plain(tmp_path / "ref.csv"))
+    assert r.per_file["status"].tolist() == ["ok"] and r.overall["recall"] == 0.0
+    assert r.overall["false_alarms_per_hour"] == 0.0
+
+
+def test_matching_is_one_to_one(tmp_path):
+    det = write_detections(tmp_path / "detections.csv", {"peak_s": [20.4, 20.6]})
+    r = evaluate(det, write_plain(tmp_path / "ref.csv", centres=np.array([20.5])))
+    assert (r.overall["tp"], r.overall["fp"], r.overall["fn"]) == (1, 1, 0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 40), max_size=12), st.lists(st.integers(0, 40), max_size=12), st.integers(0, 6))
+def test_match_events_is_a_maximum_matching(ref, det, tol):
+    ri, di = match_events(np.array(ref, float), np.array(det, float), float(tol))
+    assert len(set(ri)) == len(ri) and len(set(di)) == len(di)
+    assert all(abs(ref[i] - det[j]) <= tol for i, j in zip(ri, di))
+    assert len(ri) == _brute_force_matching(ref, det, tol)
+
+
+def _brute_force_matching(ref, det, tol) -> int:
+    """Size of a maximum bipartite matching by augmenting paths."""
+    owner: dict[int, int] = {}
+
+    def augment(i, seen):
+        for j, d in enumerate(det):
+            if abs(ref[i] - d) <= tol and j not in seen:
+                seen.add(j)
+                if j not in owner or augment(owner[j], seen):
+                    owner[j] = i
+                    return True
+        return False
+
+    return sum(augment(i, set()) for i in range(len(ref)))
+
+
+@pytest.mark.parametrize("fmt", ["raven", "raven_combined", "birdvox", "audacity", "plain"])
+def test_every_reference_format_gives_the_same_calls(tmp_path, reference_files, fmt):
+    ref = read_reference(reference_files[fmt])
+    ref = ref[ref["file"].str.contains("unit03")]
+    np.testing.assert_allclose(np.sort(ref["centre_s"]), CENTRES)
+    if fmt != "birdvox":  # BirdVox annotations are points with a centre frequency
+        np.testing.assert_allclose(ref["end_s"] - ref["start_s"], 2 * HALF)
+        assert (ref["low_freq_hz"] == LOW).all() and (ref["high_freq_hz"] == HIGH).all()
+    det = write_detections(tmp_path / "detections.csv", {"peak_s": np.r_[CENTRES, 5.0]},
+                           file=[FILE] * len(CENTRES) + ["siteA/unit05.wav"])
+    r = evaluate(det, [reference_files[fmt]])
+    row = r.per_file.set_index("file").loc[FILE]
+    assert (row["status"], row["tp"], row["fp"], row["fn"]) == ("ok", 5, 0, 0)
+
+
+def test_raven_combined_uses_file_offset(reference_files):
+    ref = read_reference(reference_files["raven_combined"])
+    assert sorted(ref["file"].unique()) == ["D:/rec/siteA/unit03.wav", "D:/rec/siteA/unit05.wav"]
+    np.testing.assert_allclose(ref.loc[ref["file"].str.endswith("unit05.wav"), "centre_s"], [5.0])
+
+
+def test_files_on_one_side_are_reported(tmp_path):
+    det = write_detections(tmp_path / "detections.csv", {"peak_s": [10.0, 11.0, 12.0]},
+                           file=[FILE, "siteA/unit07.wav", "siteA/unit07.wav"])
+    pd.DataFrame({"file": [FILE, "siteB/unit09.wav"], "start_s": [9.9, 30.0], "end_s": [10.1, 30.2]}).to_csv(
+        tmp_path / "ref.csv", index=False)
+    r = evaluate(det, tmp_path / "ref.csv")
+    status = r.per_file.set_index("file")["status"].to_dict()
+    assert status == {FILE: "ok", "siteA/unit07.wav": "detections_only", "siteB/unit09.wav": "reference_only"}
+    # unit07 has no reference: left out; unit09 was never scanned: its call is a miss
+    assert (r.overall["tp"], r.overall["fp"], r.overall["fn"]) == (1, 0, 1)
+    assert r.overall["files_detections_only"] == 1 and r.overall["files_reference_only"] == 1
+
+
+def test_false_alarms_per_hour_from_run_json(tmp_path):
+    det = write_detections(tmp_path / "detections.csv", {"peak_s": np.r_[CENTRES, 100.0, 200.0]})
+    write_manifest(tmp_path / "run.json", {FILE: 1800.0, "siteA/other.wav": 1800.0})
+    r = evaluate(det, write_plain(tmp_path / "ref.csv"))
+    assert r.overall["false_alarms_per_hour"] == pytest.approx(4.0)  # 2 FP in the half hour scored
+    assert r.per_file.set_index("file").loc["siteA/other.wav", "status"] == "detections_only"
+
+
+def test_windows_give_perfect_pr_curve(tmp_path):
+    hop, n = 0.05, 2400  # 2 minutes of 500 ms windows
+    start = np.arange(n) * hop
+    centre = start + 0.25
+    rng = np.random.default_rng(0)
+    prob = rng.uniform(0, 0.3, n)
+    for k, c in enumerate(CENTRES):  # a bump per call, peaking at the call's window
+        near = np.abs(centre - c) < 0.2
+        prob[near] = 0.99 - 0.1 * k / len(CENTRES) - np.abs(centre[near] - c)
+    windows = pd.DataFrame({"file": FILE, "start_s": start, "end_s": start + 0.5, "prob": prob})
+    windows.to_csv(tmp_path / "windows.csv.gz", index=False)
+    det = write_detections(tmp_path / "detections.csv", {"peak_s": CENTRES})
+    r = evaluate(det, write_plain(tmp_path / "ref.csv"), windows=tmp_path / "windows.csv.gz")
+    assert r.pr.auprc == pytest.approx(1.0)
+    assert r.pr.best_f1 == 1.0 and 0.3 < r.pr.best_threshold <= 0.91
+    assert r.overall["hours"] == pytest.approx((start[-1] + 0.5) / 3600)
+    assert np.all(np.diff(r.pr.thresholds) > 0)
+
+
+def test_run_peaks_one_per_run():
+    p = np.array([0.1, 0.6, 0.9, 0.9, 0.2, 0.7, 0.1, 0.8])
+    assert run_peaks(p, 0.5).tolist() == [2, 5, 7]
+    assert run_peaks(p, 0.95).tolist() == []
+
+
+def test_ambiguous_reference_needs_file_map(tmp_path):
+    det = write_detections(tmp_path / "detections.csv", {"peak_s": [10.0, 10.0]},
+                           file=["unit03/night1.wav", "unit05/night1.wav"])
+    (tmp_path / "night1.txt").write_text("9.9\t10.1\tcall\n")
+    with pytest.raises(ParameterError, match=r"reference 'night1' matches 2 recordings .*pass file_map"):
+        evaluate(det, tmp_path / "night1.txt")
+    r = evaluate(det, tmp_path / "night1.txt", file_map={"night1": "unit05/night1.wav"})
+    assert r.per_file.set_index("file")["status"].to_dict() == {"unit03/night1.wav": "detections_only",
+                                                                 "unit05/night1.wav": "ok"}
+
+
+def test_match_reference_files_rules():
+    files = ["siteA/unit03.wav", "siteA/BirdVox-full-night_flac-audio_unit10.flac", "siteB/night10.wav"]
+    got = match_reference_files(["siteA/unit03.wav", r"E:\x\siteA\unit03.wav", "UNIT03", "unit10", "night1"], files)
+    assert got == {"siteA/unit03.wav": "siteA/unit03.wav", r"E:\x\siteA\unit03.wav": "siteA/unit03.wav",
+                   "UNIT03": "siteA/unit03.wav", "unit10": "siteA/BirdVox-full-night_flac-audio_unit10.flac",
+                   "night1": None}
+
+
+def test_bad_inputs_are_named(tmp_path):
+    det = write_detections(tmp_path / "detections.csv", {"peak_s": CENTRES})
+    ref = write_plain(tmp_path / "ref.csv")
+    with pytest.raises(ParameterError, match=r"tolerance=0 must be a positive number of seconds"):
+        evaluate(det, ref, tolerance=0)
+    with pytest.raises(ParameterError, match=r"reference='.*nope.csv': no such file or folder"):
+        evaluate(det, [tmp_path / "nope.csv"])
+    with pytest.raises(ParameterError, match=r"thresholds=1 must be"):
+        evaluate(det, ref, thresholds=1)
+    (tmp_path / "odd.csv").write_text("a,b\n1,2\n")
+    with pytest.raises(FormatError, match=r"odd.csv: unknown reference format"):
+        evaluate(det, tmp_path / "odd.csv")
+    (tmp_path / "multi.txt").write_text(raven_line("Begin Time (s)", "End Time (s)", "Begin File")
+                                        + raven_line(1, 2, "a.wav") + raven_line(3, 4, "b.wav"))
+    with pytest.raises(FormatError, match=r"multi.txt: selections from several files .* no 'File Offset \(s\)'"):
+        read_reference(tmp_path / "multi.txt")
+
+
+def test_result_to_json(tmp_path):
+    det = write_detections(tmp_path / "detections.csv")
+    r = evaluate(det, write_plain(tmp_path / "ref.csv"))
+    doc = json.loads(r.to_json(tmp_path / "eval.json"))
+    assert doc == json.loads((tmp_path / "eval.json").read_text())
+    assert doc["overall"]["precision"] is None and doc["overall"]["recall"] == 0.0
+    assert doc["per_file"][0]["file"] == FILE and doc["pr_curve"] is None
+    assert not list(tmp_path.glob(".*part*"))

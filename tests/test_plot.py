@@ -1,0 +1,118 @@
+"""birdscan.plot: figures from generated detections, windows and audio."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import soundfile as sf
+
+from birdscan.errors import ParameterError
+from birdscan.evaluate import evaluate
+from birdscan.plot import plot_activity, plot_pr, plot_trace, spectrogram
+
+
+def detections(start_time: bool) -> pd.DataFrame:
+    rng = np.random.default_rng(1)
+    rows = []
+    for f, stamp in (("unit01/a.wav", "2024-05-01T21:30:00+02:00"), ("unit01/b.wav", "2024-05-01T23:30:00+02:00"),
+                     ("unit02/a.wav", "2024-05-01T21:00:00")):
+        peaks = np.sort(rng.uniform(0, 7200, 40))
+        rows.append(pd.DataFrame({"file": f, "start_s": peaks - 0.1, "end_s": peaks + 0.1, "peak_s": peaks,
+                                  "max_prob": 0.9, "mean_prob": 0.7, "low_freq_hz": 3000, "high_freq_hz": 8000,
+                                  "start_time": stamp if start_time else ""}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def assert_png(path, min_kb=5):
+    from PIL import Image
+
+    assert path.stat().st_size > min_kb * 1024
+    with Image.open(path) as im:
+        im.verify()
+        assert im.format == "PNG"
+
+
+def test_activity_over_clock_time(tmp_path):
+    det = detections(start_time=True)
+    det.to_csv(tmp_path / "detections.csv", index=False)
+    counts = plot_activity(tmp_path / "detections.csv", tmp_path / "activity.png", interval="10min")
+    assert_png(tmp_path / "activity.png")
+    assert counts.groupby("unit")["calls"].sum().to_dict() == {"unit01": 80, "unit02": 40}
+    assert pd.api.types.is_datetime64_any_dtype(counts["bin_start"])
+    assert counts["bin_start"].min() == pd.Timestamp("2024-05-01 21:00")  # local wall time kept
+    assert (counts["bin_start"].dt.minute % 10 == 0).all()
+
+
+def test_activity_over_recording_time_by_file(tmp_path):
+    det = detections(start_time=False)
+    counts = plot_activity(det, tmp_path / "activity.png", interval=600, by="file")
+    assert_png(tmp_path / "activity.png")
+    assert sorted(counts["unit"].unique()) == ["unit01/a.wav", "unit01/b.wav", "unit02/a.wav"]
+    assert counts["calls"].sum() == len(det)
+    np.testing.assert_allclose(np.unique(counts["bin_start"]) % 600, 0)
+    same = plot_activity(det, tmp_path / "same.png", interval="10min", by="file")
+    pd.testing.assert_frame_equal(counts, same)
+
+
+def test_activity_of_no_detections(tmp_path):
+    detections(False).iloc[:0].to_csv(tmp_path / "detections.csv", index=False)
+    counts = plot_activity(tmp_path / "detections.csv", tmp_path / "activity.png")
+    assert counts.empty
+    assert_png(tmp_path / "activity.png", min_kb=2)
+
+
+def test_activity_rejects_bad_options(tmp_path):
+    with pytest.raises(ParameterError, match=r"interval='soon' must be seconds > 0 or a duration such as '10min'"):
+        plot_activity(detections(False), tmp_path / "a.png", interval="soon")
+    with pytest.raises(ParameterError, match=r"by='site' must be 'folder' or 'file'"):
+        plot_activity(detections(False), tmp_path / "a.png", by="site")
+    with pytest.raises(ParameterError, match=r"out='.*a.jpg' must end with one of .png, .pdf, .svg"):
+        plot_activity(detections(False), tmp_path / "a.jpg")
+
+
+def test_trace_over_spectrogram(tmp_path):
+    sr, seconds = 22050, 30
+    t = np.arange(sr * seconds) / sr
+    rng = np.random.default_rng(0)
+    x = 0.01 * rng.standard_normal(len(t))
+    call = (t > 12.0) & (t < 12.1)
+    x[call] += 0.5 * np.sin(2 * np.pi * 6000 * t[call])
+    sf.write(tmp_path / "a.wav", x.astype(np.float32), sr)
+    start = np.arange(0, seconds - 0.5, 0.05)
+    prob = np.exp(-(((start + 0.25) - 12.05) ** 2) / 0.05)
+    pd.DataFrame({"file": "unit01/a.wav", "start_s": start, "end_s": start + 0.5, "prob": prob}).to_csv(
+        tmp_path / "windows.csv.gz", index=False)
+    det = pd.DataFrame({"file": ["unit01/a.wav"], "start_s": [11.9], "end_s": [12.2], "peak_s": [12.05],
+                        "max_prob": [0.99], "mean_prob": [0.8], "low_freq_hz": [5500], "high_freq_hz": [6500]})
+    out = plot_trace(tmp_path / "windows.csv.gz", tmp_path / "a.wav", tmp_path / "trace.png",
+                     start=5, end=20, detections=det)
+    assert out == tmp_path / "trace.png"
+    assert_png(out, min_kb=20)
+    with pytest.raises(ParameterError, match=r"start=40 is past the end of .*a.wav \(30.0 s\)"):
+        plot_trace(tmp_path / "windows.csv.gz", tmp_path / "a.wav", tmp_path / "t.png", start=40, end=50)
+    with pytest.raises(ParameterError, match=r"start=5, end=5: need 0 <= start < end"):
+        plot_trace(tmp_path / "windows.csv.gz", tmp_path / "a.wav", tmp_path / "t.png", start=5, end=5)
+
+
+def test_spectrogram_finds_the_tone():
+    sr = 24000
+    t = np.arange(sr) / sr
+    s_db, hop_s = spectrogram(np.sin(2 * np.pi * 3000 * t), sr)
+    n_fft = 2 * (s_db.shape[0] - 1)
+    assert abs(np.argmax(s_db.mean(axis=1)) * sr / n_fft - 3000) < sr / n_fft
+    assert 0 < hop_s < 0.05
+
+
+def test_pr_plot(tmp_path):
+    start = np.arange(1200) * 0.05
+    prob = np.where(np.abs(start + 0.25 - 30.0) < 0.2, 0.9, 0.1)
+    pd.DataFrame({"file": "a.wav", "start_s": start, "end_s": start + 0.5, "prob": prob}).to_csv(
+        tmp_path / "windows.csv", index=False)
+    det = pd.DataFrame({"file": ["a.wav"], "start_s": [29.9], "end_s": [30.1], "peak_s": [30.0], "max_prob": [0.9]})
+    ref = tmp_path / "ref.csv"
+    pd.DataFrame({"file": ["a.wav"], "start_s": [29.95], "end_s": [30.05]}).to_csv(ref, index=False)
+    result = evaluate(det, ref, windows=tmp_path / "windows.csv")
+    assert_png(plot_pr(result, tmp_path / "pr.png"))
+    with pytest.raises(ParameterError, match=r"result has no PR curve: pass windows= to evaluate\(\)"):
+        plot_pr(evaluate(det, ref), tmp_path / "pr2.png")
