@@ -159,7 +159,8 @@ def write_raven_combined(path: str | os.PathLike[str], parts: Sequence[tuple[str
         t["End Time (s)"] += offset
         tables.append(t)
         offset += duration
-    table = pd.concat(tables, ignore_index=True) if tables else _raven_rows(pd.DataFrame(columns=["start_s", "end_s", "peak_s", "max_prob", "mean_prob", "low_freq_hz", "high_freq_hz"]), 0.0)
+    columns = RAVEN_COLUMNS + RAVEN_EXTRA + ["Begin Path", "File Offset (s)"]
+    table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=columns)
     table["Selection"] = np.arange(1, len(table) + 1)
     with atomic_open(path) as f:
         table.to_csv(f, sep="\t", index=False, float_format="%.4f", lineterminator="\n")
