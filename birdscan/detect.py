@@ -186,7 +186,7 @@ class _Run:
 
         self.recs, self.opts, self.out, self.win, self.raven, self.progress = recs, opts, out, win, raven, progress
         self.t0 = time.perf_counter()
-        self.net = load_model(model_path, device)
+        self.net = load_model(model_path, device, inference=True)
         cfg = self.net.config
         self.sr, self.window = cfg.sample_rate, cfg.window
         self.hop = audio.seconds_to_samples(opts.hop, self.sr)

@@ -255,6 +255,35 @@ class Detector(nn.Module):
         return out[:, 0, :n_windows]
 
 
+def _fold_bn(conv: nn.Conv2d, bn: nn.BatchNorm2d) -> nn.Conv2d:
+    scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
+    fused = nn.Conv2d(conv.in_channels, conv.out_channels, conv.kernel_size, padding=conv.padding, bias=True)
+    fused.weight.data = conv.weight.detach() * scale[:, None, None, None]
+    bias = conv.bias.detach() if conv.bias is not None else torch.zeros_like(bn.running_mean)
+    fused.bias.data = (bias - bn.running_mean) * scale + bn.bias.detach()
+    return fused
+
+
+@torch.no_grad()
+def for_inference(model: Detector) -> Detector:
+    """Fold each batch-norm into its convolution and use channels-last memory (about
+    2x faster on CPUs). Same function as ``model.eval()``, to float rounding; the
+    result is for inference only (its state_dict no longer matches the config)."""
+    model = model.eval()
+    for block in model.trunk:
+        layers = list(block)
+        fused: list[nn.Module] = []
+        for layer in layers:
+            if isinstance(layer, nn.BatchNorm2d) and fused and isinstance(fused[-1], nn.Conv2d):
+                fused[-1] = _fold_bn(fused[-1], layer)
+            else:
+                fused.append(layer)
+        block._modules.clear()
+        for i, layer in enumerate(fused):
+            block.add_module(str(i), layer)
+    return model.to(memory_format=torch.channels_last)
+
+
 def save_checkpoint(path: str | Path, model: Detector, train: dict[str, Any] | None = None) -> Path:
     """Write a checkpoint: a dict of plain types, loadable with ``torch.load(weights_only=True)``."""
     from . import __version__
@@ -293,8 +322,9 @@ def read_checkpoint(path: str | Path) -> dict[str, Any]:
     return ckpt
 
 
-def load_model(path: str | Path, device: str | torch.device = "cpu") -> Detector:
-    """Rebuild a :class:`Detector` from a checkpoint, in eval mode on ``device``."""
+def load_model(path: str | Path, device: str | torch.device = "cpu", inference: bool = False) -> Detector:
+    """Rebuild a :class:`Detector` from a checkpoint, in eval mode on ``device``
+    (with ``inference=True``, prepared by :func:`for_inference` for scanning)."""
     ckpt = read_checkpoint(path)
     version = ckpt.get("birdscan_version", "?")
     try:
@@ -302,7 +332,8 @@ def load_model(path: str | Path, device: str | torch.device = "cpu") -> Detector
         model.load_state_dict(ckpt["state_dict"])
     except (ModelError, RuntimeError, TypeError) as e:
         raise ModelError(f"{path} (made by birdscan {version}) does not match this birdscan's model: {e}") from e
-    return model.to(device).eval()
+    model = model.eval()
+    return (for_inference(model) if inference else model).to(device)
 
 
 def file_sha256(path: str | Path) -> str:

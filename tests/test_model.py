@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from birdscan.errors import ModelError
-from birdscan.model import Detector, ModelConfig, load_model, read_checkpoint, save_checkpoint
+from birdscan.model import Detector, ModelConfig, for_inference, load_model, read_checkpoint, save_checkpoint
 
 
 @pytest.mark.parametrize("cfg", [ModelConfig(channels=(4, 8, 8)), ModelConfig(frontend="logmel", channels=(4, 8, 8)),
@@ -24,6 +24,10 @@ def test_dense_scan_equals_window_by_window(cfg):
         single = torch.stack([m(x[:, i * 1200 : i * 1200 + 12000]) for i in range(31)], 1)
     torch.testing.assert_close(dense, single, atol=1e-4, rtol=1e-4)
     torch.testing.assert_close(dense2, single[:, ::2], atol=1e-4, rtol=1e-4)
+    fast = for_inference(m)
+    with torch.no_grad():
+        torch.testing.assert_close(fast.scan(x, 31), single, atol=1e-4, rtol=1e-4)
+        torch.testing.assert_close(fast(x[:, 1200:13200]), single[:, 1], atol=1e-4, rtol=1e-4)
 
 
 def test_bad_config_and_hop():
