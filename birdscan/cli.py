@@ -95,6 +95,7 @@ def _summary(result, quiet: bool) -> None:
 @click.option("--channel", type=int, help="Channel to scan, 1 = first (default: mix all to mono).")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
 @click.option("--batch-size", type=int, help="Windows per model batch (default 1024 on CPU, 16384 on GPU).")
+@click.option("--workers", default=1, show_default=True, type=int, help="Recordings decoded ahead in background threads.")
 @click.option("--ext", help="Comma-separated extensions to scan [default: wav,flac,ogg,mp3,aif,aiff].")
 @click.option("--recursive/--no-recursive", default=True, show_default=True, help="Walk subfolders.")
 @click.option("--overwrite", is_flag=True, help="Replace existing outputs.")
@@ -112,5 +113,7 @@ def run(inputs, quiet, **options) -> None:
         progress.stop()
     _summary(result, quiet)
     if result.n_errors:
-        click.echo(f"birdscan: {result.n_errors} of {len(result.files)} file(s) failed; see {options['out']} manifest", err=True)
+        from .writers import manifest_path
+
+        click.echo(f"birdscan: {result.n_errors} of {len(result.files)} file(s) failed; reasons in {manifest_path(options['out'])}", err=True)
         sys.exit(1)

@@ -7,6 +7,7 @@ import platform
 import sys
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Iterator, Sequence
@@ -17,6 +18,7 @@ from . import __version__, audio
 from .discover import Recording, discover
 from .errors import AudioError, BirdscanError, ModelError, ParameterError
 from .events import EventRule, event_band, find_events
+from .prefetch import prefetch
 from .windows import ScanBlock, count_windows, scan_blocks
 from . import writers
 
@@ -86,6 +88,7 @@ class ScanOptions:
     channel: int | None = None
     device: str = "auto"
     batch_size: int | None = None
+    workers: int = 1
 
     def __post_init__(self) -> None:
         if not (isinstance(self.hop, (int, float)) and self.hop > 0):
@@ -94,13 +97,15 @@ class ScanOptions:
             raise ParameterError(f"channel={self.channel} must be >= 1 (1 is the first channel)")
         if self.batch_size is not None and self.batch_size < 1:
             raise ParameterError(f"batch_size={self.batch_size} must be a positive number of windows")
+        if self.workers < 0:
+            raise ParameterError(f"workers={self.workers} must be >= 0 (0 decodes in the main thread)")
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "hop_s": self.hop, "threshold": self.rule.threshold, "threshold_off": self.rule.off,
             "min_gap_s": self.rule.min_gap, "min_duration_s": self.rule.min_duration,
             "split_dip": self.rule.split_dip, "channel": self.channel or "mix",
-            "device": self.device, "batch_size": self.batch_size,
+            "device": self.device, "batch_size": self.batch_size, "workers": self.workers,
         }
 
 
@@ -119,6 +124,7 @@ def scan(
     channel: int | None = None,
     device: str = "auto",
     batch_size: int | None = None,
+    workers: int = 1,
     recursive: bool = True,
     ext: str | Sequence[str] | None = None,
     overwrite: bool = False,
@@ -139,6 +145,7 @@ def scan(
     channel : int >= 1 or None (mix all channels to mono)
     device : "auto", "cpu", "cuda", "cuda:N"
     batch_size : windows per model batch (default by device)
+    workers : int >= 0, recordings decoded ahead in background threads (0: none)
 
     Returns
     -------
@@ -152,7 +159,7 @@ def scan(
     """
     from .infer import resolve_device
 
-    opts = ScanOptions(hop, EventRule(threshold, threshold_off, min_gap, min_duration, split_dip), channel, device, batch_size)
+    opts = ScanOptions(hop, EventRule(threshold, threshold_off, min_gap, min_duration, split_dip), channel, device, batch_size, workers)
     torch_device = resolve_device(device)
     model_path = _model_path(model)
     out_p, win_p, raven_p = (Path(p) if p is not None else None for p in (out, windows, raven))
@@ -203,24 +210,26 @@ class _Run:
         self.results = [FileResult(r) for r in recs]
 
     # -- scanning -------------------------------------------------------------
-    def _blocks(self) -> Iterator[tuple[int, ScanBlock | BaseException | None]]:
-        """(file index, block) for every block of every file; an exception item ends a file
-        in error; ``None`` ends it cleanly."""
+    def _decode(self, i: int) -> Iterator[tuple[int, ScanBlock | BaseException | None]]:
+        """(i, block) for every block of recording ``i``, then ``(i, None)``; or ``(i, error)``."""
+        res = self.results[i]
         ch = None if self.opts.channel is None else self.opts.channel - 1
-        for i, res in enumerate(self.results):
-            t = time.perf_counter()
-            try:
-                meta = audio.info(res.rec.path)
-                res.sample_rate, res.channels, res.duration_s = meta.sample_rate, meta.channels, meta.duration_s
-                stream = audio.stream(res.rec.path, self.sr, channel=ch)
-                for blk in scan_blocks(stream, self.window, self.hop, PER_BLOCK):
-                    res.seconds += time.perf_counter() - t
-                    yield i, blk
-                    t = time.perf_counter()
+        t = time.perf_counter()
+        try:
+            meta = audio.info(res.rec.path)
+            res.sample_rate, res.channels, res.duration_s = meta.sample_rate, meta.channels, meta.duration_s
+            for blk in scan_blocks(audio.stream(res.rec.path, self.sr, channel=ch), self.window, self.hop, PER_BLOCK):
                 res.seconds += time.perf_counter() - t
-                yield i, None
-            except (BirdscanError, OSError, ValueError, RuntimeError, MemoryError) as e:
-                yield i, e
+                yield i, blk
+                t = time.perf_counter()
+            res.seconds += time.perf_counter() - t
+            yield i, None
+        except (BirdscanError, OSError, ValueError, RuntimeError, MemoryError) as e:
+            yield i, e
+
+    def _blocks(self) -> Iterator[tuple[int, ScanBlock | BaseException | None]]:
+        makers = (partial(self._decode, i) for i in range(len(self.results)))
+        return prefetch(makers, workers=self.opts.workers, depth=4)
 
     def go(self) -> RunResult:
         total = 0.0
