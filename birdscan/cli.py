@@ -117,3 +117,118 @@ def run(inputs, quiet, **options) -> None:
 
         click.echo(f"birdscan: {result.n_errors} of {len(result.files)} file(s) failed; reasons in {manifest_path(options['out'])}", err=True)
         sys.exit(1)
+
+
+@main.command()
+@click.argument("detections", type=click.Path(dir_okay=False))
+@click.option("--reference", "-r", multiple=True, required=True, type=click.Path(),
+              help="Reference annotations (Raven, BirdVox-full-night CSV, Audacity, plain CSV; files or folders). Repeatable.")
+@click.option("--windows", type=click.Path(dir_okay=False), help="Windows CSV of the same run: adds the PR curve, AUPRC and best threshold.")
+@click.option("--tolerance", default=0.25, show_default=True, type=float, help="Seconds between a detection's peak and a call centre.")
+@click.option("--manifest", type=click.Path(dir_okay=False), help="The run's run.json (default: next to DETECTIONS).")
+@click.option("--pr-plot", type=click.Path(dir_okay=False), help="Write the precision-recall curve to this PNG (needs --windows).")
+@click.option("--json", "json_out", type=click.Path(dir_okay=False), help="Write the full result as JSON here ('-' for stdout).")
+def evaluate(detections, reference, windows, tolerance, manifest, pr_plot, json_out) -> None:
+    """Score detections against reference annotations (one-to-one matching within a tolerance)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from .evaluate import evaluate as run_evaluate
+    from .plot import plot_pr
+
+    try:
+        result = run_evaluate(detections, list(reference), windows=windows, tolerance=tolerance, manifest=manifest)
+        if pr_plot:
+            if result.pr is None:
+                raise click.UsageError("--pr-plot needs --windows")
+            plot_pr(result, pr_plot)
+    except BirdscanError as e:
+        raise _fail(e)
+    if json_out == "-":
+        click.echo(result.to_json())
+        return
+    if json_out:
+        result.to_json(json_out)
+    con = Console()
+    t = Table(title=f"birdscan evaluate (tolerance {tolerance} s)")
+    cols = [c for c in ("file", "status", "n_reference", "n_detections", "tp", "fp", "fn", "precision", "recall", "f1", "false_alarms_per_hour") if c in result.per_file.columns]
+    for c in cols:
+        t.add_column(c, justify="left" if c in ("file", "status") else "right")
+    def fmt(v):
+        return f"{v:.3f}" if isinstance(v, float) else str(v)
+    for row in result.per_file[cols].itertuples(index=False):
+        t.add_row(*(fmt(v) for v in row))
+    o = result.overall
+    t.add_row("[bold]overall", "", *(fmt(o.get(c, "")) for c in cols[2:]))
+    con.print(t)
+    if result.pr is not None:
+        con.print(f"AUPRC {o.get('auprc', float('nan')):.3f}; best F1 {o.get('best_f1', float('nan')):.3f} at threshold {o.get('best_threshold', float('nan')):.3f}")
+
+
+@main.command()
+@click.argument("detections", type=click.Path(dir_okay=False))
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="PNG to write.")
+@click.option("--interval", default="10min", show_default=True, help="Bin width for calls per interval (seconds or e.g. 10min).")
+@click.option("--by", type=click.Choice(["folder", "file"]), default="folder", show_default=True, help="One line per top folder (recording unit) or per file.")
+@click.option("--windows", type=click.Path(dir_okay=False), help="Instead draw the probability trace over a spectrogram (with --file, --start, --end).")
+@click.option("--file", "file_", help="Recording (as in the 'file' column) for the trace.")
+@click.option("--start", default=0.0, show_default=True, type=float, help="Trace start, seconds.")
+@click.option("--end", default=60.0, show_default=True, type=float, help="Trace end, seconds.")
+@click.option("--audio-root", type=click.Path(file_okay=False), help="Where the recordings are (default: from run.json).")
+def plot(detections, out, interval, by, windows, file_, start, end, audio_root) -> None:
+    """Plot calls per interval over the night, or a probability trace over a spectrogram."""
+    from .plot import plot_activity, plot_trace
+
+    try:
+        if windows:
+            audio_path = _audio_path(detections, windows, file_, audio_root)
+            plot_trace(windows, audio_path, out, file=file_, start=start, end=end, detections=detections)
+        else:
+            plot_activity(detections, out, interval=interval, by=by)
+    except BirdscanError as e:
+        raise _fail(e)
+    click.echo(f"wrote {out}")
+
+
+def _audio_path(detections, windows, file_, audio_root):
+    from pathlib import Path
+
+    from .annotations import manifest_next_to, read_manifest, read_windows
+
+    if file_ is None:
+        files = read_windows(windows)["file"].unique()
+        if len(files) != 1:
+            raise click.UsageError(f"--windows holds {len(files)} recordings: pick one with --file")
+        file_ = files[0]
+    if audio_root:
+        return Path(audio_root) / file_
+    man = manifest_next_to(detections)
+    if man is not None:
+        rows = read_manifest(man)
+        hit = rows.loc[rows["file"] == file_, "path"]
+        if len(hit):
+            return Path(hit.iloc[0])
+    raise click.UsageError(f"cannot locate the audio of {file_!r}: pass --audio-root")
+
+
+@main.command()
+@click.argument("detections", type=click.Path(dir_okay=False))
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder for the WAV clips.")
+@click.option("--audio-root", type=click.Path(file_okay=False), help="Where the recordings are (default: from run.json).")
+@click.option("--pad", default=0.25, show_default=True, type=float, help="Seconds of context on each side.")
+@click.option("--max-clips", type=int, help="At most this many clips.")
+@click.option("--sample", type=click.Choice(["top", "random", "stratified"]), default="top", show_default=True,
+              help="Which detections when --max-clips cuts: top scores, random, or equal numbers per score decile.")
+@click.option("--seed", default=0, show_default=True, type=int)
+def clips(detections, out, audio_root, pad, max_clips, sample, seed) -> None:
+    """Export one short WAV per detection, named to sort by file and time, for listening."""
+    from .clips import export_clips
+
+    try:
+        table = export_clips(detections, out, audio_root=audio_root, pad=pad, max_clips=max_clips, sample=sample, seed=seed)
+    except BirdscanError as e:
+        raise _fail(e)
+    bad = int((table["status"] != "ok").sum()) if len(table) else 0
+    click.echo(f"wrote {len(table) - bad} clips to {out}" + (f"; {bad} failed" if bad else ""))
+    if bad:
+        sys.exit(1)

@@ -260,3 +260,23 @@ def test_result_to_json(tmp_path):
     assert doc["overall"]["precision"] is None and doc["overall"]["recall"] == 0.0
     assert doc["per_file"][0]["file"] == FILE and doc["pr_curve"] is None
     assert not list(tmp_path.glob(".*part*"))
+
+
+def test_reads_the_tables_birdscan_run_writes(tmp_path):
+    from birdscan import writers
+
+    files = ["unit03/night1.wav", "unit05/night1.wav"]
+    events = pd.DataFrame({"start_s": CENTRES - HALF, "end_s": CENTRES + HALF, "peak_s": CENTRES,
+                           "max_prob": 0.9, "mean_prob": 0.8, "low_freq_hz": LOW, "high_freq_hz": HIGH})
+    det = pd.concat([events.assign(file=f) for f in files], ignore_index=True)
+    writers.write_detections(tmp_path / "out" / "detections.csv", det)
+    writers.write_manifest(tmp_path / "out" / "run.json", {"files": [
+        {"file": f, "path": f"/rec/{f}", "status": "ok", "duration_s": 600.0} for f in files]})
+    raven = tmp_path / "raven"
+    for f in files:  # same file name in two folders: told apart by the path inside the folder
+        writers.write_raven(writers.raven_path(raven, f), events, nyquist=12000)
+    writers.write_raven_combined(tmp_path / "combined.txt", [(f"/rec/{f}", 600.0, 12000, events) for f in files])
+    for reference in (raven, tmp_path / "combined.txt"):
+        r = evaluate(tmp_path / "out" / "detections.csv", reference)
+        assert r.per_file["status"].tolist() == ["ok", "ok"] and r.overall["f1"] == 1.0
+        assert r.overall["hours"] == pytest.approx(1200 / 3600)

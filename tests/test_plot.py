@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -116,3 +118,17 @@ def test_pr_plot(tmp_path):
     assert_png(plot_pr(result, tmp_path / "pr.png"))
     with pytest.raises(ParameterError, match=r"result has no PR curve: pass windows= to evaluate\(\)"):
         plot_pr(evaluate(det, ref), tmp_path / "pr2.png")
+
+
+def test_activity_start_times_per_event_or_from_run_json(tmp_path):
+    det = detections(start_time=True)
+    expected = plot_activity(det, tmp_path / "a.png")
+    wall = det["start_time"].str[:19].map(pd.Timestamp)  # the recordings' local start
+    per_event = det.assign(start_time=[(t + pd.Timedelta(seconds=s)).isoformat(timespec="milliseconds")
+                                       for t, s in zip(wall, det["start_s"])])  # as `birdscan run` writes it
+    pd.testing.assert_frame_equal(plot_activity(per_event, tmp_path / "b.png"), expected)
+    det.assign(start_time="").to_csv(tmp_path / "detections.csv", index=False)
+    starts = dict(zip(det["file"], det["start_time"].str[:19]))
+    (tmp_path / "run.json").write_text(json.dumps(
+        {"files": [{"file": f, "status": "ok", "recording_start": t} for f, t in starts.items()]}))
+    pd.testing.assert_frame_equal(plot_activity(tmp_path / "detections.csv", tmp_path / "c.png"), expected)
