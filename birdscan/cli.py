@@ -232,3 +232,97 @@ def clips(detections, out, audio_root, pad, max_clips, sample, seed) -> None:
     click.echo(f"wrote {len(table) - bad} clips to {out}" + (f"; {bad} failed" if bad else ""))
     if bad:
         sys.exit(1)
+
+
+def _ints(text):
+    return None if text is None else [int(t) for t in str(text).split(",") if t.strip()]
+
+
+@main.command()
+@click.option("--data", required=True, type=click.Path(file_okay=False), help="Folder with BirdVox-70k_unitNN.hdf5 files.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Best checkpoint (.pt); .last.pt, .metrics.jsonl, .curves.png go next to it.")
+@click.option("--val-units", help="Comma-separated validation units (default: the last unit found).")
+@click.option("--test-units", help="Comma-separated held-out test units (default: none).")
+@click.option("--epochs", default=30, show_default=True, type=int)
+@click.option("--batch-size", default=256, show_default=True, type=int)
+@click.option("--lr", default=3e-3, show_default=True, type=float)
+@click.option("--weight-decay", default=1e-2, show_default=True, type=float)
+@click.option("--arch", type=click.Choice(["birdscan", "baseline"]), default="birdscan", show_default=True,
+              help="birdscan (default) or the plain small conv+pool baseline.")
+@click.option("--frontend", type=click.Choice(["pcen", "logmel"]), default="pcen", show_default=True)
+@click.option("--channels", help="Conv channels per block, e.g. 16,32,48.")
+@click.option("--augment/--no-augment", default=True, show_default=True)
+@click.option("--time-shift", default=0, show_default=True, type=int, help="Max random time shift in samples (calls are centred: keep 0).")
+@click.option("--num-workers", default=0, show_default=True, type=int, help="DataLoader worker processes.")
+@click.option("--cache", is_flag=True, help="Load all clips into RAM once (float16).")
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--device", default="auto", show_default=True)
+@click.option("--resume", type=click.Path(dir_okay=False), help="Continue from a checkpoint written by an earlier run.")
+@click.option("--patience", default=8, show_default=True, type=int, help="Stop after this many epochs without a better validation AUPRC.")
+@click.option("--overwrite", is_flag=True, help="Replace existing outputs.")
+@click.option("--quiet", "-q", is_flag=True)
+def train(quiet, channels, **options) -> None:
+    """Train a detector on BirdVox-70k HDF5 files (split by recording unit)."""
+    from .train import train as run_train
+
+    try:
+        result = run_train(channels=_ints(channels), progress=not quiet, command=" ".join(["birdscan", *sys.argv[1:]]), **options)
+    except BirdscanError as e:
+        raise _fail(e)
+    m = result.best_metrics
+    click.echo(f"best epoch {result.best_epoch}: val accuracy {m.get('accuracy', float('nan')):.3f}, AUPRC {m.get('auprc', float('nan')):.3f}; "
+               f"{result.clips_per_s:,.0f} clips/s, {result.epoch_s:.1f} s/epoch on {result.device}; wrote {result.best}")
+
+
+@main.command("evaluate-clips")
+@click.option("--data", required=True, type=click.Path(file_okay=False), help="Folder with BirdVox-70k_unitNN.hdf5 files.")
+@click.option("--units", help="Comma-separated units (default: all).")
+@click.option("--model", type=click.Path(dir_okay=False), help="Checkpoint (default: the shipped model).")
+@click.option("--device", default="auto", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def evaluate_clips(data, units, model, device, as_json) -> None:
+    """Clip-level metrics of a model on BirdVox-70k units (as training logs them)."""
+    import json
+
+    from .model import default_model_path
+    from .train import evaluate_clips as run
+
+    try:
+        m = run(data, units.split(",") if units else None, model or default_model_path(), device=device)
+    except BirdscanError as e:
+        raise _fail(e)
+    if as_json:
+        click.echo(json.dumps(m, indent=2, default=str))
+        return
+    for k, v in m.items():
+        click.echo(f"{k:>20s}  {v:.4f}" if isinstance(v, float) else f"{k:>20s}  {v}")
+
+
+@main.command()
+@click.argument("out", type=click.Path())
+@click.option("--kind", type=click.Choice(["birdvox70k", "recording"]), default="birdvox70k", show_default=True,
+              help="A BirdVox-70k-layout folder, or one long recording with a .truth.csv next to it.")
+@click.option("--clips-per-unit", default=1000, show_default=True, type=int)
+@click.option("--units", help="Comma-separated units (default: the six BirdVox-70k units).")
+@click.option("--duration", default=600.0, show_default=True, type=float, help="Recording length, seconds.")
+@click.option("--sample-rate", default=24000, show_default=True, type=int, help="Recording sample rate, Hz.")
+@click.option("--calls-per-minute", default=20.0, show_default=True, type=float)
+@click.option("--channels", default=1, show_default=True, type=int)
+@click.option("--backgrounds", type=click.Path(file_okay=False), help="Folder of real night recordings to mix in as backgrounds.")
+@click.option("--seed", default=0, show_default=True, type=int)
+def synth(out, kind, clips_per_unit, units, duration, sample_rate, calls_per_minute, channels, backgrounds, seed) -> None:
+    """Generate training data in the BirdVox-70k layout, or a long recording with ground truth."""
+    from . import data
+    from .synth import write_birdvox70k, write_recording
+
+    try:
+        if kind == "birdvox70k":
+            paths = write_birdvox70k(out, clips_per_unit=clips_per_unit, units=units.split(",") if units else data.UNITS,
+                                     seed=seed, backgrounds=backgrounds)
+            click.echo(f"wrote {len(paths)} unit files to {out}")
+        else:
+            truth = write_recording(out, duration, sr=sample_rate, calls_per_minute=calls_per_minute, seed=seed,
+                                    backgrounds=backgrounds, channels=channels)
+            click.echo(f"wrote {out} with {len(truth)} calls (truth next to it)")
+    except BirdscanError as e:
+        raise _fail(e)
