@@ -333,7 +333,7 @@ class _Run:
 
         tables = []
         for res in self.results:
-            if res.status != "ok" or res.events is None:
+            if res.status != "ok" or res.events is None or not len(res.events):
                 continue
             t = res.events.copy()
             t.insert(0, "file", res.rec.rel)

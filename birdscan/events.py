@@ -147,7 +147,7 @@ def find_events(
             continue
         best = a + int(np.argmax(p[a:b]))
         rows.append((start, end, min(best * hop_s + half, end_limit), p[best], p[a:b].mean()))
-    return pd.DataFrame(rows, columns=["start_s", "end_s", "peak_s", "max_prob", "mean_prob"])
+    return pd.DataFrame(rows, columns=["start_s", "end_s", "peak_s", "max_prob", "mean_prob"], dtype=float)
 
 
 def event_band(
