@@ -1,0 +1,35 @@
+import json
+import subprocess
+import sys
+
+import pandas as pd
+from click.testing import CliRunner
+
+from birdscan.cli import main
+
+
+def test_installed_console_script_help():
+    out = subprocess.run(["birdscan", "--help"], capture_output=True, text=True, check=True).stdout
+    for cmd in ("run", "train", "synth", "evaluate", "evaluate-clips", "plot", "clips"):
+        assert cmd in out
+    out = subprocess.run([sys.executable, "-m", "birdscan", "run", "--help"], capture_output=True, text=True, check=True).stdout
+    assert "--threshold" in out and "--windows" in out
+
+
+def test_run_reports_bad_files_and_exits_nonzero(tmp_path, make_audio):
+    make_audio("in/a.wav", dur=6.0, calls=[3.0])
+    (tmp_path / "in" / "broken.wav").write_text("not audio")
+    r = CliRunner().invoke(main, ["run", str(tmp_path / "in"), "--out", str(tmp_path / "o" / "detections.csv"), "-q", "--device", "cpu"])
+    assert r.exit_code == 1
+    assert "broken.wav" in r.output and "1 of 2 file(s) failed" in r.output
+    det = pd.read_csv(tmp_path / "o" / "detections.csv")
+    assert (det.file == "a.wav").sum() == 1
+    man = json.loads((tmp_path / "o" / "run.json").read_text())
+    assert man["summary"]["files"] == 2
+
+
+def test_run_bad_option_message(tmp_path):
+    r = CliRunner().invoke(main, ["run", str(tmp_path), "--out", str(tmp_path / "d.csv"), "--threshold", "2"])
+    assert r.exit_code != 0 and "threshold=2.0 must be within [0, 1]" in r.output
+    r = CliRunner().invoke(main, ["run", str(tmp_path / "none"), "--out", str(tmp_path / "d.csv")])
+    assert r.exit_code != 0 and "does not exist" in r.output

@@ -1,0 +1,130 @@
+"""End-to-end scans with the shipped model on generated recordings."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import soundfile as sf
+
+from birdscan.detect import scan
+from birdscan.errors import ModelError, OutputError, ParameterError
+from birdscan.model import default_model_path
+from birdscan.windows import count_windows
+from birdscan.writers import RAVEN_COLUMNS
+
+from conftest import write_tone_file
+
+CALLS = [1.5, 4.2, 7.9]
+
+
+@pytest.fixture(scope="module")
+def tree(tmp_path_factory):
+    root = tmp_path_factory.mktemp("rec")
+    (root / "unitA").mkdir()
+    (root / "unitB" / "deep").mkdir(parents=True)
+    write_tone_file(root / "unitA" / "20230401_213000.wav", 24000, 10.0, CALLS)
+    write_tone_file(root / "unitA" / "b.FLAC", 44100, 10.0, CALLS, channels=2, subtype="PCM_24")
+    write_tone_file(root / "unitB" / "deep" / "c.wav", 16000, 10.0, CALLS, subtype="FLOAT")
+    write_tone_file(root / "unitB" / "short.wav", 48000, 0.3, [])
+    x, _ = sf.read(root / "unitA" / "20230401_213000.wav")
+    sf.write(root / "unitB" / "m.mp3", x, 24000, format="MP3")
+    (root / "unitB" / "corrupt.wav").write_bytes(b"RIFF\x10\x00\x00\x00WAVEfmt garbage")
+    (root / "unitB" / "empty.flac").write_bytes(b"")
+    return root
+
+
+@pytest.fixture(scope="module")
+def result(tree, tmp_path_factory):
+    out = tmp_path_factory.mktemp("out")
+    res = scan([tree], out=out / "detections.csv", windows=out / "windows.csv.gz", raven=out / "raven", device="cpu")
+    return res, out
+
+
+def test_every_file_has_a_result_and_bad_files_are_reported(result):
+    res, out = result
+    status = {f.rec.rel: f.status for f in res.files}
+    assert status == {"unitA/20230401_213000.wav": "ok", "unitA/b.FLAC": "ok", "unitB/corrupt.wav": "error",
+                      "unitB/deep/c.wav": "ok", "unitB/empty.flac": "error", "unitB/m.mp3": "ok", "unitB/short.wav": "ok"}
+    man = json.loads((out / "run.json").read_text())
+    errors = {f["file"]: f["error"] for f in man["files"] if f["status"] == "error"}
+    assert "corrupt.wav" in errors["unitB/corrupt.wav"] and "empty.flac" in errors["unitB/empty.flac"]
+    assert man["summary"]["errors"] == 2 and res.n_errors == 2
+    assert len(man["model"]["sha256"]) == 64 and man["options"]["hop_s"] == 0.05 and man["birdscan_version"]
+
+
+def test_calls_found_at_known_times(result):
+    res, out = result
+    det = pd.read_csv(out / "detections.csv")
+    assert list(det.columns[:8]) == ["file", "start_s", "end_s", "peak_s", "max_prob", "mean_prob", "low_freq_hz", "high_freq_hz"]
+    for f in ["unitA/20230401_213000.wav", "unitA/b.FLAC", "unitB/deep/c.wav", "unitB/m.mp3"]:
+        peaks = det.loc[det.file == f, "peak_s"].to_numpy()
+        assert len(peaks) == len(CALLS), f
+        assert np.abs(np.sort(peaks) - CALLS).max() <= 0.25, f
+        band = det.loc[det.file == f, ["low_freq_hz", "high_freq_hz"]].to_numpy()
+        assert (band[:, 0] < 3000).all() and (band[:, 1] > 2700).all() and (band[:, 1] < 5000).all()
+    stamped = det[det.file == "unitA/20230401_213000.wav"]
+    assert stamped.start_time.str.startswith("2023-04-01T21:30:0").all()
+
+
+def test_windows_cover_each_file(result):
+    res, out = result
+    win = pd.read_csv(out / "windows.csv.gz")
+    for f in res.files:
+        if f.status == "ok":
+            n = count_windows(round(f.duration_s * 24000), 12000, 1200)
+            rows = win[win.file == f.rec.rel]
+            assert len(rows) == n == f.n_windows
+            assert rows.start_s.iloc[0] == 0 and rows.end_s.max() <= f.duration_s + 1e-3
+    assert len(win[win.file == "unitB/short.wav"]) == 1
+
+
+def test_raven_tables(result):
+    res, out = result
+    t = pd.read_csv(out / "raven" / "unitA" / "b.FLAC.selections.txt", sep="\t")
+    assert list(t.columns[:7]) == RAVEN_COLUMNS and len(t) == len(CALLS)
+    with open(out / "raven" / "unitB" / "deep" / "c.wav.selections.txt") as f:
+        assert f.readline().rstrip("\n").split("\t")[:7] == RAVEN_COLUMNS
+    c = pd.read_csv(out / "raven" / "birdscan_combined.selections.txt", sep="\t")
+    assert (c["High Freq (Hz)"][c["Begin Path"].str.endswith("c.wav")] <= 8000).all()
+    ok = [f for f in res.files if f.status == "ok"]
+    offsets = np.cumsum([0] + [f.duration_s for f in ok])
+    for f, off in zip(ok, offsets):
+        rows = c[c["Begin Path"] == str(f.rec.path)]
+        np.testing.assert_allclose(rows["Begin Time (s)"] - rows["File Offset (s)"], off, atol=1e-3)
+
+
+def test_dense_equals_window_by_window_across_blocks_and_files(tmp_path):
+    # 40 s files: several 512-window blocks at 25 ms hop, split over batches of any size
+    for i, sr in enumerate((24000, 22050)):
+        write_tone_file(tmp_path / f"f{i}.wav", sr, 40.0, [3.0, 25.7, 39.8], seed=i)
+    dense = scan([tmp_path], hop=0.05, batch_size=600, device="cpu", workers=0)
+    fine = scan([tmp_path], hop=0.025, batch_size=1500, device="cpu", workers=2)
+    for a, b in zip(dense.files, fine.files):
+        np.testing.assert_allclose(a.probs, b.probs[::2][: len(a.probs)], atol=2e-4)
+
+
+def test_outputs_not_overwritten(tmp_path, make_audio):
+    make_audio("in/a.wav", dur=1.0)
+    (tmp_path / "d.csv").write_text("keep")
+    with pytest.raises(OutputError, match="exists; pass overwrite=True"):
+        scan([tmp_path / "in"], out=tmp_path / "d.csv")
+    assert (tmp_path / "d.csv").read_text() == "keep"
+    scan([tmp_path / "in"], out=tmp_path / "d.csv", overwrite=True, device="cpu")
+    assert (tmp_path / "d.run.json").exists()
+
+
+@pytest.mark.parametrize("kw,err,msg", [({"hop": -0.05}, ParameterError, "hop=-0.05"),
+                                        ({"threshold": 1.5}, ParameterError, "threshold=1.5"),
+                                        ({"device": "tpu"}, ParameterError, "device='tpu'"),
+                                        ({"batch_size": 0}, ParameterError, "batch_size=0"),
+                                        ({"channel": 0}, ParameterError, "channel=0"),
+                                        ({"model": "nope.pt"}, ModelError, "nope.pt does not exist")])
+def test_bad_options_fail_before_work(tmp_path, kw, err, msg):
+    with pytest.raises(err, match=msg):
+        scan([tmp_path / "does-not-exist"], out=tmp_path / "d.csv", **kw)
+    assert not (tmp_path / "d.csv").exists()
+
+
+def test_default_model_is_shipped():
+    assert default_model_path().is_file()
