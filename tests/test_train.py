@@ -1,0 +1,268 @@
+"""Training and clip evaluation: metrics against hand-computed values, augmentation, a tiny
+run on a separable toy task, its files, resume and agreement of evaluate_clips."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from birdscan import data, metrics
+from birdscan.augment import Augment, resample
+from birdscan.errors import DataError, OutputError, ParameterError
+from birdscan.model import Detector, ModelConfig, read_checkpoint
+from birdscan.train import evaluate_clips, output_paths, train
+
+from test_data import write_toy_units
+
+TINY = dict(epochs=3, batch_size=16, channels=(4, 8, 8), seed=1, progress=False)
+
+# ----------------------------------------------------------------- metrics by hand
+
+Y = [0, 0, 1, 1, 0, 1]
+S = [0.1, 0.4, 0.35, 0.8, 0.8, 0.9]
+
+
+def test_roc_auc_by_hand_with_ties():
+    # positives 0.35, 0.8, 0.9 against negatives 0.1, 0.4, 0.8: 1+0+0, 1+1+0.5, 1+1+1 = 6.5 of 9 pairs
+    assert metrics.roc_auc(Y, S) == pytest.approx(6.5 / 9)
+    assert metrics.roc_auc([0, 1], [0.3, 0.3]) == 0.5
+    assert metrics.roc_auc([1, 1], [0.1, 0.2]) is None
+
+
+def test_average_precision_by_hand():
+    # thresholds 0.9: P 1/1 R 1/3; 0.8: P 2/3 R 2/3; 0.4: P 2/4; 0.35: P 3/5 R 1; 0.1: P 3/6
+    assert metrics.average_precision(Y, S) == pytest.approx(1 / 3 * 1 + 1 / 3 * 2 / 3 + 1 / 3 * 3 / 5)
+    assert metrics.average_precision([0, 0], [0.1, 0.2]) is None
+    assert metrics.average_precision([1, 0, 1], [3.0, 2.0, 1.0]) == pytest.approx(0.5 * 1 + 0.5 * 2 / 3)
+
+
+def test_threshold_at_precision_by_hand():
+    assert metrics.threshold_at_precision(Y, S, 0.9) == (0.9, pytest.approx(1 / 3))
+    assert metrics.threshold_at_precision(Y, S, 0.6) == (0.35, 1.0)  # lowest threshold reaching P >= 0.6
+    assert metrics.threshold_at_precision([0, 1], [0.9, 0.1], 0.9) == (None, 0.0)
+    with pytest.raises(ParameterError, match="precision target=0 must be in"):
+        metrics.threshold_at_precision(Y, S, 0)
+
+
+def test_binary_metrics_by_hand():
+    logits = [-2.0, 0.5, -0.1, 3.0, 1.0, 0.0]  # p >= 0.5 -> [0, 1, 0, 1, 1, 1]
+    m = metrics.binary_metrics(Y, logits)
+    # positives (2, 3, 5) predicted 0, 1, 1: tp 2, fn 1; negatives (0, 1, 4) predicted 0, 1, 1: tn 1, fp 2
+    assert (m["clips"], m["positives"]) == (6, 3)
+    assert m["accuracy"] == pytest.approx(3 / 6)
+    assert m["balanced_accuracy"] == pytest.approx((2 / 3 + 1 / 3) / 2)
+    assert (m["precision"], m["recall"]) == (pytest.approx(0.5), pytest.approx(2 / 3))
+    assert m["f1"] == pytest.approx(2 * 0.5 * (2 / 3) / (0.5 + 2 / 3))
+    bce = [math.log1p(math.exp(-z)) if y else math.log1p(math.exp(z)) for y, z in zip(Y, logits)]
+    assert m["loss"] == pytest.approx(np.mean(bce))
+    # order: 3.0(1) 1.0(0) 0.5(0) 0.0(1) -0.1(1) -2(0): AP = 1/3*1 + 1/3*2/4 + 1/3*3/5
+    assert m["auprc"] == pytest.approx(1 / 3 + 1 / 6 + 1 / 5)
+    assert m["roc_auc"] == pytest.approx(metrics.roc_auc(Y, logits))
+    assert m["threshold_p90"] == pytest.approx(1 / (1 + math.exp(-3.0)))
+    assert m["recall_p90"] == pytest.approx(1 / 3)
+    json.dumps(m)  # plain types only
+
+
+def test_metrics_reject_bad_input():
+    with pytest.raises(ParameterError, match="differ in length"):
+        metrics.roc_auc([0, 1], [0.5])
+    with pytest.raises(ParameterError, match="labels must be 0 or 1"):
+        metrics.binary_metrics([0, 2], [0.1, 0.2])
+    with pytest.raises(ParameterError, match="finite"):
+        metrics.binary_metrics([0, 1], [0.1, float("nan")])
+
+
+# ----------------------------------------------------------------- augmentation
+
+
+def _tone(freq: float, n: int = 12000, sr: int = 24000) -> torch.Tensor:
+    return torch.sin(2 * math.pi * freq * torch.arange(n) / sr)
+
+
+def _peak_hz(x: torch.Tensor) -> float:
+    return float(torch.fft.rfft(x).abs().argmax()) * 24000 / x.shape[-1]
+
+
+def test_resample_keeps_length_and_centre_and_scales_pitch():
+    x = torch.stack([_tone(3000.0)] * 3)
+    y = resample(x, torch.tensor([1.0, 1.04, 0.96]))
+    assert y.shape == x.shape
+    torch.testing.assert_close(y[0], x[0], rtol=0, atol=1e-4)  # factor 1 is the identity
+    assert [_peak_hz(r) for r in y] == [3000.0, 3120.0, 2880.0]
+    click = torch.zeros(1, 12000)
+    click[0, 6000] = 1.0
+    moved = resample(click, torch.tensor([1.05]), torch.tensor([100.0]))
+    assert int(moved.abs().argmax()) == 6100  # scaling keeps the centre; the shift moves it 100 samples later
+
+
+def test_augment_is_seeded_keeps_shape_and_only_mixes_negatives():
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(8, 12000) * 0.1
+    y = torch.tensor([0, 1] * 4, dtype=torch.float32)
+    aug = Augment()
+    a = aug(x, y, torch.Generator().manual_seed(5))
+    b = aug(x, y, torch.Generator().manual_seed(5))
+    assert a.shape == x.shape and torch.equal(a, b) and not torch.equal(a, x)
+    # mixing only: every clip gains a scaled negative clip (maybe time-reversed)
+    only_mix = Augment(pitch=0, polarity=False, mix_prob=1.0, bandstop_prob=0, noise_prob=0, gain_db=0)
+    calls = torch.stack([_tone(3000.0)] * 2)
+    noise = torch.randn(2, 12000, generator=g)
+    batch = torch.cat([calls, noise])
+    out = only_mix(batch, torch.tensor([1.0, 1.0, 0.0, 0.0]), g)
+    added = out[:2] - calls
+    negatives = torch.cat([noise, noise.flip(1)])
+    for d in added:
+        corr = [float(torch.nn.functional.cosine_similarity(d, n, dim=0)) for n in negatives]
+        assert max(corr) > 0.999
+    assert torch.equal(only_mix(calls, torch.ones(2), g), calls)  # no negatives: nothing to mix
+
+
+def test_bandstop_removes_a_band_and_gain_scales():
+    x = torch.stack([_tone(f) for f in (2000.0, 5000.0)]).sum(0, keepdim=True)
+    stop = Augment(pitch=0, polarity=False, mix_prob=0, noise_prob=0, gain_db=0, bandstop_prob=1.0,
+                   bandstop_hz=(400.0, 400.0), band=(4800.0, 5200.0))
+    spec = torch.fft.rfft(stop(x, torch.zeros(1), torch.Generator().manual_seed(0))).abs()[0]
+    assert spec[2000 // 2] > 5000 and spec[5000 // 2] < 1e-2
+    gain = Augment(pitch=0, polarity=False, mix_prob=0, noise_prob=0, bandstop_prob=0, gain_db=12.0)
+    ratio = gain(torch.ones(64, 12000), torch.zeros(64), torch.Generator().manual_seed(0))[:, 0]
+    assert 10 ** (-12 / 20) - 1e-6 <= float(ratio.min()) < float(ratio.max()) <= 10 ** (12 / 20) + 1e-6
+
+
+def test_augment_options_are_checked():
+    with pytest.raises(ParameterError, match=r"mix_prob=2 must be a probability"):
+        Augment(mix_prob=2)
+    with pytest.raises(ParameterError, match=r"noise_db=\(-5, -30\) must be a \(low, high\) range"):
+        Augment(noise_db=(-5, -30))
+
+
+# ----------------------------------------------------------------- training
+
+
+@pytest.fixture(scope="module")
+def toy(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("bv")
+    write_toy_units(folder, units=("unit01", "unit02", "unit03"), clips=96)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def run(toy, tmp_path_factory):
+    out = tmp_path_factory.mktemp("run") / "tiny.pt"
+    return train(toy, out, **TINY)
+
+
+def test_tiny_training_learns_and_writes_its_files(run, toy):
+    assert run.epochs_run == 3 and [r["epoch"] for r in run.history] == [1, 2, 3]
+    assert run.history[-1]["val_accuracy"] >= 0.9  # chance is 0.5
+    assert run.best_metrics["auprc"] >= 0.95
+    for path in (run.best, run.last, run.resume, run.metrics, run.curves):
+        assert path.is_file(), path
+    assert run.curves.read_bytes()[:4] == b"\x89PNG"
+    rows = [json.loads(line) for line in run.metrics.read_text().splitlines()]
+    assert rows == json.loads(json.dumps(run.history))
+    assert {"epoch", "lr", "train_loss", "val_loss", "val_accuracy", "val_balanced_accuracy", "val_roc_auc",
+            "val_auprc", "val_f1", "val_threshold_p90", "epoch_s", "train_clips_per_s", "best"} <= set(rows[0])
+    assert run.clips_per_s > 0 and run.epoch_s > 0
+    assert run.counts == {"train": {"unit01": {"clips": 96, "positives": 48}, "unit02": {"clips": 96, "positives": 48}},
+                          "val": {"unit03": {"clips": 96, "positives": 48}}, "test": {}}
+
+
+def test_checkpoints_hold_plain_provenance(run, toy):
+    ckpt = read_checkpoint(run.best)  # torch.load(weights_only=True)
+    info = ckpt["train"]
+    assert info["epoch"] == run.best_epoch == info["best_epoch"]
+    best_row = run.history[run.best_epoch - 1]
+    assert best_row["best"] and info["metrics"]["auprc"] == best_row["val_auprc"]
+    assert info["data"]["units"] == {"train": ["unit01", "unit02"], "val": ["unit03"], "test": []}
+    assert info["data"]["dir"] == str(toy.resolve())
+    assert info["arguments"]["channels"] == [4, 8, 8] and info["arguments"]["batch_size"] == 16
+    assert info["seed"] == 1 and isinstance(info["command"], str)
+    assert ckpt["config"]["channels"] == [4, 8, 8]
+    assert read_checkpoint(run.last)["train"]["epoch"] == 3
+
+
+def test_evaluate_clips_agrees_with_the_logged_best_epoch(run, toy):
+    got = evaluate_clips(toy, "unit03", run.best, batch_size=16, device="cpu")
+    logged = run.history[run.best_epoch - 1]
+    assert got["units"] == ["unit03"] and got["clips"] == 96
+    for key in ("loss", "accuracy", "balanced_accuracy", "roc_auc", "auprc", "f1", "threshold_p90", "recall_p90"):
+        assert got[key] == pytest.approx(logged[f"val_{key}"], abs=1e-6), key
+    model = Detector(ModelConfig(channels=(4, 8, 8)))  # an object works too
+    assert evaluate_clips(toy, ["unit03"], model, batch_size=64)["clips"] == 96
+
+
+class _Stop(Exception):
+    pass
+
+
+def test_resume_continues_the_run_exactly(run, toy, tmp_path, capfd):
+    out = tmp_path / "resumed.pt"
+
+    def stop_after_2(row):
+        if row["epoch"] == 2:
+            raise _Stop
+
+    with pytest.raises(_Stop):
+        train(toy, out, **{**TINY, "progress": stop_after_2})
+    assert capfd.readouterr() == ("", "")  # the library prints nothing unless asked
+    paths = output_paths(out)
+    assert [json.loads(line)["epoch"] for line in paths["metrics"].read_text().splitlines()] == [1, 2]
+    with pytest.raises(ParameterError, match=r"resume: options differ .* epochs: run 3, now 4"):
+        train(toy, out, resume=paths["last"], **{**TINY, "epochs": 4})
+
+    console_text = io.StringIO()
+    from rich.console import Console
+
+    resumed = train(toy, out, resume=paths["last"], **{**TINY, "progress": True},
+                    console=Console(file=console_text, width=100))
+    assert [r["epoch"] for r in resumed.history] == [1, 2, 3]
+    assert [json.loads(line)["epoch"] for line in paths["metrics"].read_text().splitlines()] == [1, 2, 3]
+    assert "AUPRC" in console_text.getvalue() and "best epoch" in console_text.getvalue()
+    # the same weights as the uninterrupted run: shuffling, augmentation and dropout are per-epoch seeded
+    a, b = read_checkpoint(run.last)["state_dict"], read_checkpoint(paths["last"])["state_dict"]
+    for k in a:
+        torch.testing.assert_close(a[k], b[k], rtol=1e-4, atol=1e-5, msg=k)
+    assert resumed.history[-1]["val_auprc"] == pytest.approx(run.history[-1]["val_auprc"], abs=1e-4)
+
+
+def test_early_stopping_after_patience_epochs_without_a_better_epoch(tmp_path):
+    small = tmp_path / "bv"
+    write_toy_units(small, units=("unit01", "unit02"), clips=32)
+    result = train(small, tmp_path / "m.pt", **{**TINY, "epochs": 4, "lr": 1e-6, "augment": False, "patience": 1})
+    flags = [r["best"] for r in result.history]
+    assert flags[0]  # the first epoch is the best so far
+    assert all(flags[:-1])  # patience 1: the first epoch that is not better is the last one run
+    assert result.stopped_early == (not flags[-1]) == (result.epochs_run < 4)
+    assert result.best_epoch == max(r["epoch"] for r in result.history if r["best"])
+
+
+def test_train_checks_options_before_work(toy, tmp_path, run):
+    with pytest.raises(ParameterError, match="must be a .pt file name"):
+        train(toy, tmp_path / "model.bin", **TINY)
+    with pytest.raises(OutputError, match="exists; pass overwrite=True"):
+        train(toy, run.best, **TINY)
+    with pytest.raises(ParameterError, match=r"batch_size=1000 is larger than the 192 training clips"):
+        train(toy, tmp_path / "m.pt", **{**TINY, "batch_size": 1000})
+    with pytest.raises(ParameterError, match=r"val_units: units \['unit09'\] are not in the data"):
+        train(toy, tmp_path / "m.pt", val_units="unit09", **TINY)
+    with pytest.raises(ParameterError, match=r"channels='4,x' must be integers"):
+        train(toy, tmp_path / "m.pt", **{**TINY, "channels": "4,x"})
+    with pytest.raises(ParameterError, match=r"epochs=0 must be >= 1; lr=-1 must be > 0"):
+        train(toy, tmp_path / "m.pt", **{**TINY, "epochs": 0, "lr": -1})
+    with pytest.raises(ParameterError, match="resume: .* does not exist"):
+        train(toy, tmp_path / "m.pt", resume=tmp_path / "nothing.resume.pt", **TINY)
+    assert not list(tmp_path.iterdir())
+
+
+def test_validation_units_need_both_labels(tmp_path):
+    write_toy_units(tmp_path, units=("unit01",), clips=40)
+    negatives = {data.clip_name("unit02", 12_000 * (i + 1), 0, 0): np.zeros(12_000, np.float32) for i in range(4)}
+    data.write_unit(tmp_path / data.unit_file_name("unit02"), negatives)
+    with pytest.raises(DataError, match=r"validation units \['unit02'\] hold clips of one label only"):
+        train(tmp_path, tmp_path / "m.pt", **TINY)
