@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +20,8 @@ import numpy as np
 from .errors import AudioError, ParameterError
 
 DEFAULT_BLOCK = 1 << 18  # input frames per decoded block
+RATE_RANGE = (1_000, 2_000_000)  # Hz a header may claim (8 kHz phones .. 768 kHz bat detectors, with room)
+_BLOCK_SAMPLES = 8 * DEFAULT_BLOCK  # samples (frames x channels) decoded at most at a time
 _STAMP = re.compile(r"(?<!\d)(\d{4})-?(\d{2})-?(\d{2})[_T-](\d{2})[-:]?(\d{2})[-:]?(\d{2})(?!\d)")
 
 
@@ -44,24 +47,41 @@ def seconds_to_samples(seconds: float, sr: int) -> int:
     return int(round(float(seconds) * sr))
 
 
+def _sf_path(path: Path) -> str | bytes:
+    # libsndfile takes bytes on POSIX: names that are not valid UTF-8 then open too.
+    return str(path) if os.name == "nt" else os.fsencode(path)
+
+
 def info(path: str | os.PathLike[str]) -> AudioInfo:
-    """Read a recording's header. Raises :class:`AudioError` naming the file and the reason."""
+    """Read a recording's header. Raises :class:`AudioError` naming the file and the reason.
+
+    Only regular files are opened (a named pipe or device would block or never end), and
+    the header must claim a sample rate within ``RATE_RANGE`` and at least one sample.
+    """
     import soundfile as sf
 
     path = Path(path)
     try:
-        i = sf.info(str(path))
-    except (sf.LibsndfileError, RuntimeError, OSError) as e:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise AudioError(f"{path}: not a regular file")
+        with open(path, "rb"):  # libsndfile would only say "System error"
+            pass
+        i = sf.info(_sf_path(path))
+    except (sf.LibsndfileError, RuntimeError, OSError, ValueError) as e:
         raise AudioError(f"{path}: cannot read audio ({_reason(e)})") from e
-    if i.samplerate <= 0 or i.channels <= 0:
-        raise AudioError(f"{path}: header says {i.samplerate} Hz, {i.channels} channels")
+    if i.channels <= 0:
+        raise AudioError(f"{path}: header says {i.channels} channels")
+    if not RATE_RANGE[0] <= i.samplerate <= RATE_RANGE[1]:
+        raise AudioError(f"{path}: header says {i.samplerate} Hz; birdscan reads {RATE_RANGE[0]:,}-{RATE_RANGE[1]:,} Hz")
     if i.frames <= 0:
         raise AudioError(f"{path}: no audio (0 samples)")
     return AudioInfo(path, int(i.samplerate), int(i.channels), int(i.frames), i.format, i.subtype)
 
 
 def _reason(e: BaseException) -> str:
-    text = str(e).strip() or type(e).__name__
+    # The file is named by the caller: keep only the cause (libsndfile's message, strerror).
+    text = e.strerror if isinstance(e, OSError) and e.strerror else getattr(e, "error_string", None)
+    text = (text or str(e)).strip() or type(e).__name__
     return text.splitlines()[-1]
 
 
@@ -122,10 +142,13 @@ def _stream(path: Path, sample_rate: int, channel: int | None, block: int, quali
     resampler = None
     if meta.sample_rate != sample_rate:
         resampler = soxr.ResampleStream(meta.sample_rate, sample_rate, 1, dtype="float32", quality=quality)
+    block = max(1, min(block, _BLOCK_SAMPLES // meta.channels))  # memory flat in channel count too
+    done = 0
     try:
-        with sf.SoundFile(str(path)) as f:
+        with sf.SoundFile(_sf_path(path)) as f:
             while True:
                 x = f.read(block, dtype="float32", always_2d=True)
+                done += len(x)
                 last = len(x) < block
                 y = _to_mono(x, channel, path)
                 if not np.isfinite(y).all():
@@ -137,7 +160,8 @@ def _stream(path: Path, sample_rate: int, channel: int | None, block: int, quali
                 if last:
                     break
     except (sf.LibsndfileError, RuntimeError, OSError, ValueError) as e:
-        raise AudioError(f"{path}: decoding failed ({_reason(e)})") from e
+        where = f"after {done / meta.sample_rate:.1f} s of {meta.duration_s:.1f} s"
+        raise AudioError(f"{path}: decoding failed {where} ({_reason(e)})") from e
 
 
 def read_segment(
@@ -159,7 +183,7 @@ def read_segment(
     a = min(max(seconds_to_samples(start_s, meta.sample_rate), 0), meta.frames)
     b = min(max(seconds_to_samples(end_s, meta.sample_rate), a), meta.frames)
     try:
-        x, sr = sf.read(str(path), start=a, stop=b, dtype="float32", always_2d=True)
+        x, sr = sf.read(_sf_path(Path(path)), start=a, stop=b, dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError, OSError, ValueError) as e:
         raise AudioError(f"{path}: cannot read {start_s}-{end_s} s ({_reason(e)})") from e
     x = np.nan_to_num(x, nan=0.0, posinf=0.0, neginf=0.0)

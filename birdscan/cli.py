@@ -80,6 +80,15 @@ def _summary(result, quiet: bool) -> None:
     Console(stderr=True).print(t)
 
 
+def _shard_option(ctx, param, value):
+    from .shard import parse_shard
+
+    try:
+        return None if value is None else parse_shard(value)
+    except BirdscanError as e:
+        raise click.BadParameter(str(e), ctx=ctx, param=param)
+
+
 @main.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=str))
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Detections CSV (one row per event); run.json goes next to it.")
@@ -99,6 +108,9 @@ def _summary(result, quiet: bool) -> None:
 @click.option("--ext", help="Comma-separated extensions to scan [default: wav,flac,ogg,mp3,aif,aiff].")
 @click.option("--recursive/--no-recursive", default=True, show_default=True, help="Walk subfolders.")
 @click.option("--overwrite", is_flag=True, help="Replace existing outputs.")
+@click.option("--shard", callback=_shard_option, metavar="K/N",
+              help="Scan only share K of N (K from 1, e.g. $SLURM_ARRAY_TASK_ID/8); join the shares with `birdscan merge`.")
+@click.option("--resume", is_flag=True, help="Skip the recordings an interrupted run with the same --out and options finished.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary.")
 def run(inputs, quiet, **options) -> None:
     """Scan recordings (files or folders) for flight calls."""
@@ -112,11 +124,31 @@ def run(inputs, quiet, **options) -> None:
     finally:
         progress.stop()
     _summary(result, quiet)
+    if result.n_resumed and not quiet:
+        click.echo(f"birdscan: resumed {result.n_resumed} of {len(result.files)} file(s) from the journal", err=True)
     if result.n_errors:
         from .writers import manifest_path
 
         click.echo(f"birdscan: {result.n_errors} of {len(result.files)} file(s) failed; reasons in {manifest_path(options['out'])}", err=True)
         sys.exit(1)
+
+
+@main.command()
+@click.argument("detections", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Merged detections CSV; run.json goes next to it.")
+@click.option("--windows", type=click.Path(dir_okay=False), help="Merged per-window probabilities, .csv or .csv.gz.")
+@click.option("--raven", type=click.Path(file_okay=False), help="Folder for the merged Raven Pro selection tables.")
+@click.option("--overwrite", is_flag=True, help="Replace existing outputs.")
+def merge(detections, out, windows, raven, overwrite) -> None:
+    """Join the outputs of `birdscan run --shard K/N` jobs (give every shard's detections CSV)."""
+    from .merge import merge as run_merge
+
+    try:
+        man = run_merge(detections, out=out, windows=windows, raven=raven, overwrite=overwrite)
+    except BirdscanError as e:
+        raise _fail(e)
+    s = man["summary"]
+    click.echo(f"merged {len(man['merged_from'])} shard(s): {s['files']} files, {s['events']} events, {s['errors']} errors; wrote {out}")
 
 
 @main.command()

@@ -6,69 +6,27 @@ import os
 import platform
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 import numpy as np
 
-from . import __version__, audio
-from .discover import Recording, discover
-from .errors import AudioError, BirdscanError, ModelError, ParameterError
+from . import __version__, audio, writers
+from .discover import discover
+from .errors import AudioError, BirdscanError, ModelError, OutputError, ParameterError
 from .events import EventRule, event_band, find_events
+from .journal import Journal, journal_dir
 from .prefetch import prefetch
+from .results import RESULT_OPTIONS, FileResult, RunResult, detections_table, summarize
+from .shard import assign, listing_digest, parse_shard
 from .windows import ScanBlock, count_windows, scan_blocks
-from . import writers
+
+__all__ = ["scan", "FileResult", "RunResult", "ScanOptions", "NullProgress"]
 
 PER_BLOCK = 512  # windows per full scan block (25.6 s of audio at 50 ms hop)
-
-
-@dataclass
-class FileResult:
-    """What happened to one recording (one entry of the manifest's ``files``)."""
-
-    rec: Recording
-    status: str = "ok"
-    error: str | None = None
-    sample_rate: int | None = None
-    channels: int | None = None
-    duration_s: float | None = None
-    n_windows: int = 0
-    n_events: int = 0
-    seconds: float = 0.0
-    recording_start: datetime | None = None
-    probs: np.ndarray | None = field(default=None, repr=False)
-    events: Any = field(default=None, repr=False)
-
-    def manifest(self) -> dict[str, Any]:
-        return {
-            "file": self.rec.rel,
-            "path": str(self.rec.path),
-            "status": self.status,
-            "error": self.error,
-            "sample_rate": self.sample_rate,
-            "channels": self.channels,
-            "duration_s": self.duration_s,
-            "n_windows": self.n_windows,
-            "n_events": self.n_events,
-            "seconds": round(self.seconds, 4),
-            "recording_start": self.recording_start.isoformat() if self.recording_start else None,
-        }
-
-
-@dataclass
-class RunResult:
-    """Returned by :func:`scan`: per-file results, the detections table and the manifest."""
-
-    files: list[FileResult]
-    detections: Any
-    manifest: dict[str, Any]
-
-    @property
-    def n_errors(self) -> int:
-        return sum(f.status != "ok" for f in self.files)
 
 
 class NullProgress:
@@ -100,6 +58,11 @@ class ScanOptions:
         if self.workers < 0:
             raise ParameterError(f"workers={self.workers} must be >= 0 (0 decodes in the main thread)")
 
+    def result_key(self) -> dict[str, Any]:
+        """The options that change the numbers in the outputs (the journal's key)."""
+        d = self.to_dict()
+        return {k: d[k] for k in RESULT_OPTIONS}
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "hop_s": self.hop, "threshold": self.rule.threshold, "threshold_off": self.rule.off,
@@ -128,6 +91,8 @@ def scan(
     recursive: bool = True,
     ext: str | Sequence[str] | None = None,
     overwrite: bool = False,
+    shard: str | tuple[int, int] | None = None,
+    resume: bool = False,
     progress: NullProgress | None = None,
 ) -> RunResult:
     """Scan recordings for flight calls and write the outputs.
@@ -146,6 +111,11 @@ def scan(
     device : "auto", "cpu", "cuda", "cuda:N"
     batch_size : windows per model batch (default by device)
     workers : int >= 0, recordings decoded ahead in background threads (0: none)
+    shard : ``(K, N)`` or ``"K/N"``, 1 <= K <= N: scan only the K-th of N shares of the
+        recordings (see :mod:`birdscan.shard`); :func:`birdscan.merge.merge` joins the shares
+    resume : take the recordings an interrupted run with the same outputs and options
+        finished from its journal (see :mod:`birdscan.journal`) and scan only the rest;
+        needs ``out``. Without it, a journal left by an earlier run is cleared.
 
     Returns
     -------
@@ -160,18 +130,28 @@ def scan(
     from .infer import resolve_device
 
     opts = ScanOptions(hop, EventRule(threshold, threshold_off, min_gap, min_duration, split_dip), channel, device, batch_size, workers)
+    part = parse_shard(shard) if shard is not None else None
+    if resume and out is None:
+        raise ParameterError("resume=True needs out=: the journal of finished recordings is kept next to it")
     torch_device = resolve_device(device)
     model_path = _model_path(model)
     out_p, win_p, raven_p = (Path(p) if p is not None else None for p in (out, windows, raven))
     writers.check_windows_path(win_p)
+    # A journal means the interrupted run passed these checks: its outputs may be replaced.
+    replace = overwrite or (resume and journal_dir(out_p).is_dir())
+    if resume and not replace and writers.manifest_path(out_p).exists():
+        raise OutputError(f"{writers.manifest_path(out_p)} exists and there is no journal to resume: that run "
+                          "finished (pass overwrite=True / --overwrite to scan again)")
     targets = [out_p, writers.manifest_path(out_p) if out_p else None, win_p]
     if raven_p is not None:
         targets.append(raven_p / writers.RAVEN_COMBINED)
-    writers.check_targets(targets, overwrite)
+    writers.check_targets(targets, replace)
     recs = discover(inputs, recursive=recursive, ext=ext)
-    if raven_p is not None and not overwrite:
-        writers.check_targets([writers.raven_path(raven_p, r.rel) for r in recs], overwrite)
-    return _Run(recs, opts, model_path, torch_device, out_p, win_p, raven_p, progress or NullProgress(), inputs).go()
+    if raven_p is not None:
+        writers.check_targets(writers.raven_tables(raven_p, [r.rel for r in recs]), replace)
+    writers.remove_stale_temporaries(targets, [raven_p])
+    run = _Run(recs, opts, model_path, torch_device, out_p, win_p, raven_p, progress or NullProgress(), inputs)
+    return run.go(part, resume)
 
 
 def _model_path(model: str | os.PathLike[str] | None) -> Path:
@@ -206,8 +186,41 @@ class _Run:
             "birdscan_version": ckpt.get("birdscan_version"), "config": cfg.to_dict(),
         }
         self.inputs = [str(i) for i in inputs]
-        self.device = str(device)
-        self.results = [FileResult(r) for r in recs]
+        self.device = device
+
+    # -- which recordings, and which of them are done already -------------------
+    def _select(self, part: tuple[int, int] | None) -> list[float]:
+        durations = []
+        for r in self.recs:
+            try:
+                durations.append(audio.info(r.path).duration_s)
+            except AudioError:
+                durations.append(0.0)
+        names = [r.rel for r in self.recs]
+        chosen = range(len(self.recs))
+        self.shard_info = None
+        if part is not None:
+            k, n = part
+            owner = assign(names, durations, n)
+            chosen = [i for i in chosen if owner[i] == k]
+            self.shard_info = {"k": k, "n": n, "recordings": len(names), "listing_sha256": listing_digest(names)}
+        self.results = [FileResult(self.recs[i], index=i) for i in chosen]
+        return [durations[i] for i in chosen]
+
+    def _resume(self, resume: bool) -> None:
+        self.journal, self.keys = None, [None] * len(self.results)
+        if self.out is None:
+            return
+        run_key = {"birdscan_version": __version__, "model_sha256": self.model_info["sha256"],
+                   "device": self.device.type, "options": self.opts.result_key()}
+        self.journal = Journal(journal_dir(self.out), run_key, resume)
+        for i, res in enumerate(self.results):
+            self.keys[i] = self.journal.key(res.rec.path, res.rec.rel)
+            done = self.journal.load(self.keys[i]) if resume else None
+            if done is not None:
+                res.restore(*done)
+                self._decoded.add(i)
+                self.progress.advance(res.duration_s or 0.0)
 
     # -- scanning -------------------------------------------------------------
     def _decode(self, i: int) -> Iterator[tuple[int, ScanBlock | BaseException | None]]:
@@ -228,43 +241,44 @@ class _Run:
             yield i, e
 
     def _blocks(self) -> Iterator[tuple[int, ScanBlock | BaseException | None]]:
-        makers = (partial(self._decode, i) for i in range(len(self.results)))
+        makers = (partial(self._decode, i) for i in range(len(self.results)) if i not in self._decoded)
         return prefetch(makers, workers=self.opts.workers, depth=4)
 
-    def go(self) -> RunResult:
-        total = 0.0
-        for r in self.recs:
-            try:
-                total += audio.info(r.path).duration_s
-            except AudioError:
-                pass
-        self.progress.start(len(self.recs), total)
+    def go(self, part: tuple[int, int] | None = None, resume: bool = False) -> RunResult:
         self._parts: dict[int, list[tuple[int, np.ndarray]]] = {}
         self._pending: dict[int, int] = {}
         self._decoded: set[int] = set()
         self._next = 0
-        self._win_writer = writers.WindowsWriter(self.win) if self.win else None
-        ok = False
+        durations = self._select(part)
+        self.progress.start(len(self.results), sum(durations))
+        self._resume(resume)
+        self._outputs = writers.OutputSet()
+        self._win_writer = writers.WindowsWriter(self.win, self._outputs) if self.win else None
         try:
             for i, item in self._blocks():
-                res = self.results[i]
-                if isinstance(item, BaseException):
-                    res.status, res.error = "error", _describe(item, res.rec.path)
-                    self._decoded.add(i)
-                elif item is None:
-                    self._decoded.add(i)
-                else:
-                    self._pending[i] = self._pending.get(i, 0) + 1
-                    self._collect(self.scanner.submit(i, item))
+                self._take(i, item)
                 self._finish_ready()
             self._collect(self.scanner.flush())
             self._finish_ready()
             result = self._write()
-            ok = True
-            return result
-        finally:
+        except BaseException:
             if self._win_writer is not None:
-                self._win_writer.close(ok)
+                self._win_writer.close(ok=False)
+            self._outputs.abort()
+            raise
+        if self.journal is not None:
+            self.journal.remove()
+        return result
+
+    def _take(self, i: int, item: ScanBlock | BaseException | None) -> None:
+        if isinstance(item, ScanBlock):
+            self._pending[i] = self._pending.get(i, 0) + 1
+            self._collect(self.scanner.submit(i, item))
+            return
+        if item is not None:
+            res = self.results[i]
+            res.status, res.error = "error", _describe(item, res.rec.path)
+        self._decoded.add(i)
 
     def _collect(self, done: list[tuple[Any, ScanBlock, np.ndarray]]) -> None:
         for i, blk, probs in done:
@@ -275,22 +289,26 @@ class _Run:
 
     def _finish_ready(self) -> None:
         while self._next < len(self.results) and self._next in self._decoded and not self._pending.get(self._next):
-            self._finish(self.results[self._next])
+            self._finish(self._next, self.results[self._next])
             self._next += 1
 
     # -- one recording --------------------------------------------------------
-    def _finish(self, res: FileResult) -> None:
-        i = self._next
-        parts = sorted(self._parts.pop(i, []), key=lambda p: p[0])
-        t = time.perf_counter()
+    def _finish(self, i: int, res: FileResult) -> None:
+        if not res.resumed:
+            parts = sorted(self._parts.pop(i, []), key=lambda p: p[0])
+            t = time.perf_counter()
+            if res.status == "ok":
+                try:
+                    self._finish_ok(res, parts)
+                except (BirdscanError, OSError, ValueError) as e:
+                    res.status, res.error = "error", _describe(e, res.rec.path)
+            if res.status != "ok":
+                res.probs, res.events = None, None
+            res.seconds += time.perf_counter() - t
+            if res.status == "ok" and self.journal is not None:
+                self.journal.save(self.keys[i], res.record(), res.probs, res.events)
         if res.status == "ok":
-            try:
-                self._finish_ok(res, parts)
-            except (BirdscanError, OSError, ValueError) as e:
-                res.status, res.error = "error", _describe(e, res.rec.path)
-        if res.status != "ok":
-            res.probs, res.events = None, None
-        res.seconds += time.perf_counter() - t
+            self._emit(res)
         self.progress.file_done(res)
 
     def _finish_ok(self, res: FileResult, parts: list[tuple[int, np.ndarray]]) -> None:
@@ -306,12 +324,6 @@ class _Run:
         res.recording_start = audio.start_time_from_name(res.rec.path)
         res.probs, res.events = probs, events
         res.n_windows, res.n_events = len(probs), len(events)
-        if self._win_writer is not None:
-            starts = np.arange(len(probs)) * (self.hop / self.sr)
-            ends = np.minimum(starts + self.window / self.sr, res.duration_s)
-            self._win_writer.add(res.rec.rel, starts, ends, probs)
-        if self.raven is not None:
-            writers.write_raven(writers.raven_path(self.raven, res.rec.rel), events, (res.sample_rate or self.sr) / 2)
 
     def _add_bands(self, res: FileResult, events) -> None:
         cfg = self.net.config
@@ -328,51 +340,46 @@ class _Run:
         events["high_freq_hz"] = np.round(highs, 1) if highs else np.zeros(0)
 
     # -- outputs --------------------------------------------------------------
-    def _detections(self):
-        import pandas as pd
-
-        tables = []
-        for res in self.results:
-            if res.status != "ok" or res.events is None or not len(res.events):
-                continue
-            t = res.events.copy()
-            t.insert(0, "file", res.rec.rel)
-            if res.recording_start is not None:
-                t["start_time"] = [(res.recording_start + timedelta(seconds=s)).isoformat(timespec="milliseconds") for s in t["start_s"]]
-            tables.append(t)
-        cols = writers.DETECTION_COLUMNS
-        return pd.concat(tables, ignore_index=True).reindex(columns=cols) if tables else pd.DataFrame(columns=cols)
+    def _emit(self, res: FileResult) -> None:
+        """A finished recording's rows of the windows table and its Raven table (staged)."""
+        if self._win_writer is not None:
+            starts = np.arange(len(res.probs)) * (self.hop / self.sr)
+            ends = np.minimum(starts + self.window / self.sr, res.duration_s)
+            self._win_writer.add(res.rec.rel, starts, ends, res.probs)
+        if self.raven is not None:
+            path = writers.raven_path(self.raven, res.rec.rel)
+            writers.write_raven(path, res.events, (res.sample_rate or self.sr) / 2, self._outputs)
 
     def _write(self) -> RunResult:
-        detections = self._detections()
+        detections = detections_table(self.results)
+        if self._win_writer is not None:
+            self._win_writer.close(ok=True)
+            self._win_writer = None
         if self.raven is not None:
             parts = [(str(r.rec.path), r.duration_s, (r.sample_rate or self.sr) / 2, r.events) for r in self.results if r.status == "ok"]
-            writers.write_raven_combined(self.raven / writers.RAVEN_COMBINED, parts)
+            writers.write_raven_combined(self.raven / writers.RAVEN_COMBINED, parts, self._outputs)
         manifest = self._manifest(detections)
         if self.out is not None:
-            writers.write_detections(self.out, detections)
-            writers.write_manifest(writers.manifest_path(self.out), manifest)
+            writers.write_detections(self.out, detections, self._outputs)
+            writers.write_manifest(writers.manifest_path(self.out), manifest, self._outputs)
+        self._outputs.commit()  # the manifest last: it is the mark of a complete run
         return RunResult(self.results, detections, manifest)
 
     def _manifest(self, detections) -> dict[str, Any]:
-        wall = time.perf_counter() - self.t0
-        audio_s = sum(r.duration_s or 0.0 for r in self.results if r.status == "ok")
+        files = [r.manifest() for r in self.results]
         return {
             "birdscan_version": __version__,
             "created": datetime.now().astimezone().isoformat(timespec="seconds"),
             "command": sys.argv if os.path.basename(sys.argv[0]).startswith("birdscan") else None,
-            "host": {"platform": platform.platform(), "python": platform.python_version(), "device": self.device},
+            "host": {"platform": platform.platform(), "python": platform.python_version(), "device": str(self.device)},
             "model": self.model_info,
             "options": self.opts.to_dict(),
             "inputs": self.inputs,
+            "shard": self.shard_info,
             "outputs": {"detections": str(self.out) if self.out else None, "windows": str(self.win) if self.win else None,
                         "raven": str(self.raven) if self.raven else None},
-            "summary": {
-                "files": len(self.results), "errors": sum(r.status != "ok" for r in self.results),
-                "audio_s": round(audio_s, 3), "events": int(len(detections)), "wall_s": round(wall, 3),
-                "x_realtime": round(audio_s / wall, 1) if wall > 0 else None,
-            },
-            "files": [r.manifest() for r in self.results],
+            "summary": summarize(files, len(detections), time.perf_counter() - self.t0),
+            "files": files,
         }
 
 

@@ -40,8 +40,9 @@ def normalize_extensions(ext: Iterable[str] | str | None) -> tuple[str, ...]:
     return out
 
 
-def _printable(name: str) -> str:
-    # Names that are not valid UTF-8 (undecodable bytes) are shown with \x escapes in outputs.
+def printable(name: str) -> str:
+    """``name`` with bytes that are not valid UTF-8 (undecodable file names) as ``\\xNN`` escapes,
+    so it can be written to UTF-8 outputs."""
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
@@ -91,10 +92,10 @@ def discover(
         if root.is_dir():
             hits = [p for p in _walk(root, recursive) if p.suffix.lower().lstrip(".") in exts]
             found += sorted(
-                (Recording(p, _printable(p.relative_to(root).as_posix()), root) for p in hits), key=lambda r: r.rel
+                (Recording(p, printable(p.relative_to(root).as_posix()), root) for p in hits), key=lambda r: r.rel
             )
         elif root.exists() or root.is_symlink():
-            found.append(Recording(root, _printable(root.name), root))
+            found.append(Recording(root, printable(root.name), root))
         else:
             raise ParameterError(f"input {str(root)!r} does not exist")
     if not found:

@@ -3,6 +3,11 @@
 Blocks from different recordings share batches. The last (short) block of a
 recording is trimmed to the smallest power-of-two number of windows that holds it,
 and blocks are batched with others of the same size, so short files waste little.
+
+Every batch of a given block size has the same shape (a part-filled batch is padded
+with silent blocks): a block's numbers then do not depend on which blocks share its
+batch (convolution kernels pick their algorithm by shape), so a resumed, sharded or
+reordered run gives bit-identical probabilities.
 """
 
 from __future__ import annotations
@@ -51,7 +56,6 @@ def default_batch_size(device: torch.device) -> int:
 class _Bucket:
     keys: list[Any] = field(default_factory=list)
     blocks: list[ScanBlock] = field(default_factory=list)
-    windows: int = 0
 
 
 class Scanner:
@@ -94,10 +98,12 @@ class Scanner:
         b = self._buckets.setdefault(size, _Bucket())
         b.keys.append(key)
         b.blocks.append(block)
-        b.windows += size
-        if b.windows >= self.batch_size:
+        if len(b.blocks) >= self._blocks_per_batch(size):
             return self._run(size)
         return []
+
+    def _blocks_per_batch(self, size: int) -> int:
+        return max(1, self.batch_size // size)
 
     def flush(self) -> list[tuple[Hashable, ScanBlock, np.ndarray]]:
         """Run every queued block."""
@@ -111,7 +117,9 @@ class Scanner:
         if not b.blocks:
             return []
         span = self.window + (size - 1) * self.hop
-        x = np.stack([blk.samples[:span] for blk in b.blocks])
+        x = np.zeros((self._blocks_per_batch(size), span), dtype=np.float32)
+        for i, blk in enumerate(b.blocks):
+            x[i] = blk.samples[:span]
         probs = self._probs(x, size)
         return [(k, blk, probs[i, : blk.n_windows]) for i, (k, blk) in enumerate(zip(b.keys, b.blocks))]
 
@@ -130,6 +138,6 @@ class Scanner:
         return torch.sigmoid(logits.float()).cpu().numpy()
 
     def _per_window(self, t: torch.Tensor, n_windows: int) -> torch.Tensor:
-        flat = t.unfold(1, self.window, self.hop)[:, :n_windows].reshape(-1, self.window)
-        out = torch.cat([self.model(flat[i : i + self.batch_size]) for i in range(0, len(flat), self.batch_size)])
-        return out.view(t.shape[0], n_windows)
+        # one block's windows per call: the same shape whatever the block's place in the batch
+        wins = t.unfold(1, self.window, self.hop)[:, :n_windows]
+        return torch.stack([self.model(w.contiguous()) for w in wins])

@@ -10,10 +10,10 @@ from birdscan.cli import main
 
 def test_installed_console_script_help():
     out = subprocess.run(["birdscan", "--help"], capture_output=True, text=True, check=True).stdout
-    for cmd in ("run", "train", "synth", "evaluate", "evaluate-clips", "plot", "clips"):
+    for cmd in ("run", "train", "synth", "evaluate", "evaluate-clips", "plot", "clips", "merge"):
         assert cmd in out
     out = subprocess.run([sys.executable, "-m", "birdscan", "run", "--help"], capture_output=True, text=True, check=True).stdout
-    assert "--threshold" in out and "--windows" in out
+    assert "--threshold" in out and "--windows" in out and "--resume" in out and "--shard" in out
 
 
 def test_run_reports_bad_files_and_exits_nonzero(tmp_path, make_audio):

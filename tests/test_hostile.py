@@ -1,0 +1,208 @@
+"""Hostile inputs: every bad recording is a per-file error or a correct result, never a
+stopped batch or a hang."""
+
+from __future__ import annotations
+
+import errno
+import io
+import json
+import os
+import struct
+import threading
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+import soundfile as sf
+
+from birdscan import audio
+from birdscan.detect import scan
+from birdscan.errors import AudioError, ParameterError
+
+from conftest import write_tone_file
+
+BAD_NAME = os.fsdecode(b"caf\xe9_latin1.wav")  # not UTF-8: the name holds surrogates
+
+
+def within(seconds: float, fn, *args, **kw):
+    """``fn(*args, **kw)`` in a thread; fails the test if it takes longer than ``seconds``."""
+    out: dict = {}
+
+    def go():
+        try:
+            out["value"] = fn(*args, **kw)
+        except BaseException as e:  # handed back to the test
+            out["error"] = e
+
+    t = threading.Thread(target=go, daemon=True)
+    t.start()
+    t.join(seconds)
+    assert not t.is_alive(), f"{getattr(fn, '__name__', fn)} still running after {seconds} s (hang?)"
+    if "error" in out:
+        raise out["error"]
+    return out["value"]
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    d = tmp_path_factory.mktemp("hostile")
+    good = write_tone_file(d / "good.wav", 24000, 4.0, [2.0]).read_bytes()
+    flac = write_tone_file(d / "good.flac", 24000, 4.0, [2.0]).read_bytes()
+    data = good.find(b"data")
+    files = {
+        "trunc.wav": good[: len(good) // 2],
+        "trunc.flac": flac[: len(flac) // 2],
+        "header_only.flac": flac[:200],
+        "lie_long.wav": good[: data + 4] + struct.pack("<I", 0x7FFFFFF0) + good[data + 8 :],
+        "lie_short.wav": good[: data + 4] + struct.pack("<I", 2400) + good[data + 8 :],
+        "riff_lie.wav": good[:4] + struct.pack("<I", 10) + good[8:],
+        "zero.wav": b"",
+        "text.wav": b"hello, I am not audio\n" * 10,
+    }
+    for name, b in files.items():
+        (d / name).write_bytes(b)
+    sf.write(d / "one.wav", np.array([0.1], np.float32), 24000)
+    sf.write(d / "one44k.flac", np.array([0.1], np.float32), 44100)
+    x = np.random.default_rng(0).standard_normal(48000).astype(np.float32) * 0.01
+    x[100:200], x[300], x[400] = np.nan, np.inf, -np.inf
+    sf.write(d / "nan.wav", x, 24000, subtype="FLOAT")
+    write_tone_file(d / "r256k.wav", 256000, 3.0, [1.5])
+    write_tone_file(d / "r8k.wav", 8000, 3.0, [1.5])
+    write_tone_file(d / "ch8.flac", 24000, 3.0, [1.5], channels=8)
+    os.link(d / "good.wav", os.path.join(os.fsencode(d), os.fsencode(BAD_NAME)))
+    os.mkfifo(d / "fifo.wav")  # opening it would block forever
+    os.symlink("selfloop.wav", d / "selfloop.wav")
+    os.symlink("nowhere.wav", d / "dangling.wav")
+    (d / "sub").mkdir()
+    os.symlink("..", d / "sub" / "up")  # a loop in the folder tree
+    return d
+
+
+@pytest.fixture(scope="module")
+def result(corpus, tmp_path_factory):
+    out = tmp_path_factory.mktemp("out")
+    res = within(120, scan, [corpus], out=out / "detections.csv", windows=out / "windows.csv.gz", raven=out / "raven",
+                 device="cpu", workers=2)
+    return res, out
+
+
+ERRORS = {
+    "dangling.wav": "No such file or directory", "fifo.wav": "not a regular file",
+    "header_only.flac": "decoding failed after 0.0 s", "selfloop.wav": "Too many levels of symbolic links",
+    "text.wav": "Format not recognised", "trunc.flac": "decoding failed after", "zero.wav": "cannot read audio",
+}
+
+
+def test_each_hostile_file_is_an_error_or_a_result(result, corpus):
+    res, out = result
+    status = {f.rec.rel: f for f in res.files}
+    assert len(status) == len(res.files)  # the folder loop did not list anything twice
+    errors = {k: f.error for k, f in status.items() if f.status != "ok"}
+    assert sorted(errors) == sorted(ERRORS)
+    for name, reason in ERRORS.items():
+        assert str(corpus / name) in errors[name] and reason in errors[name], errors[name]
+    ok = {k: f for k, f in status.items() if f.status == "ok"}
+    for name in ("good.wav", "good.flac", "lie_long.wav", "riff_lie.wav", "caf\\xe9_latin1.wav"):
+        assert ok[name].n_windows == 71 and ok[name].n_events == 1, name
+    assert ok["trunc.wav"].duration_s == pytest.approx(2.0, abs=0.01) and ok["lie_short.wav"].n_windows == 1
+    assert ok["one.wav"].n_windows == ok["one44k.flac"].n_windows == 1
+    for name in ("r256k.wav", "r8k.wav", "ch8.flac"):
+        assert ok[name].n_events == 1, name
+    assert np.isfinite(ok["nan.wav"].probs).all()
+    man = json.loads((out / "run.json").read_text())
+    assert man["summary"]["errors"] == len(ERRORS)
+
+
+def test_outputs_of_hostile_names_are_readable(result):
+    _, out = result
+    det = pd.read_csv(out / "detections.csv")
+    assert "caf\\xe9_latin1.wav" in set(det.file)
+    assert (out / "raven" / "caf\\xe9_latin1.wav.selections.txt").is_file()
+    comb = pd.read_csv(out / "raven" / "birdscan_combined.selections.txt", sep="\t")
+    assert comb["Begin Path"].str.endswith("caf\\xe9_latin1.wav").any()
+    assert len(pd.read_csv(out / "windows.csv.gz")) > 0
+
+
+def test_unreadable_file_is_a_per_file_error(tmp_path, monkeypatch):
+    write_tone_file(tmp_path / "ok.wav", 24000, 2.0)
+    locked = write_tone_file(tmp_path / "locked.wav", 24000, 2.0)
+    locked.chmod(0)
+    if os.geteuid() == 0:  # root reads it anyway: refuse the open the way the OS would for others
+
+        def opener(path, *a, **kw):
+            if os.fspath(path) == os.fspath(locked):
+                raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), os.fspath(path))
+            return open(path, *a, **kw)
+
+        monkeypatch.setattr(audio, "open", opener, raising=False)
+    res = within(60, scan, [tmp_path], device="cpu")
+    status = {f.rec.rel: (f.status, f.error) for f in res.files}
+    assert status["ok.wav"] == ("ok", None)
+    assert status["locked.wav"][0] == "error" and "Permission denied" in status["locked.wav"][1]
+
+
+def test_two_inputs_writing_the_same_output_fail_before_work(tmp_path):
+    for unit in ("a", "b"):
+        write_tone_file((tmp_path / unit).mkdir() or tmp_path / unit / "night.wav", 24000, 1.0)
+    with pytest.raises(ParameterError, match="would both be named 'night.wav' in the outputs"):
+        scan([tmp_path / "a", tmp_path / "b"], out=tmp_path / "d.csv")
+    assert not (tmp_path / "d.csv").exists()
+
+
+def test_recording_named_like_the_combined_raven_table_is_refused(tmp_path):
+    write_tone_file(tmp_path / "x.wav", 24000, 1.0).rename(tmp_path / "birdscan_combined")  # explicit files: any name
+    with pytest.raises(ParameterError, match="would write its Raven table over"):
+        scan([tmp_path / "birdscan_combined"], raven=tmp_path / "raven")
+
+
+def _valid_headers() -> dict[str, bytes]:
+    x = (np.sin(np.arange(4000) / 5) * 0.3).astype(np.float32)
+    out = {}
+    for fmt, subtype, ext in (("WAV", "PCM_16", "wav"), ("WAV", "FLOAT", "wav"), ("FLAC", "PCM_16", "flac"), ("WAV", "PCM_24", "wav")):
+        b = io.BytesIO()
+        sf.write(b, np.stack([x, x], 1), 8000, format=fmt, subtype=subtype)
+        out[f"{subtype}.{ext}"] = b.getvalue()
+    return out
+
+
+def _mutate(data: bytes, rng: np.random.Generator, header: int) -> bytes:
+    b = bytearray(data)
+    if rng.random() < 0.3:
+        b = b[: int(rng.integers(0, len(b)))]
+    for _ in range(int(rng.integers(1, 5))):
+        if b:
+            i = int(rng.integers(0, min(len(b), header)))
+            b[i] = int(rng.integers(0, 256)) if rng.random() < 0.5 else b[i] ^ (1 << int(rng.integers(0, 8)))
+    return bytes(b)
+
+
+def test_fuzzed_headers_give_audio_or_audio_error(tmp_path):
+    rng = np.random.default_rng(7)
+    seeds = _valid_headers()
+    outcomes = {"ok": 0, "AudioError": 0}
+    deadline, n = time.monotonic() + 3.0, 0
+    while time.monotonic() < deadline:
+        name = list(seeds)[n % len(seeds)]
+        p = tmp_path / f"case{n}.{name}"
+        p.write_bytes(_mutate(seeds[name], rng, 128 if name.endswith("flac") else 64))
+        try:
+            within(10, lambda: sum(len(b) for b in audio.stream(p, 24000)))
+            outcomes["ok"] += 1
+        except AudioError:
+            outcomes["AudioError"] += 1
+            p.unlink()
+        n += 1
+    assert n > 100 and outcomes["ok"] and outcomes["AudioError"]
+
+
+def test_fuzzed_files_in_a_run_are_per_file_results(tmp_path):
+    rng = np.random.default_rng(11)
+    seeds = _valid_headers()
+    for n in range(40):
+        name = list(seeds)[n % len(seeds)]
+        (tmp_path / f"case{n:02d}.{name}").write_bytes(_mutate(seeds[name], rng, 128 if name.endswith("flac") else 64))
+    res = within(120, scan, [tmp_path], device="cpu", workers=2)
+    assert len(res.files) == 40
+    assert all((f.status == "ok") == (f.error is None) for f in res.files)
+    assert {f.status for f in res.files} == {"ok", "error"}

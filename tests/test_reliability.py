@@ -1,0 +1,273 @@
+"""Reliability at scale: resume after kill -9, shards and merge, write failures."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from birdscan import writers
+from birdscan.cli import main
+from birdscan.detect import scan
+from birdscan.errors import OutputError, ParameterError
+from birdscan.journal import Journal, journal_dir
+from birdscan.merge import merge
+from birdscan.shard import assign, parse_shard
+
+from conftest import write_tone_file
+
+OUTS = ["--out", "out/detections.csv", "--windows", "out/windows.csv.gz", "--raven", "out/raven"]
+
+
+def make_corpus(root: Path, durations: list[float]) -> Path:
+    """Recordings of the given lengths in two folders (mixed rates), calls in each, one broken file."""
+    for i, dur in enumerate(durations):
+        sub = root / ("unitA" if i % 2 else "unitB")
+        sub.mkdir(parents=True, exist_ok=True)
+        write_tone_file(sub / f"2023040{1 + i % 3}_2{i}0000.wav", (24000, 32000, 22050)[i % 3], dur, [1.0, dur - 1.5], seed=i)
+    (root / "unitB" / "broken.wav").write_text("not audio")
+    return root
+
+
+def outputs_of(out: Path) -> dict[str, bytes]:
+    """Every file under ``out`` by relative name (temporary files would show up too), but
+    the journal an unfinished run keeps for resuming."""
+    files = (p for p in sorted(out.rglob("*")) if p.is_file() and ".journal" not in p.parent.name)
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in files}
+
+
+def comparable(manifest_file: Path) -> dict:
+    """A run.json without what differs between two runs of the same thing: time and timing."""
+    m = json.loads(manifest_file.read_text())
+    for key in ("created", "command"):
+        m.pop(key)
+    for key in ("wall_s", "x_realtime"):
+        m["summary"].pop(key)
+    for f in m["files"]:
+        f.pop("seconds")
+    return m
+
+
+def assert_same_outputs(a: Path, b: Path) -> None:
+    fa, fb = outputs_of(a), outputs_of(b)
+    assert sorted(fa) == sorted(fb)
+    for name in fa:
+        if name.endswith("run.json"):
+            assert comparable(a / name) == comparable(b / name), name
+        else:
+            assert fa[name] == fb[name], name
+
+
+# -- resume after kill -9 ------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    return make_corpus(tmp_path_factory.mktemp("corpus"), [12.0, 9.0, 14.0, 10.0, 12.0, 11.0])
+
+
+def birdscan_cli(*args: str, cwd: Path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "birdscan", *args], cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def kill_when(proc: subprocess.Popen, journal: Path, entries: int, limit: float = 90.0) -> bool:
+    """SIGKILL ``proc`` once its journal exists with at least ``entries`` recordings; False if
+    it ended first."""
+    deadline = time.monotonic() + limit
+    while proc.poll() is None and time.monotonic() < deadline:
+        try:
+            ready = (journal / "journal.json").exists() and sum(p.suffix == ".npz" for p in journal.iterdir()) >= entries
+        except FileNotFoundError:
+            ready = False
+        if ready:
+            proc.send_signal(signal.SIGKILL)
+            break
+        time.sleep(0.005)
+    proc.wait(timeout=limit)
+    assert time.monotonic() < deadline, "the run neither reached the kill point nor ended"
+    return proc.returncode == -signal.SIGKILL
+
+
+def test_resume_after_kill_equals_uninterrupted_run(corpus, tmp_path):
+    args = ["run", str(corpus), *OUTS, "--device", "cpu", "-q"]
+    ref, work = tmp_path / "ref", tmp_path / "work"
+    ref.mkdir(), work.mkdir()
+    whole = birdscan_cli(*args, cwd=ref)
+    whole.wait(timeout=120)
+    assert whole.returncode == 1  # the broken file fails; the rest is scanned
+    journal = journal_dir(work / "out" / "detections.csv")
+    kills = 0
+    for entries in (0, 3, 6):  # before any recording is journaled, after three, after all (writing outputs)
+        killed = kill_when(birdscan_cli(*args, *(["--resume"] if entries else []), cwd=work), journal, entries)
+        kills += killed
+        if killed:
+            assert not (work / "out" / "run.json").exists() and not (work / "out" / "detections.csv").exists()
+    assert kills >= 2
+    if journal.exists():  # else the last run finished before it could be killed
+        last = birdscan_cli(*args, "--resume", cwd=work)
+        last.wait(timeout=120)
+        assert last.returncode == 1, last.stderr.read().decode()
+        assert not journal.exists()
+    assert_same_outputs(ref / "out", work / "out")  # no journal, no .part files left either
+
+
+def test_resume_skips_finished_unchanged_files_only(tmp_path, monkeypatch):
+    rec = make_corpus(tmp_path / "rec", [4.0, 3.0, 5.0, 3.5])
+    kw = dict(windows=None, device="cpu", workers=0)
+    whole = scan([rec], out=tmp_path / "whole" / "detections.csv", **kw)
+    saves = []
+    save = Journal.save
+
+    def crash_after_two(self, *a):
+        if len(saves) == 2:
+            raise KeyboardInterrupt  # stands for a kill between two recordings
+        saves.append(a)
+        save(self, *a)
+
+    monkeypatch.setattr(Journal, "save", crash_after_two)
+    out = tmp_path / "run" / "detections.csv"
+    with pytest.raises(KeyboardInterrupt):
+        scan([rec], out=out, **kw)
+    monkeypatch.undo()
+    assert not out.exists() and len(list(journal_dir(out).glob("*.npz"))) == 2
+    touched = next(f.rec.path for f in whole.files if f.status == "ok")
+    os.utime(touched, ns=(time.time_ns(), time.time_ns()))  # changed since: scanned again
+    res = scan([rec], out=out, resume=True, **kw)
+    assert res.n_resumed == 1 and not journal_dir(out).exists()
+    assert out.read_bytes() == (tmp_path / "whole" / "detections.csv").read_bytes()
+    for a, b in zip(whole.files, res.files):
+        assert (a.probs is None and b.probs is None) or (a.probs == b.probs).all()
+    with pytest.raises(OutputError, match="no journal to resume: that run finished"):
+        scan([rec], out=out, resume=True, **kw)
+
+
+def test_resume_ignores_a_journal_of_other_options(tmp_path, monkeypatch):
+    rec = make_corpus(tmp_path / "rec", [3.0, 3.0])
+    out = tmp_path / "o" / "detections.csv"
+    monkeypatch.setattr(writers.OutputSet, "commit", lambda self: (_ for _ in ()).throw(KeyboardInterrupt))
+    with pytest.raises(KeyboardInterrupt):
+        scan([rec], out=out, device="cpu")
+    monkeypatch.undo()
+    assert len(list(journal_dir(out).glob("*.npz"))) == 2 and not list(out.parent.glob(".*.part"))
+    assert scan([rec], out=out, threshold=0.4, resume=True, device="cpu").n_resumed == 0
+    with pytest.raises(ParameterError, match="resume=True needs out="):
+        scan([rec], resume=True)
+
+
+# -- shards and merge -------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def sharded(tmp_path_factory):
+    root = tmp_path_factory.mktemp("shards")
+    rec = make_corpus(root / "rec", [6.0, 2.0, 4.0, 3.0, 5.0, 2.5])
+    kw = dict(device="cpu", workers=0)
+    whole = scan([rec], out=root / "whole/detections.csv", windows=root / "whole/windows.csv.gz", raven=root / "whole/raven", **kw)
+    runs = [scan([rec], out=root / f"s{k}/detections.csv", windows=root / f"s{k}/windows.csv.gz", raven=root / f"s{k}/raven",
+                 shard=(k, 3), **kw) for k in (1, 2, 3)]
+    return root, whole, runs
+
+
+def test_shards_split_all_recordings_by_duration(sharded):
+    root, whole, runs = sharded
+    got = sorted(f.index for r in runs for f in r.files)
+    assert got == list(range(len(whole.files)))
+    loads = [sum(f.duration_s or 0 for f in r.files) for r in runs]
+    assert max(loads) - min(loads) <= 6.0  # greedy: within the longest recording
+    man = json.loads((root / "s2/run.json").read_text())
+    assert man["shard"]["k"] == 2 and man["shard"]["n"] == 3 and man["shard"]["recordings"] == len(whole.files)
+
+
+def test_merge_equals_unsharded_run(sharded):
+    root, whole, runs = sharded
+    shards = [root / f"s{k}/detections.csv" for k in (3, 1, 2)]
+    r = CliRunner().invoke(main, ["merge", *map(str, shards), "--out", str(root / "merged/detections.csv"),
+                                  "--windows", str(root / "merged/windows.csv.gz"), "--raven", str(root / "merged/raven")])
+    assert r.exit_code == 0, r.output
+    assert "merged 3 shard(s)" in r.output
+    a, b = outputs_of(root / "whole"), outputs_of(root / "merged")
+    assert sorted(a) == sorted(b)
+    for name in a:
+        if name != "run.json":
+            assert a[name] == b[name], name
+    ma, mb = comparable(root / "whole/run.json"), comparable(root / "merged/run.json")
+    assert ma["files"] == mb["files"] and ma["summary"] == mb["summary"] and ma["options"] == mb["options"]
+    assert [m["shard"] for m in mb["merged_from"]] == ["1/3", "2/3", "3/3"]
+
+
+def test_merge_refuses_incomplete_or_repeated_shards(sharded, tmp_path):
+    root, _, _ = sharded
+    s = [root / f"s{k}/detections.csv" for k in (1, 2, 3)]
+    with pytest.raises(ParameterError, match=r"missing shard\(s\) 2/3: merge needs all 3 shards"):
+        merge([s[0], s[2]], out=tmp_path / "m.csv")
+    with pytest.raises(ParameterError, match="shard 1/3 given twice"):
+        merge([s[0], s[0], s[1], s[2]], out=tmp_path / "m.csv")
+    with pytest.raises(ParameterError, match="wrote no windows output"):
+        (tmp_path / "nowin").mkdir()
+        man = json.loads((root / "s1/run.json").read_text())
+        man["outputs"]["windows"] = None
+        (tmp_path / "nowin/run.json").write_text(json.dumps(man))
+        (tmp_path / "nowin/detections.csv").write_bytes(s[0].read_bytes())
+        merge([tmp_path / "nowin/detections.csv", s[1], s[2]], out=tmp_path / "m.csv", windows=tmp_path / "w.csv")
+    assert not (tmp_path / "m.csv").exists()
+
+
+def test_shard_spec_is_validated():
+    assert parse_shard("3/8") == (3, 8) and parse_shard((1, 1)) == (1, 1)
+    for bad in ("3/2", "0/4", "1", "a/b", "-1/2"):
+        with pytest.raises(ParameterError, match="must be K/N with 1 <= K <= N"):
+            parse_shard(bad)
+    r = CliRunner().invoke(main, ["run", "x", "--out", "d.csv", "--shard", "3/2"])
+    assert r.exit_code == 2 and "--shard" in r.output and "shard='3/2' must be K/N" in r.output
+
+
+def test_shard_assignment_ignores_listing_order():
+    names = [f"n{i:03d}.wav" for i in range(200)]
+    rng = random.Random(0)
+    durations = [rng.choice([60.0, 600.0, 3600.0, 0.0]) for _ in names]
+    owner = dict(zip(names, assign(names, durations, 7)))
+    order = list(range(200))
+    rng.shuffle(order)
+    assert dict(zip([names[i] for i in order], assign([names[i] for i in order], [durations[i] for i in order], 7))) == owner
+    loads = [sum(d for n, d in zip(names, durations) if owner[n] == k) for k in range(1, 8)]
+    assert max(loads) - min(loads) <= 3600.0
+    assert assign(["b", "a", "c"], [1.0, 1.0, 1.0], 2) == [2, 1, 1]  # equal lengths: by name
+
+
+# -- disk full ------------------------------------------------------------------------
+
+def test_disk_full_fails_loudly_and_keeps_previous_outputs(tmp_path, monkeypatch):
+    rec = make_corpus(tmp_path / "rec", [3.0, 4.0])
+    out = tmp_path / "out"
+    paths = dict(out=out / "detections.csv", windows=out / "windows.csv.gz", raven=out / "raven", device="cpu")
+    scan([rec], **paths)
+    before = outputs_of(out)
+    replace = os.replace
+
+    def full_at_manifest(src, dst):
+        if Path(dst).name == "run.json":
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", full_at_manifest)  # the last rename of the run fails
+    with pytest.raises(OutputError, match=r"cannot write .*run\.json: No space left on device"):
+        scan([rec], threshold=0.3, overwrite=True, **paths)
+    monkeypatch.undo()
+    assert outputs_of(out) == before  # all put back, nothing left over
+
+    def full_disk(fd):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", full_disk)
+    r = CliRunner().invoke(main, ["run", str(rec), "--out", str(out / "detections.csv"), "--windows", str(out / "windows.csv.gz"),
+                                  "--device", "cpu", "--overwrite", "-q"])
+    assert r.exit_code == 1 and "cannot write" in r.output and "No space left on device" in r.output
+    monkeypatch.undo()
+    assert outputs_of(out) == before
