@@ -342,7 +342,8 @@ def evaluate_clips(data, units, model, device, as_json) -> None:
 @click.option("--channels", default=1, show_default=True, type=int)
 @click.option("--backgrounds", type=click.Path(file_okay=False), help="Folder of real night recordings to mix in as backgrounds.")
 @click.option("--seed", default=0, show_default=True, type=int)
-def synth(out, kind, clips_per_unit, units, duration, sample_rate, calls_per_minute, channels, backgrounds, seed) -> None:
+@click.option("--workers", default=1, show_default=True, type=int, help="Processes writing units in parallel (same data).")
+def synth(out, kind, clips_per_unit, units, duration, sample_rate, calls_per_minute, channels, backgrounds, seed, workers) -> None:
     """Generate training data in the BirdVox-70k layout, or a long recording with ground truth."""
     from . import data
     from .synth import write_birdvox70k, write_recording
@@ -350,7 +351,7 @@ def synth(out, kind, clips_per_unit, units, duration, sample_rate, calls_per_min
     try:
         if kind == "birdvox70k":
             paths = write_birdvox70k(out, clips_per_unit=clips_per_unit, units=units.split(",") if units else data.UNITS,
-                                     seed=seed, backgrounds=backgrounds)
+                                     seed=seed, backgrounds=backgrounds, workers=workers)
             click.echo(f"wrote {len(paths)} unit files to {out}")
         else:
             truth = write_recording(out, duration, sr=sample_rate, calls_per_minute=calls_per_minute, seed=seed,

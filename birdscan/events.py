@@ -176,7 +176,7 @@ def event_band(
     n_fft = 256
     while n_fft < 0.02 * sample_rate:
         n_fft *= 2
-    step = n_fft // 4
+    step = n_fft // 2
     if len(segment) < n_fft * 2:
         return lo_cap, hi_cap
     frames = np.lib.stride_tricks.sliding_window_view(segment, n_fft)[::step]

@@ -51,7 +51,7 @@ class ModelConfig:
     hop: int = 1_200
     n_fft: int = 512
     frame_hop: int = 150
-    n_mels: int = 64
+    n_mels: int = 48
     fmin: float = 1_000.0
     fmax: float = 11_000.0
     frontend: str = "pcen"
@@ -60,7 +60,7 @@ class ModelConfig:
     pcen_delta: float = 2.0
     pcen_r: float = 0.5
     arch: str = "birdscan"
-    channels: tuple[int, ...] = (16, 32, 48)
+    channels: tuple[int, ...] = (8, 24, 48)
     convs_per_block: int = 2
     hidden: int = 64
     dropout: float = 0.3

@@ -683,12 +683,14 @@ def hard_negative(rng: np.random.Generator, sr: int, profile: UnitProfile) -> tu
     return name, event, float(snr)
 
 
-def draw_snr_db(rng: np.random.Generator) -> float:
-    """Band SNR in dB for a call (and for call-like hard negatives): uniform in -3..25 dB.
+def draw_snr_db(rng: np.random.Generator, low: float = -3.0) -> float:
+    """Band SNR in dB: uniform in ``low``..25 dB.
 
-    Measured so, real calls are 5-25 dB; below about -6 dB they vanish.
+    Measured so, real calls are 5-25 dB; below about -6 dB they vanish. Labelled calls
+    use ``low=POSITIVE_MIN_SNR_DB``: calls barely above the noise taught models to fire
+    on noise blips in quiet real nights; hard negatives and extra calls keep -3 dB.
     """
-    return float(rng.uniform(-3, 25))
+    return float(rng.uniform(low, 25))
 
 
 # ---------------------------------------------------------------- backgrounds

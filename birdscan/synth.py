@@ -54,6 +54,7 @@ __all__ = [
 ]
 
 JITTER = 480  # a positive's call centre is within +-20 ms of the clip centre
+POSITIVE_MIN_SNR_DB = 3.0  # a positive clip's call is at least this far above the noise in its band
 NIGHT_SAMPLES = 10 * 3600 * data.SAMPLE_RATE
 HARD_FRACTION = 0.7  # negatives with a hard negative near the centre
 EDGE_CALL_SHARE = 0.12  # of those, a call whose centre lies outside the clip
@@ -115,7 +116,7 @@ def _clip(
     if label:
         p = _draw_call(rng, sr, None)
         half = int(round(p["dur"] * sr)) // 2
-        info = _add_call(mix, p, centre + int(rng.integers(-JITTER, JITTER + 1)) - half, draw_snr_db(rng))
+        info = _add_call(mix, p, centre + int(rng.integers(-JITTER, JITTER + 1)) - half, draw_snr_db(rng, POSITIVE_MIN_SNR_DB))
         freq = int(round(info["centre_freq_hz"]))
         if rng.random() < POSITIVE_DISTRACTOR:
             _, event, snr = hard_negative(rng, sr, profile)
@@ -339,7 +340,7 @@ def _plan_calls(rng: np.random.Generator, n: int, sr: int, per_minute: float) ->
             n_call = int(round(info["duration_s"] * sr))
             start = int(t)
             if margin <= start and start + n_call <= n - margin:
-                calls.append(_PlannedCall(start, n_call, p, info, draw_snr_db(rng)))
+                calls.append(_PlannedCall(start, n_call, p, info, draw_snr_db(rng, POSITIVE_MIN_SNR_DB)))
             t += rng.exponential(0.3) * sr
     return sorted(calls, key=lambda c: c.start)
 
