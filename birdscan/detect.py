@@ -79,7 +79,7 @@ def scan(
     raven: str | os.PathLike[str] | None = None,
     model: str | os.PathLike[str] | None = None,
     hop: float = 0.05,
-    threshold: float = 0.5,
+    threshold: float | None = None,
     threshold_off: float | None = None,
     min_gap: float = 0.1,
     min_duration: float = 0.0,
@@ -105,7 +105,8 @@ def scan(
     raven : optional folder for Raven Pro selection tables
     model : checkpoint path; None takes the shipped default model
     hop : float > 0, seconds between window starts (multiples of 50 ms scan densely)
-    threshold, threshold_off, min_gap, min_duration, split_dip : the event rule (see
+    threshold : float in [0, 1] or None (the model's recommended threshold, 0.5 if it has none)
+    threshold_off, min_gap, min_duration, split_dip : the rest of the event rule (see
         :mod:`birdscan.events`); seconds for gaps and durations
     channel : int >= 1 or None (mix all channels to mono)
     device : "auto", "cpu", "cuda", "cuda:N"
@@ -128,7 +129,10 @@ def scan(
     >>> res.detections.head()  # doctest: +SKIP
     """
     from .infer import resolve_device
+    from .model import default_threshold, read_checkpoint
 
+    if threshold is None:
+        threshold = default_threshold(read_checkpoint(_model_path(model)))
     opts = ScanOptions(hop, EventRule(threshold, threshold_off, min_gap, min_duration, split_dip), channel, device, batch_size, workers)
     part = parse_shard(shard) if shard is not None else None
     if resume and out is None:

@@ -284,8 +284,14 @@ def for_inference(model: Detector) -> Detector:
     return model.to(memory_format=torch.channels_last)
 
 
-def save_checkpoint(path: str | Path, model: Detector, train: dict[str, Any] | None = None) -> Path:
-    """Write a checkpoint: a dict of plain types, loadable with ``torch.load(weights_only=True)``."""
+def save_checkpoint(
+    path: str | Path, model: Detector, train: dict[str, Any] | None = None, detect: dict[str, Any] | None = None
+) -> Path:
+    """Write a checkpoint: a dict of plain types, loadable with ``torch.load(weights_only=True)``.
+
+    ``detect`` holds the model's recommended scanning settings, e.g. ``{"threshold": 0.9,
+    "note": "how it was chosen"}``; ``birdscan run`` uses that threshold when none is given.
+    """
     from . import __version__
 
     path = Path(path)
@@ -296,6 +302,7 @@ def save_checkpoint(path: str | Path, model: Detector, train: dict[str, Any] | N
         "config": model.config.to_dict(),
         "state_dict": state,
         "train": train or {},
+        "detect": detect or {},
         "birdscan_version": __version__,
     }
     tmp = path.with_name(path.name + ".part")
@@ -320,6 +327,25 @@ def read_checkpoint(path: str | Path) -> dict[str, Any]:
         if key not in ckpt:
             raise ModelError(f"{path}: checkpoint has no {key!r}")
     return ckpt
+
+
+def default_threshold(ckpt: dict[str, Any]) -> float:
+    """The checkpoint's recommended event threshold (``detect.threshold``), else 0.5."""
+    value = (ckpt.get("detect") or {}).get("threshold", 0.5)
+    if not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
+        raise ModelError(f"checkpoint threshold {value!r} is not a probability")
+    return float(value)
+
+
+def set_threshold(path: str | Path, threshold: float, note: str) -> Path:
+    """Store a recommended event threshold in a checkpoint (kept weights and metadata)."""
+    ckpt = read_checkpoint(path)
+    ckpt["detect"] = {"threshold": float(threshold), "note": note}
+    default_threshold(ckpt)
+    tmp = Path(path).with_name(Path(path).name + ".part")
+    torch.save(ckpt, tmp)
+    tmp.replace(path)
+    return Path(path)
 
 
 def load_model(path: str | Path, device: str | torch.device = "cpu", inference: bool = False) -> Detector:

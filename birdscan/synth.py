@@ -377,8 +377,8 @@ def _check_recording_args(
         raise ParameterError(
             f"duration_s={duration_s!r}: {size / 2**30:.1f} GiB of audio is too much for a WAV file; use .flac"
         )
-    if not path.parent.is_dir():
-        raise ParameterError(f"path={str(path)!r}: folder {str(path.parent)!r} does not exist")
+    if path.parent.exists() and not path.parent.is_dir():
+        raise ParameterError(f"path={str(path)!r}: {str(path.parent)!r} is not a folder")
     return fmt, n
 
 
@@ -477,6 +477,7 @@ def write_recording(
     fmt, n = _check_recording_args(path, duration_s, sr, calls_per_minute, seed, channels, subtype)
     _check_backgrounds(backgrounds, sr)
     real = _load_backgrounds(backgrounds, sr)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
     plan = _plan_calls(np.random.default_rng([seed, 22]), n, sr, float(calls_per_minute))
     tmp = path.with_name(path.name + ".part")
     subtype = (subtype or "PCM_16").upper()

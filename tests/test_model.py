@@ -81,3 +81,16 @@ def test_mismatched_checkpoints(tmp_path):
         load_model(tmp_path / "v2.pt")
     with pytest.raises(ModelError, match="does not exist"):
         load_model(tmp_path / "none.pt")
+
+
+def test_recommended_threshold(tmp_path):
+    from birdscan.model import default_threshold, set_threshold
+
+    p = save_checkpoint(tmp_path / "m.pt", Detector(ModelConfig(channels=(4, 8, 8))))
+    assert default_threshold(read_checkpoint(p)) == 0.5
+    set_threshold(p, 0.8, "chosen on held-out data")
+    ck = read_checkpoint(p)
+    assert default_threshold(ck) == 0.8 and ck["detect"]["note"] == "chosen on held-out data"
+    load_model(p)  # weights untouched
+    with pytest.raises(ModelError, match="threshold 1.5 is not a probability"):
+        set_threshold(p, 1.5, "bad")
