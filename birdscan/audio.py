@@ -13,7 +13,7 @@ import stat
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 import numpy as np
 
@@ -176,23 +176,36 @@ def read_segment(
     Returns ``(samples, sr)``: float32 ``[shape=(n, channels)]`` at the file's rate when
     ``sample_rate`` is None, else mono ``[shape=(n,)]`` resampled to ``sample_rate``.
     """
+    return next(read_segments(path, [(start_s, end_s)], sample_rate, channel))
+
+
+def read_segments(
+    path: str | os.PathLike[str],
+    spans: Iterable[tuple[float, float]],
+    sample_rate: int | None = None,
+    channel: int | None = None,
+) -> Iterator[tuple[np.ndarray, int]]:
+    """:func:`read_segment` for many ``(start_s, end_s)`` spans, opening the file once."""
     import soundfile as sf
     import soxr
 
     meta = info(path)
-    a = min(max(seconds_to_samples(start_s, meta.sample_rate), 0), meta.frames)
-    b = min(max(seconds_to_samples(end_s, meta.sample_rate), a), meta.frames)
     try:
-        x, sr = sf.read(_sf_path(Path(path)), start=a, stop=b, dtype="float32", always_2d=True)
+        with sf.SoundFile(_sf_path(Path(path))) as f:
+            for start_s, end_s in spans:
+                a = min(max(seconds_to_samples(start_s, meta.sample_rate), 0), meta.frames)
+                b = min(max(seconds_to_samples(end_s, meta.sample_rate), a), meta.frames)
+                f.seek(a)
+                x = np.nan_to_num(f.read(b - a, dtype="float32", always_2d=True), nan=0.0, posinf=0.0, neginf=0.0)
+                if sample_rate is None:
+                    yield x, meta.sample_rate
+                    continue
+                y = _to_mono(x, channel, Path(path))
+                if meta.sample_rate != sample_rate and len(y):
+                    y = soxr.resample(y, meta.sample_rate, sample_rate).astype(np.float32)
+                yield y, sample_rate
     except (sf.LibsndfileError, RuntimeError, OSError, ValueError) as e:
-        raise AudioError(f"{path}: cannot read {start_s}-{end_s} s ({_reason(e)})") from e
-    x = np.nan_to_num(x, nan=0.0, posinf=0.0, neginf=0.0)
-    if sample_rate is None:
-        return x, sr
-    y = _to_mono(x, channel, Path(path))
-    if sr != sample_rate and len(y):
-        y = soxr.resample(y, sr, sample_rate).astype(np.float32)
-    return y, sample_rate
+        raise AudioError(f"{path}: cannot read a segment ({_reason(e)})") from e
 
 
 def start_time_from_name(path: str | os.PathLike[str]) -> datetime | None:

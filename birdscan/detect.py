@@ -333,9 +333,9 @@ class _Run:
         cfg = self.net.config
         lows, highs = [], []
         ch = None if self.opts.channel is None else self.opts.channel - 1
-        for start, end in zip(events["start_s"], events["end_s"]):
-            a = max(start - 0.3, 0.0)
-            x, sr = audio.read_segment(res.rec.path, a, end + 0.3)
+        spans = [(max(start - 0.3, 0.0), end + 0.3) for start, end in zip(events["start_s"], events["end_s"])]
+        segments = audio.read_segments(res.rec.path, spans)
+        for (a, b), start, end, (x, sr) in zip(spans, events["start_s"], events["end_s"], segments):
             mono = x.mean(1) if ch is None else x[:, min(ch, x.shape[1] - 1)]
             lo, hi = event_band(mono, sr, (start - a, end - a), cfg.fmin, cfg.fmax)
             lows.append(lo)

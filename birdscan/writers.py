@@ -145,7 +145,7 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w", outputs: OutputSe
             path.parent.mkdir(parents=True, exist_ok=True)
             raw = open(tmp, "wb")
             try:
-                stream: IO[Any] = gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) if path.name.endswith(".gz") else raw
+                stream: IO[Any] = gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0, compresslevel=3) if path.name.endswith(".gz") else raw
                 f = io.TextIOWrapper(stream, encoding="utf-8", newline="") if "b" not in mode else stream
                 yield f
                 f.flush()
