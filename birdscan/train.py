@@ -263,8 +263,11 @@ class _Log:
     def _write_best(self) -> None:
         model = Detector(self.config)
         model.load_state_dict(self.best["state"])
-        train = {**self.info, "epoch": self.best["epoch"], "best_epoch": self.best["epoch"], "metrics": self.best["metrics"]}
-        save_checkpoint(self.paths["best"], model, train)
+        metrics = self.best["metrics"]
+        train = {**self.info, "epoch": self.best["epoch"], "best_epoch": self.best["epoch"], "metrics": metrics}
+        t = metrics.get("threshold_p90")
+        detect = {"threshold": round(float(t), 4), "note": "reaches 90% precision on the validation units"} if t is not None else None
+        save_checkpoint(self.paths["best"], model, train, detect)
 
 
 def evaluate_clips(

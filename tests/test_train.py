@@ -185,6 +185,9 @@ def test_checkpoints_hold_plain_provenance(run, toy):
     assert info["seed"] == 1 and isinstance(info["command"], str)
     assert ckpt["config"]["channels"] == [4, 8, 8]
     assert read_checkpoint(run.last)["train"]["epoch"] == 3
+    # the best checkpoint recommends the threshold that reached 90% precision on validation
+    if info["metrics"]["threshold_p90"] is not None:
+        assert ckpt["detect"]["threshold"] == round(info["metrics"]["threshold_p90"], 4)
 
 
 def test_evaluate_clips_agrees_with_the_logged_best_epoch(run, toy):
@@ -266,3 +269,4 @@ def test_validation_units_need_both_labels(tmp_path):
     data.write_unit(tmp_path / data.unit_file_name("unit02"), negatives)
     with pytest.raises(DataError, match=r"validation units \['unit02'\] hold clips of one label only"):
         train(tmp_path, tmp_path / "m.pt", **TINY)
+
