@@ -181,7 +181,7 @@ def evaluate(detections, reference, windows, tolerance, manifest, pr_plot, json_
         return
     if json_out:
         result.to_json(json_out)
-    con = Console()
+    con = Console() if sys.stdout.isatty() else Console(width=200)
     t = Table(title=f"birdscan evaluate (tolerance {tolerance} s)")
     cols = [c for c in ("file", "status", "n_reference", "n_detections", "tp", "fp", "fn", "precision", "recall", "f1", "false_alarms_per_hour") if c in result.per_file.columns]
     for c in cols:
