@@ -104,7 +104,7 @@ def _shard_option(ctx, param, value):
 @click.option("--channel", type=int, help="Channel to scan, 1 = first (default: mix all to mono).")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
 @click.option("--batch-size", type=int, help="Windows per model batch (default 1024 on CPU, 16384 on GPU).")
-@click.option("--workers", default=1, show_default=True, type=int, help="Recordings decoded ahead in background threads.")
+@click.option("--workers", type=int, help="Recordings decoded ahead in background threads [default: half the CPU cores, 1-8].")
 @click.option("--ext", help="Comma-separated extensions to scan [default: wav,flac,ogg,mp3,aif,aiff].")
 @click.option("--recursive/--no-recursive", default=True, show_default=True, help="Walk subfolders.")
 @click.option("--overwrite", is_flag=True, help="Replace existing outputs.")

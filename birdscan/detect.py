@@ -87,7 +87,7 @@ def scan(
     channel: int | None = None,
     device: str = "auto",
     batch_size: int | None = None,
-    workers: int = 1,
+    workers: int | None = None,
     recursive: bool = True,
     ext: str | Sequence[str] | None = None,
     overwrite: bool = False,
@@ -111,7 +111,8 @@ def scan(
     channel : int >= 1 or None (mix all channels to mono)
     device : "auto", "cpu", "cuda", "cuda:N"
     batch_size : windows per model batch (default by device)
-    workers : int >= 0, recordings decoded ahead in background threads (0: none)
+    workers : int >= 0, recordings decoded ahead in background threads (0: none);
+        None: half the CPU cores, 1 to 8 (decoding must keep up with a GPU)
     shard : ``(K, N)`` or ``"K/N"``, 1 <= K <= N: scan only the K-th of N shares of the
         recordings (see :mod:`birdscan.shard`); :func:`birdscan.merge.merge` joins the shares
     resume : take the recordings an interrupted run with the same outputs and options
@@ -133,6 +134,8 @@ def scan(
 
     if threshold is None:
         threshold = default_threshold(read_checkpoint(_model_path(model)))
+    if workers is None:
+        workers = min(8, max(1, len(os.sched_getaffinity(0)) // 2 if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 2) // 2))
     opts = ScanOptions(hop, EventRule(threshold, threshold_off, min_gap, min_duration, split_dip), channel, device, batch_size, workers)
     part = parse_shard(shard) if shard is not None else None
     if resume and out is None:
