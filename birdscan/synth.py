@@ -1,10 +1,10 @@
 """Synthetic training and test data: BirdVox-70k-layout clips and long recordings with ground truth.
 
-The sounds come from :mod:`birdscan.sounds` (flight calls, night ambience with
-hard negatives, real excerpts); this module composes them into labelled
-0.5 s clips (:func:`make_clip`, :func:`write_birdvox70k`) and into long
-recordings with a truth table (:func:`write_recording`). Everything is
-deterministic given a seed.
+The sounds come from :mod:`birdscan.calls` (flight calls) and
+:mod:`birdscan.ambience` (night ambience with hard negatives, real excerpts);
+this module composes them into labelled 0.5 s clips (:func:`make_clip`,
+:func:`write_birdvox70k`) and into long recordings with a truth table
+(:func:`write_recording`). Everything is deterministic given a seed.
 """
 
 from __future__ import annotations
@@ -18,27 +18,18 @@ import numpy as np
 
 from . import data
 from .errors import ParameterError
-from .sounds import (
+from .ambience import (
     Mix,
     RealBackgrounds,
     UnitProfile,
-    _call_info,
-    _check_int,
-    _check_rng,
-    _check_sr,
-    _draw_call,
-    _loguniform,
-    _place,
-    _render_call,
-    _rms,
     background_mix,
-    band_rms,
     check_real,
     draw_snr_db,
     hard_negative,
     synth_background,
-    synth_call,
 )
+from .calls import call_info, draw_call, render_call, synth_call
+from .dsp import band_rms, check_int, check_rng, check_sr, loguniform, place, rms
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -73,7 +64,7 @@ def _scaled_call(
     The noise is measured on ``reference`` where the call sits (at least 50 ms
     of it), in the call's band widened by 200 Hz on each side.
     """
-    wave, info = _render_call(p, sr)
+    wave, info = render_call(p, sr)
     n_call = int(round(info["duration_s"] * sr))
     a, b = max(start, 0), min(start + n_call, reference.size)
     short = int(0.05 * sr) - (b - a)
@@ -82,12 +73,12 @@ def _scaled_call(
     if b <= a:
         a, b = 0, reference.size
     noise = band_rms(reference[a:b], sr, info["low_freq_hz"] - 200, info["high_freq_hz"] + 200)
-    return wave * (noise * 10 ** (snr_db / 20) / _rms(wave[:n_call])), info
+    return wave * (noise * 10 ** (snr_db / 20) / rms(wave[:n_call])), info
 
 
 def _add_call(mix: Mix, p: dict[str, Any], start: int, snr_db: float) -> dict[str, Any]:
     wave, info = _scaled_call(mix.x, mix.sr, p, start, snr_db)
-    _place(mix.x, wave, start)
+    place(mix.x, wave, start)
     return info
 
 
@@ -98,7 +89,7 @@ def _finish(rng: np.random.Generator, x: np.ndarray, profile: UnitProfile) -> np
         f = np.fft.rfftfreq(x.size, 1 / sr)
         x = np.fft.irfft(np.fft.rfft(x) * np.clip((profile.bandlimit_hz + 300 - f) / 300, 0, 1), x.size)
     x = x - x.mean()
-    x *= _loguniform(rng, *PEAK_RANGE) / (np.abs(x).max() + 1e-12)
+    x *= loguniform(rng, *PEAK_RANGE) / (np.abs(x).max() + 1e-12)
     if rng.random() < 0.5:
         x = np.round(x * 32767) / 32767
     if rng.random() < 0.1:
@@ -114,7 +105,7 @@ def _clip(
     centre = n // 2
     freq = 0
     if label:
-        p = _draw_call(rng, sr, None)
+        p = draw_call(rng, sr, None)
         half = int(round(p["dur"] * sr)) // 2
         info = _add_call(mix, p, centre + int(rng.integers(-JITTER, JITTER + 1)) - half, draw_snr_db(rng, POSITIVE_MIN_SNR_DB))
         freq = int(round(info["centre_freq_hz"]))
@@ -122,12 +113,12 @@ def _clip(
             _, event, snr = hard_negative(rng, sr, profile)
             mix.add(event, int(rng.integers(-event[0].size // 2, n - event[0].size // 2)), snr)
         if rng.random() < SECOND_CALL:
-            q = _draw_call(rng, sr, None)
+            q = draw_call(rng, sr, None)
             half = int(round(q["dur"] * sr)) // 2
             _add_call(mix, q, int(rng.integers(-half, n - half)), draw_snr_db(rng))
     elif rng.random() < HARD_FRACTION:
         if rng.random() < EDGE_CALL_SHARE:
-            q = _draw_call(rng, sr, None)
+            q = draw_call(rng, sr, None)
             half = int(round(q["dur"] * sr)) // 2
             offset = int(rng.integers(centre, centre + max(int(0.9 * half), 1) + 1)) * int(rng.choice([-1, 1]))
             _add_call(mix, q, centre + offset - half, draw_snr_db(rng))
@@ -149,7 +140,7 @@ def make_clip(
     10 % a second call anywhere. A negative is background; 70 % hold a hard
     negative near the centre (+-50 ms): insect chirps, 1.5-10 kHz noise
     transients, clicks, rain drops, non-call tonal sounds, a songbird phrase,
-    handling noise or wind (shares in :data:`birdscan.sounds.HARD_NEGATIVES`),
+    handling noise or wind (shares in :data:`birdscan.ambience.HARD_NEGATIVES`),
     or (12 % of them) a call whose centre lies outside the clip so that at
     most half of it shows at an edge. Hard negatives share the calls' SNR
     range, so level says nothing about the label. The clip is then
@@ -179,7 +170,7 @@ def make_clip(
     >>> clip.shape, f > 0
     ((12000,), True)
     """
-    _check_rng(rng)
+    check_rng(rng)
     if label not in (0, 1) or isinstance(label, float):
         raise ParameterError(f"label={label!r} must be 0 or 1")
     if not isinstance(profile, UnitProfile):
@@ -270,7 +261,7 @@ def write_birdvox70k(
     --------
     >>> write_birdvox70k("synth70k", clips_per_unit=200, seed=1)  # doctest: +SKIP
     """
-    n = _check_int("clips_per_unit", clips_per_unit, 1, 1_000_000)
+    n = check_int("clips_per_unit", clips_per_unit, 1, 1_000_000)
     if isinstance(units, str) or not isinstance(units, Sequence) or not units:
         raise ParameterError(f"units={units!r} must be a non-empty sequence of names like 'unit01'")
     for unit in units:
@@ -278,13 +269,13 @@ def write_birdvox70k(
             raise ParameterError(f"units: {unit!r} is not a unit name like 'unit01'")
     if len(set(units)) != len(units):
         raise ParameterError(f"units={list(units)!r} names a unit twice")
-    seed = _check_int("seed", seed, 0)
+    seed = check_int("seed", seed, 0)
     positive_fraction = _check_fraction("positive_fraction", positive_fraction)
     _check_backgrounds(backgrounds, data.SAMPLE_RATE)
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise ParameterError(f"out_dir={str(out_dir)!r} exists and is not a directory")
-    workers = _check_int("workers", workers, 1, 256)
+    workers = check_int("workers", workers, 1, 256)
     real = _load_backgrounds(backgrounds, data.SAMPLE_RATE)
     out_dir.mkdir(parents=True, exist_ok=True)
     jobs = [(out_dir, unit, n, seed, real, positive_fraction) for unit in units]
@@ -335,8 +326,8 @@ def _plan_calls(rng: np.random.Generator, n: int, sr: int, per_minute: float) ->
         size = 1 if rng.random() < 0.7 else 2 + int(rng.poisson(0.5))
         t = float(t0)
         for _ in range(size):
-            p = _draw_call(rng, sr, None)
-            info = _call_info(p, sr)
+            p = draw_call(rng, sr, None)
+            info = call_info(p, sr)
             n_call = int(round(info["duration_s"] * sr))
             start = int(t)
             if margin <= start and start + n_call <= n - margin:
@@ -358,13 +349,13 @@ def _check_recording_args(
     if fmt is None:
         raise ParameterError(f"path={str(path)!r} must end in .wav or .flac")
     _check_number("duration_s", duration_s, 0, 7 * 86400, "a number of seconds > 0 (at most a week)")
-    sr = _check_sr(sr)
+    sr = check_sr(sr)
     n = int(round(duration_s * sr))
     if n < 1:
         raise ParameterError(f"duration_s={duration_s!r} must be a number of seconds > 0 (at most a week)")
     _check_number("calls_per_minute", calls_per_minute, 0, 600, "a number in [0, 600]")
-    _check_int("seed", seed, 0)
-    _check_int("channels", channels, 1, 8)
+    check_int("seed", seed, 0)
+    check_int("channels", channels, 1, 8)
     if subtype is not None:
         import soundfile as sf
 
@@ -409,9 +400,9 @@ def _render_recording(
             wave, _ = _scaled_call(block, sr, plan[i].params, plan[i].start - a, plan[i].snr_db)
             active.append((plan[i].start, wave))
             i += 1
-        bed = _rms(block)
+        bed = rms(block)
         for start, wave in active:
-            _place(block, wave, start - a)
+            place(block, wave, start - a)
         active = [(s, w) for s, w in active if s + w.size > a + size]
         out = block[:, None] * (level * ch_gain)
         if channels > 1:  # a second microphone: same scene, its own self-noise

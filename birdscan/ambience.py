@@ -1,310 +1,44 @@
-"""Sound generators for synthetic night recordings: flight calls, night ambience, real excerpts.
+"""Night ambience without flight calls, hard negatives and real background excerpts.
 
-:func:`synth_call` makes one nocturnal flight call as a far-away bird sounds;
 :func:`synth_background` makes night ambience with the hard negatives a detector
 meets (clicks, rain, wind, insect choruses, traffic, aircraft, handling noise,
 non-call tonal sounds), drawn from a per-unit :class:`UnitProfile`;
+:func:`hard_negative` makes one such event for a clip;
 :class:`RealBackgrounds` serves excerpts of real recordings to mix under them.
-:mod:`birdscan.synth` composes these into BirdVox-70k clips and long recordings.
-Sample rates are integers in Hz, lengths integer samples; numpy only.
+:mod:`birdscan.synth` composes these with :mod:`birdscan.calls` into BirdVox-70k
+clips and long recordings. Sample rates are integers in Hz, lengths integer samples; numpy only.
 """
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
 import numpy as np
 
+from .dsp import (
+    band_noise,
+    band_rms,
+    check_int,
+    check_rng,
+    check_sr,
+    envelope,
+    fast_len,
+    harmonics,
+    loguniform,
+    lowpass_noise,
+    noise,
+    place,
+    rms,
+    smooth,
+    tone,
+)
 from .errors import AudioError, ParameterError
 
-MIN_SR, MAX_SR = 16_000, 384_000
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3")
-HIGH_CALL_FRACTION = 1 / 8
-_THRUSH_BAND = (1900.0, 4200.0)
-
-
-# ---------------------------------------------------------------- checks and small helpers
-def _check_rng(rng: Any) -> None:
-    if not isinstance(rng, np.random.Generator):
-        raise ParameterError(f"rng={rng!r} must be a numpy.random.Generator, e.g. np.random.default_rng(0)")
-
-
-def _check_int(name: str, value: Any, lo: int, hi: int | None = None) -> int:
-    ok = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-    if not ok or value < lo or (hi is not None and value > hi):
-        bound = f"between {lo} and {hi}" if hi is not None else f">= {lo}"
-        raise ParameterError(f"{name}={value!r} must be an integer {bound}")
-    return int(value)
-
-
-def _check_sr(sr: Any) -> int:
-    return _check_int("sr", sr, MIN_SR, MAX_SR)
-
-
-def _rms(x: np.ndarray) -> float:
-    return float(np.sqrt(np.mean(np.square(x)))) + 1e-12
-
-
-def _loguniform(rng: np.random.Generator, lo: float, hi: float) -> float:
-    return float(np.exp(rng.uniform(math.log(lo), math.log(hi))))
-
-
-@functools.cache
-def _smooth_sizes() -> np.ndarray:
-    sizes = {2**a * 3**b * 5**c for a in range(36) for b in range(23) for c in range(16)}
-    return np.array(sorted(s for s in sizes if s <= 2**35), dtype=np.int64)
-
-
-def _fast_len(n: int) -> int:
-    """Smallest 5-smooth length >= n, so FFTs of odd-sized bursts stay fast."""
-    sizes = _smooth_sizes()
-    return int(sizes[np.searchsorted(sizes, max(n, 1))])
-
-
-def _ramp_band(f: np.ndarray, lo: float, hi: float, edge: float | None = None) -> np.ndarray:
-    """Amplitude mask 1 in [lo, hi] with linear skirts of width ``edge`` Hz."""
-    edge = edge if edge is not None else max(60.0, 0.15 * (hi - lo))
-    return np.clip((f - lo + edge) / edge, 0, 1) * np.clip((hi + edge - f) / edge, 0, 1)
-
-
-def _noise(rng: np.random.Generator, n: int, sr: int, amp: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
-    """Gaussian noise [shape=(n,)] with amplitude spectrum ``amp(f_hz)``, unit RMS."""
-    m = _fast_len(n)
-    f = np.fft.rfftfreq(m, 1 / sr)
-    spec = rng.standard_normal(2 * f.size).view(np.complex128)
-    x = np.fft.irfft(spec * amp(f), m)[:n]
-    return x / _rms(x)
-
-
-def _band_noise(rng: np.random.Generator, n: int, sr: int, lo: float, hi: float) -> np.ndarray:
-    hi = min(hi, 0.47 * sr)
-    return _noise(rng, n, sr, lambda f: _ramp_band(f, lo, hi))
-
-
-def _lowpass_noise(rng: np.random.Generator, n: int, sr: int, corner: float, order: float = 2.0) -> np.ndarray:
-    return _noise(rng, n, sr, lambda f: (f > 15) / (1 + (f / corner) ** order))
-
-
-def _smooth(rng: np.random.Generator, n: int, sr: int, corr_s: float) -> np.ndarray:
-    """Slowly varying Gaussian process [shape=(n,)], about unit RMS, correlation time about ``corr_s``.
-
-    Made at a coarse rate (8 points per correlation time) and interpolated, which is cheap.
-    """
-    step = max(1, int(corr_s * sr / 8))
-    coarse = _noise(rng, n // step + 2, 8, lambda f: np.exp(-(f**2)))
-    return np.interp(np.arange(n) / step, np.arange(coarse.size), coarse)
-
-
-def _envelope(n: int, a: float, b: float, taper: int = 0) -> np.ndarray:
-    """Attack/decay envelope u**a (1-u)**b with peak 1 and optional raised-cosine end tapers."""
-    u = (np.arange(n) + 0.5) / n
-    env = u**a * (1 - u) ** b
-    env /= env.max()
-    taper = min(taper, n // 2)
-    if taper > 0:
-        ramp = np.sin(0.5 * np.pi * (np.arange(taper) + 0.5) / taper) ** 2
-        env[:taper] *= ramp
-        env[n - taper :] *= ramp[::-1]
-    return env
-
-
-def _tone(freq: np.ndarray, sr: int, phase0: float = 0.0) -> np.ndarray:
-    return np.sin(phase0 + 2 * np.pi * np.cumsum(freq) / sr)
-
-
-def _harmonics(rng: np.random.Generator, f0: np.ndarray, sr: int, amps: Sequence[float]) -> np.ndarray:
-    """Harmonic series on fundamental ``f0`` [Hz, shape=(n,)] with amplitudes ``amps`` and random phases."""
-    z = np.exp(2j * np.pi * np.cumsum(f0) / sr)
-    zk = np.ones_like(z)
-    acc = np.zeros_like(z)
-    for a in amps:
-        zk *= z
-        acc += a * np.exp(2j * np.pi * rng.random()) * zk
-    return acc.imag
-
-
-def _place(out: np.ndarray, wave: np.ndarray, start: int) -> None:
-    """Add ``wave`` into ``out`` at sample ``start`` (may be negative or past the end)."""
-    a, b = max(start, 0), min(start + wave.size, out.size)
-    if a < b:
-        out[a:b] += wave[a - start : b - start]
-
-
-def band_rms(x: np.ndarray, sr: int, lo: float, hi: float) -> float:
-    """RMS of ``x`` [shape=(n,)] restricted to the band ``lo``..``hi`` Hz (rectangular FFT band)."""
-    if x.size < 2:
-        return _rms(x)
-    p = np.abs(np.fft.rfft(x)) ** 2
-    f = np.fft.rfftfreq(x.size, 1 / sr)
-    sel = (f >= lo) & (f <= hi) & (f > 0)
-    return float(np.sqrt(2 * p[sel].sum()) / x.size) + 1e-12
-
-
-# ---------------------------------------------------------------- flight calls
-def _draw_call(rng: np.random.Generator, sr: int, kind: str | None) -> dict[str, Any]:
-    """Draw the parameters of one call; :func:`_render_call` turns them into sound."""
-    if kind is None:
-        kind = "high" if rng.random() < HIGH_CALL_FRACTION else "thrush"
-    p: dict[str, Any] = {"kind": kind}
-    if kind == "thrush":
-        p["dur"] = float(np.clip(0.18 * math.exp(0.45 * rng.standard_normal()), 0.04, 0.32))
-        centre = float(np.clip(rng.normal(2800, 330), 2000, 3950))
-        p["shape"] = str(rng.choice(["down", "arch", "up", "dip", "flat"], p=[0.3, 0.3, 0.25, 0.05, 0.1]))
-        span = _loguniform(rng, 60, 250) if p["shape"] == "flat" else _loguniform(rng, 150, 1300)
-        band = _THRUSH_BAND
-        p["vib"] = rng.random() < (0.8 if p["shape"] == "flat" else 0.2)
-        p["h2"] = rng.uniform(0.02, 0.35) if rng.random() < 0.6 else 0.0
-        p["h3"] = rng.uniform(0.01, 0.12) if rng.random() < 0.2 else 0.0
-        p["buzz"] = rng.random() < 0.05
-    else:
-        p["dur"] = float(np.clip(0.05 * math.exp(0.4 * rng.standard_normal()), 0.02, 0.1))
-        centre = rng.uniform(6000, 8800)
-        p["shape"] = str(rng.choice(["down", "up", "arch"], p=[0.7, 0.15, 0.15]))
-        span = rng.uniform(800, 3500)
-        band = (5000.0, 10500.0)
-        p["vib"] = rng.random() < 0.1
-        p["h2"] = rng.uniform(0.02, 0.15) if rng.random() < 0.15 else 0.0
-        p["h3"] = 0.0
-        p["buzz"] = rng.random() < 0.45
-    top = min(band[1], 0.45 * sr)
-    lo = max(band[0], min(centre - span / 2, top - span))
-    p["lo"], p["hi"] = lo, max(min(lo + span, top), lo + 50.0)
-    p["band"] = (band[0], top)
-    p["bend"] = rng.uniform(0.6, 2.5)  # curvature of up/down strokes
-    p["peak"] = rng.uniform(0.2, 0.6)  # where an arch or dip turns
-    p["ends"] = (rng.uniform(0, 0.7), rng.uniform(0, 0.5))
-    p["vib_hz"], p["vib_depth"] = rng.uniform(8, 30), rng.uniform(30, 150)
-    # buzzy notes (warbler "zeep"): fast FM that smears the stroke into a band
-    p["buzz_hz"] = rng.uniform(150, 400)
-    p["buzz_depth"] = rng.uniform(300, 1200) if kind == "high" else rng.uniform(80, 300)
-    p["env"] = (rng.uniform(0.25, 1.5), rng.uniform(0.25, 1.5))
-    # far field: ground reflection, air absorption, reverberation tail, turbulence flutter
-    p["echo"] = (rng.uniform(0.3e-3, 10e-3), rng.uniform(0.2, 0.8)) if rng.random() < 0.6 else None
-    p["absorb_db"] = rng.uniform(0, 15)  # extra loss at 8 kHz; grows with f**2
-    p["reverb"] = (_loguniform(rng, 0.05, 0.5), rng.uniform(-24, -8)) if rng.random() < 0.8 else None
-    p["flutter"] = (rng.uniform(0, 0.4), rng.uniform(0.005, 0.04))
-    p["seed"] = int(rng.integers(2**63))
-    return p
-
-
-def _contour(p: dict[str, Any], sr: int) -> tuple[np.ndarray, np.ndarray]:
-    """Fundamental frequency [Hz] and amplitude envelope of a call, both [shape=(n,)]."""
-    n = max(int(round(p["dur"] * sr)), 16)
-    u = (np.arange(n) + 0.5) / n
-    s0, e0 = p["ends"]
-    pk = p["peak"]
-    rise = np.sin(0.5 * np.pi * np.minimum(u / pk, 1))
-    fall = np.cos(0.5 * np.pi * np.clip((u - pk) / (1 - pk), 0, 1))
-    arch = np.where(u < pk, s0 + (1 - s0) * rise, e0 + (1 - e0) * fall)
-    g = {
-        "down": (1 - u) ** p["bend"],
-        "up": 1 - (1 - u) ** p["bend"],
-        "arch": arch,
-        "dip": 1 - arch,
-        "flat": 0.5 + 0 * u,
-    }[p["shape"]]
-    f = p["lo"] + (p["hi"] - p["lo"]) * g
-    rng = np.random.default_rng(p["seed"])
-    if p["vib"]:
-        f = f + p["vib_depth"] * np.sin(2 * np.pi * p["vib_hz"] * u * p["dur"] + rng.uniform(0, 2 * np.pi))
-    if p["buzz"]:
-        f = f + p["buzz_depth"] * np.sin(2 * np.pi * p["buzz_hz"] * u * p["dur"] + rng.uniform(0, 2 * np.pi))
-    f = np.clip(f + 12 * _smooth(rng, n, sr, 0.01), *p["band"])
-    env = _envelope(n, *p["env"], taper=int(0.002 * sr))
-    return f, env
-
-
-def _call_info(p: dict[str, Any], sr: int, contour: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, Any]:
-    f, env = contour if contour is not None else _contour(p, sr)
-    seen = f[env >= 0.1]
-    return {
-        "kind": p["kind"],
-        "shape": p["shape"],
-        "duration_s": f.size / sr,
-        "low_freq_hz": float(seen.min()),
-        "high_freq_hz": float(seen.max()),
-        "centre_freq_hz": float(np.sum(env**2 * f) / np.sum(env**2)),
-    }
-
-
-def _render_call(p: dict[str, Any], sr: int) -> tuple[np.ndarray, dict[str, Any]]:
-    """The call's waveform (unit peak, tail included) and its info."""
-    f, env = _contour(p, sr)
-    info = _call_info(p, sr, (f, env))
-    n = f.size
-    rng = np.random.default_rng(p["seed"] + 1)
-    sigma, corr = p["flutter"]
-    env = env * np.exp(sigma * _smooth(rng, n, sr, corr) - sigma**2)
-    phase = 2 * np.pi * np.cumsum(f) / sr + rng.uniform(0, 2 * np.pi)
-    x = np.sin(phase)
-    for k, amp in ((2, p["h2"]), (3, p["h3"])):
-        if amp > 0 and k * f.max() < 0.45 * sr:
-            x += amp * np.sin(k * phase + rng.uniform(0, 2 * np.pi))
-    x *= env
-    if p["echo"] is not None:
-        delay = int(round(p["echo"][0] * sr))
-        x = np.concatenate([x, np.zeros(delay)])
-        x[delay:] += p["echo"][1] * x[: n]
-    tail = int(min(p["reverb"][0], 0.4) * sr) if p["reverb"] is not None else 0
-    m = _fast_len(x.size + tail)
-    fr = np.fft.rfftfreq(m, 1 / sr)
-    h = 10 ** (-p["absorb_db"] * (fr / 8000) ** 2 / 20)
-    if p["reverb"] is not None:
-        rt60, wet_db = p["reverb"]
-        t = np.arange(tail) / sr
-        ir = rng.standard_normal(tail) * np.exp(-6.9 * t / rt60)
-        ir *= 10 ** (wet_db / 20) / np.sqrt(np.sum(ir**2) + 1e-12)
-        h = h * (1 + np.fft.rfft(ir, m))
-    y = np.fft.irfft(np.fft.rfft(x, m) * h, m)[: x.size + tail]
-    return (y / np.abs(y).max()).astype(np.float32), info
-
-
-def synth_call(rng: np.random.Generator, sr: int = 24000, kind: str | None = None) -> tuple[np.ndarray, dict]:
-    """One nocturnal flight call as heard from a bird flying over at a distance.
-
-    Thrush-type calls ("thrush"): 40-320 ms (median 180 ms) frequency-modulated
-    strokes at 1.9-4.2 kHz (mostly 2.3-3.3 kHz), falling, rising, up-down,
-    down-up or flat with vibrato, often with a weak 2nd harmonic. High calls
-    ("high", about one in eight when ``kind`` is None): 20-100 ms steep sweeps
-    at 5-10 kHz (warbler/sparrow type). The far field is simulated: ground
-    reflection, air absorption (a lowpass), a reverberation tail and
-    turbulence flutter.
-
-    Parameters
-    ----------
-    rng : np.random.Generator
-    sr : int, 16000 <= sr <= 384000
-        Sample rate in Hz; call frequencies stay below 0.45 * sr.
-    kind : {"thrush", "high"} or None
-        None draws the kind (1/8 "high").
-
-    Returns
-    -------
-    wave : np.ndarray [shape=(n,), float32]
-        Unit peak (max |wave| = 1). The call occupies samples
-        ``[0, round(duration_s * sr))``; an echo/reverberation tail follows.
-    info : dict
-        ``kind``, ``shape``, ``duration_s`` (the call without its tail),
-        ``low_freq_hz``/``high_freq_hz`` (fundamental where the envelope is
-        above 10 % of its peak) and ``centre_freq_hz`` (energy-weighted mean
-        fundamental, between low and high).
-
-    Examples
-    --------
-    >>> wave, info = synth_call(np.random.default_rng(0))
-    >>> info["kind"] in ("thrush", "high")
-    True
-    """
-    _check_rng(rng)
-    sr = _check_sr(sr)
-    if kind not in (None, "thrush", "high"):
-        raise ParameterError(f"kind={kind!r} must be 'thrush', 'high' or None")
-    return _render_call(_draw_call(rng, sr, kind), sr)
 
 
 # ---------------------------------------------------------------- per-unit profile
@@ -396,29 +130,29 @@ class UnitProfile:
         True
         """
         if not isinstance(rng, np.random.Generator):
-            _check_int("rng", rng, 0)
+            check_int("rng", rng, 0)
             rng = np.random.default_rng(int(rng))
         n_lines = int(rng.choice([0, 0, 1, 2]))
         return cls(
             noise_slope_db=float(rng.uniform(-4.5, 0.5)),
             rumble_db=float(rng.uniform(5, 40)),
-            rumble_hz=_loguniform(rng, 80, 800),
+            rumble_hz=loguniform(rng, 80, 800),
             bandlimit_hz=float(rng.uniform(10000, 11500)) if rng.random() < 0.3 else None,
             hum_hz=float(rng.choice([50.0, 60.0])),
             hum_prob=float(rng.uniform(0, 0.6)) if rng.random() < 0.5 else 0.0,
             tone_lines_hz=tuple(float(rng.uniform(800, 9000)) for _ in range(n_lines)),
             insects=tuple(Insect.draw(rng) for _ in range(int(rng.choice([0, 1, 1, 2, 2, 3])))),
             click_hz=float(rng.uniform(3800, 5200)),
-            click_rate=_loguniform(rng, 0.05, 6),
+            click_rate=loguniform(rng, 0.05, 6),
             click_periodic=bool(rng.random() < 0.4),
             rain_prob=float(rng.uniform(0, 0.35)),
-            rain_rate=_loguniform(rng, 5, 200),
+            rain_rate=loguniform(rng, 5, 200),
             wind_prob=float(rng.uniform(0, 0.5)),
             traffic_prob=float(rng.uniform(0, 0.6)),
             airplane_prob=float(rng.uniform(0, 0.15)),
-            handling_rate=_loguniform(rng, 0.002, 0.1),
-            transient_rate=_loguniform(rng, 0.05, 1.5),
-            tonal_rate=_loguniform(rng, 0.01, 0.2),
+            handling_rate=loguniform(rng, 0.002, 0.1),
+            transient_rate=loguniform(rng, 0.05, 1.5),
+            tonal_rate=loguniform(rng, 0.01, 0.2),
         )
 
 
@@ -448,10 +182,10 @@ def _impulse_train(
     if idx.size <= 20:  # a few copies: placing them beats an FFT convolution
         y = np.zeros(n)
         for i, g in zip(idx, gains):
-            _place(y, g * kernel, int(i) - k)
+            place(y, g * kernel, int(i) - k)
         return y
     np.add.at(out, idx, gains)
-    m = _fast_len(out.size + k)
+    m = fast_len(out.size + k)
     y = np.fft.irfft(np.fft.rfft(out, m) * np.fft.rfft(kernel, m), m)
     return y[k : k + n]
 
@@ -474,7 +208,7 @@ def _clicks(rng: np.random.Generator, n: int, sr: int, fc: float, rate: float, p
 def _drop_kernel(rng: np.random.Generator, sr: int) -> np.ndarray:
     n = int(rng.uniform(0.004, 0.02) * sr)
     t = np.arange(n) / sr
-    return _band_noise(rng, n, sr, 800, 11000) * np.exp(-t / rng.uniform(5e-4, 4e-3))
+    return band_noise(rng, n, sr, 800, 11000) * np.exp(-t / rng.uniform(5e-4, 4e-3))
 
 
 def _plink(rng: np.random.Generator, sr: int) -> np.ndarray:
@@ -482,7 +216,7 @@ def _plink(rng: np.random.Generator, sr: int) -> np.ndarray:
     n = int(rng.uniform(0.004, 0.02) * sr)
     f0 = rng.uniform(1200, min(6000, 0.3 * sr))
     f = f0 * (1 + rng.uniform(0.05, 0.4) * np.arange(n) / n)
-    return _tone(f, sr) * np.exp(-np.arange(n) / (n / 4))
+    return tone(f, sr) * np.exp(-np.arange(n) / (n / 4))
 
 
 def _insect(rng: np.random.Generator, n: int, sr: int, ins: Insect, pulses: int | None = None) -> Event:
@@ -490,7 +224,7 @@ def _insect(rng: np.random.Generator, n: int, sr: int, ins: Insect, pulses: int 
     t = np.arange(n) / sr
     rate = ins.pulse_rate_hz * rng.uniform(0.9, 1.1)
     if pulses is None:  # the pulse rate wanders by about 2 %
-        ph = (t * rate + rng.uniform(0, 1) + 0.02 * rate * np.cumsum(_smooth(rng, n, sr, 0.3)) / sr) % 1
+        ph = (t * rate + rng.uniform(0, 1) + 0.02 * rate * np.cumsum(smooth(rng, n, sr, 0.3)) / sr) % 1
     else:
         ph = (t * rate) % 1
     gate = np.where(ph < ins.duty, np.sin(np.pi * ph / ins.duty) ** 2, 0.0)
@@ -499,24 +233,24 @@ def _insect(rng: np.random.Generator, n: int, sr: int, ins: Insect, pulses: int 
     elif ins.chirp_rate_hz > 0:
         cp = (t * ins.chirp_rate_hz + rng.uniform(0, 1)) % 1
         gate *= np.clip(np.minimum(cp, ins.chirp_duty - cp) * ins.chirp_rate_hz * 200, 0, 1)
-    gate *= 1 + 0.25 * _smooth(rng, n, sr, 0.05)
+    gate *= 1 + 0.25 * smooth(rng, n, sr, 0.05)
     f = min(ins.freq_hz, 0.42 * sr)
     if ins.bandwidth_hz > 150:
-        carrier = _band_noise(rng, n, sr, f - ins.bandwidth_hz / 2, f + ins.bandwidth_hz / 2)
+        carrier = band_noise(rng, n, sr, f - ins.bandwidth_hz / 2, f + ins.bandwidth_hz / 2)
     else:
         glide = rng.uniform(0, 150) * (ph < ins.duty) * ph / ins.duty  # slight fall within a pulse
-        carrier = _tone(f - glide + 8 * _smooth(rng, n, sr, 0.2), sr, rng.uniform(0, 2 * np.pi))
+        carrier = tone(f - glide + 8 * smooth(rng, n, sr, 0.2), sr, rng.uniform(0, 2 * np.pi))
     half = max(ins.bandwidth_hz / 2, 150)
     return gate * carrier, f - half, f + half
 
 
 def _band_transient(rng: np.random.Generator, sr: int) -> Event:
     """What an energy detector fires on: a noise burst somewhere in 1.5-10 kHz, 10-250 ms."""
-    n = int(_loguniform(rng, 0.01, 0.25) * sr)
+    n = int(loguniform(rng, 0.01, 0.25) * sr)
     lo = rng.uniform(1500, min(8000, 0.38 * sr))
     hi = min(lo + rng.uniform(600, 4000), 0.45 * sr)
-    env = _envelope(n, rng.uniform(0.2, 2), rng.uniform(0.3, 3), int(0.001 * sr))
-    return _band_noise(rng, n, sr, lo, hi) * env, lo, hi
+    env = envelope(n, rng.uniform(0.2, 2), rng.uniform(0.3, 3), int(0.001 * sr))
+    return band_noise(rng, n, sr, lo, hi) * env, lo, hi
 
 
 def _whistle(rng: np.random.Generator, sr: int) -> Event:
@@ -525,27 +259,27 @@ def _whistle(rng: np.random.Generator, sr: int) -> Event:
     f0 = rng.uniform(1500, min(9000, 0.4 * sr))
     t = np.arange(n) / sr
     f = f0 + rng.uniform(-150, 150) * t / t[-1] + rng.uniform(0, 40) * np.sin(2 * np.pi * rng.uniform(3, 8) * t)
-    x = _tone(f, sr) + rng.uniform(0, 0.2) * _tone(2 * f, sr) * (2 * f0 < 0.42 * sr)
-    return x * _envelope(n, 0.05, 0.05, int(0.05 * sr)), f0 - 200, f0 + 200
+    x = tone(f, sr) + rng.uniform(0, 0.2) * tone(2 * f, sr) * (2 * f0 < 0.42 * sr)
+    return x * envelope(n, 0.05, 0.05, int(0.05 * sr)), f0 - 200, f0 + 200
 
 
 def _tone_fragment(rng: np.random.Generator, sr: int) -> Event:
     """A steady tone 0.1-0.8 s long outside the call bands (0.4-1.8 or 4.4-5.2 kHz), e.g. a distant whine."""
     n = int(rng.uniform(0.1, 0.8) * sr)
     f0 = rng.uniform(400, 1800) if rng.random() < 0.75 else rng.uniform(4400, 5200)
-    f = f0 + rng.uniform(-20, 20) * np.arange(n) / n + 3 * _smooth(rng, n, sr, 0.05)
-    return _tone(f, sr, rng.uniform(0, 2 * np.pi)) * _envelope(n, 0.05, 0.05, int(0.02 * sr)), f0 - 150, f0 + 150
+    f = f0 + rng.uniform(-20, 20) * np.arange(n) / n + 3 * smooth(rng, n, sr, 0.05)
+    return tone(f, sr, rng.uniform(0, 2 * np.pi)) * envelope(n, 0.05, 0.05, int(0.02 * sr)), f0 - 150, f0 + 150
 
 
 def _harmonic_stack(rng: np.random.Generator, sr: int) -> Event:
     """A very broadband harmonic sound (bark, squeak, frog): f0 250-1200 Hz, harmonics to 5-10 kHz."""
-    n = int(_loguniform(rng, 0.04, 0.5) * sr)
+    n = int(loguniform(rng, 0.04, 0.5) * sr)
     u = np.arange(n) / n
     f0 = rng.uniform(250, 1200) * (1 + rng.uniform(-0.15, 0.15) * np.sin(np.pi * u))
     top = min(rng.uniform(5000, 10000), 0.45 * sr)
     k = np.arange(1, int(top / f0.max()) + 1)
-    x = _harmonics(rng, f0, sr, rng.uniform(0.3, 1, k.size) / np.sqrt(k))
-    x *= _envelope(n, rng.uniform(0.2, 1), rng.uniform(0.3, 2), int(0.003 * sr))
+    x = harmonics(rng, f0, sr, rng.uniform(0.3, 1, k.size) / np.sqrt(k))
+    x *= envelope(n, rng.uniform(0.2, 1), rng.uniform(0.3, 2), int(0.003 * sr))
     return x, 300.0, top
 
 
@@ -555,7 +289,7 @@ def _sweep(rng: np.random.Generator, sr: int) -> Event:
     a, b = sorted(rng.uniform(1000, min(11000, 0.45 * sr), 2))
     b = max(b, min(a + 4000, 0.45 * sr))
     f = np.linspace(a, b, n)[:: rng.choice([1, -1])]
-    return _tone(f, sr) * _envelope(n, 0.5, 0.5, int(0.001 * sr)), a, b
+    return tone(f, sr) * envelope(n, 0.5, 0.5, int(0.001 * sr)), a, b
 
 
 def _song(rng: np.random.Generator, sr: int) -> Event:
@@ -568,25 +302,25 @@ def _song(rng: np.random.Generator, sr: int) -> Event:
         f0, f1 = rng.uniform(2000, min(8000, 0.42 * sr), 2)
         u = np.arange(m) / m
         f = f0 + (f1 - f0) * u + rng.uniform(-800, 800) * np.sin(np.pi * u)
-        env = _envelope(m, rng.uniform(0.3, 1.5), rng.uniform(0.3, 1.5), int(0.001 * sr))
-        _place(x, rng.uniform(0.3, 1) * env * _tone(f, sr, rng.uniform(0, 2 * np.pi)), int(t * sr))
+        env = envelope(m, rng.uniform(0.3, 1.5), rng.uniform(0.3, 1.5), int(0.001 * sr))
+        place(x, rng.uniform(0.3, 1) * env * tone(f, sr, rng.uniform(0, 2 * np.pi)), int(t * sr))
         t += m / sr + rng.uniform(0.01, 0.08)
     return x, 2000.0, 8000.0
 
 
 def _handling(rng: np.random.Generator, sr: int) -> Event:
     """Microphone handling: a low thump and a broadband scrape."""
-    n = int(_loguniform(rng, 0.03, 0.5) * sr)
-    thump = _lowpass_noise(rng, n, sr, rng.uniform(200, 1500), 4) * _envelope(n, 0.1, 3)
-    scrape = _band_noise(rng, n, sr, 100, 10000) * np.abs(_smooth(rng, n, sr, 0.01)) * _envelope(n, 0.5, 1)
+    n = int(loguniform(rng, 0.03, 0.5) * sr)
+    thump = lowpass_noise(rng, n, sr, rng.uniform(200, 1500), 4) * envelope(n, 0.1, 3)
+    scrape = band_noise(rng, n, sr, 100, 10000) * np.abs(smooth(rng, n, sr, 0.01)) * envelope(n, 0.5, 1)
     return thump + rng.uniform(0.1, 1.5) * scrape, 100.0, 8000.0
 
 
 def _wind(rng: np.random.Generator, n: int, sr: int) -> Event:
     """Wind gusts: strong low noise and leaf rustle, slowly swelling."""
-    gust = np.exp(rng.uniform(0.5, 1.5) * _smooth(rng, n, sr, rng.uniform(0.2, 1.5)))
-    low = _lowpass_noise(rng, n, sr, rng.uniform(100, 600), 3)
-    rustle = _band_noise(rng, n, sr, 800, 9000) * np.exp(0.8 * _smooth(rng, n, sr, 0.02))
+    gust = np.exp(rng.uniform(0.5, 1.5) * smooth(rng, n, sr, rng.uniform(0.2, 1.5)))
+    low = lowpass_noise(rng, n, sr, rng.uniform(100, 600), 3)
+    rustle = band_noise(rng, n, sr, 800, 9000) * np.exp(0.8 * smooth(rng, n, sr, 0.02))
     return gust * (low + 10 ** (rng.uniform(-30, -10) / 20) * rustle), 20.0, 1000.0
 
 
@@ -594,20 +328,20 @@ def _traffic(rng: np.random.Generator, n: int, sr: int) -> Event:
     """Distant traffic: low swelling noise with tyre hiss and engine harmonics."""
     t = np.arange(n) / sr
     swell = 1 / (1 + ((t - rng.uniform(-5, n / sr + 5)) / rng.uniform(2, 10)) ** 2) + 0.3
-    rumble = _lowpass_noise(rng, n, sr, rng.uniform(300, 1500), 2)
-    x = rumble + 0.2 * _lowpass_noise(rng, n, sr, rng.uniform(1000, 3000), 3)  # tyre hiss
-    f0 = rng.uniform(25, 70) * (1 + 0.03 * _smooth(rng, n, sr, 2.0))
-    x += _harmonics(rng, f0, sr, 0.5 / np.arange(1, 9))
+    rumble = lowpass_noise(rng, n, sr, rng.uniform(300, 1500), 2)
+    x = rumble + 0.2 * lowpass_noise(rng, n, sr, rng.uniform(1000, 3000), 3)  # tyre hiss
+    f0 = rng.uniform(25, 70) * (1 + 0.03 * smooth(rng, n, sr, 2.0))
+    x += harmonics(rng, f0, sr, 0.5 / np.arange(1, 9))
     return x * swell, 30.0, 2000.0
 
 
 def _airplane(rng: np.random.Generator, n: int, sr: int) -> Event:
     """An aircraft drone: a slowly Doppler-shifting harmonic series over jet roar."""
     t = np.arange(n) / sr
-    f0 = rng.uniform(60, 200) * (1 - rng.uniform(0, 0.002) * t + 0.003 * _smooth(rng, n, sr, 1.0))
+    f0 = rng.uniform(60, 200) * (1 - rng.uniform(0, 0.002) * t + 0.003 * smooth(rng, n, sr, 1.0))
     k = np.arange(1, int(3000 / f0.max()) + 1)
-    x = _harmonics(rng, f0, sr, rng.uniform(0.2, 1, k.size) / k)
-    return x + _lowpass_noise(rng, n, sr, rng.uniform(500, 2500), 2) * rng.uniform(0.3, 2), 50.0, 3000.0
+    x = harmonics(rng, f0, sr, rng.uniform(0.2, 1, k.size) / k)
+    return x + lowpass_noise(rng, n, sr, rng.uniform(500, 2500), 2) * rng.uniform(0.3, 2), 50.0, 3000.0
 
 
 def _one_of(
@@ -665,7 +399,7 @@ def hard_negative(rng: np.random.Generator, sr: int, profile: UnitProfile) -> tu
     def rain() -> Event:
         n = int(rng.uniform(0.02, 0.3) * sr)
         x = _impulse_train(rng, n, rng.uniform(0, n, rng.integers(1, 6)), _drop_kernel(rng, sr), 10)
-        _place(x, _plink(rng, sr), int(rng.integers(0, n)))
+        place(x, _plink(rng, sr), int(rng.integers(0, n)))
         return x, 1000.0, 10000.0
 
     makers: dict[str, Callable[[], Event]] = {
@@ -717,8 +451,8 @@ class Mix:
     def add(self, event: Event, start: int, snr_db: float, ref_rms: float | None = None) -> None:
         """Add ``event`` at sample ``start`` with its RMS (or ``ref_rms``) ``snr_db`` above the bed in its band."""
         wave, lo, hi = event
-        gain = self.bed_rms(lo, hi) * 10 ** (snr_db / 20) / (ref_rms or _rms(wave))
-        _place(self.x, gain * wave, start)
+        gain = self.bed_rms(lo, hi) * 10 ** (snr_db / 20) / (ref_rms or rms(wave))
+        place(self.x, gain * wave, start)
 
 
 def _bed(
@@ -734,12 +468,12 @@ def _bed(
             db = db - 80 * np.clip((f - profile.bandlimit_hz) / 400, 0, 1)
         return 10 ** (db / 20) * (f > 12)
 
-    x = _noise(rng, n, sr, amp)
+    x = noise(rng, n, sr, amp)
     if real is not None and rng.random() < real.mix_probability:
         r = real.excerpt(rng, n).astype(np.float64)
         ratio = band_rms(r, sr, 2000, 8000) / band_rms(x, sr, 2000, 8000)
         x = r + x * ratio * 10 ** (rng.uniform(-30, -3) / 20)
-    return x / _rms(x)
+    return x / rms(x)
 
 
 def _random_start(rng: np.random.Generator, n: int, length: int) -> int:
@@ -753,11 +487,11 @@ def _add_ambient(rng: np.random.Generator, mix: Mix, profile: UnitProfile) -> No
     if rng.random() < profile.hum_prob:
         f0 = profile.hum_hz
         k = np.arange(1, 9)
-        hum = _harmonics(rng, np.full(n, f0), sr, rng.uniform(0, 1, k.size) / k)
+        hum = harmonics(rng, np.full(n, f0), sr, rng.uniform(0, 1, k.size) / k)
         mix.add((hum, 40.0, 1000.0), 0, rng.uniform(0, 20))
     for f in profile.tone_lines_hz:
         if rng.random() < 0.6 and f < 0.45 * sr:
-            mix.add((_tone(f + 5 * _smooth(rng, n, sr, 0.5), sr), f - 100, f + 100), 0, rng.uniform(-3, 15))
+            mix.add((tone(f + 5 * smooth(rng, n, sr, 0.5), sr), f - 100, f + 100), 0, rng.uniform(-3, 15))
     for ins in profile.insects:
         if rng.random() < ins.presence:
             mix.add(_insect(rng, n, sr, ins), 0, ins.snr_db + rng.normal(0, 3))
@@ -765,8 +499,8 @@ def _add_ambient(rng: np.random.Generator, mix: Mix, profile: UnitProfile) -> No
         rate = profile.rain_rate * rng.uniform(0.5, 2)
         kernel = _drop_kernel(rng, sr)
         times = rng.uniform(-kernel.size, n, rng.poisson(rate * secs))
-        mix.add((_impulse_train(rng, n, times, kernel, 20), 1000.0, 10000.0), 0, rng.uniform(0, 20), _rms(kernel))
-        mix.add((_band_noise(rng, n, sr, 1000, 11000), 1000.0, 10000.0), 0, rng.uniform(-10, 3))
+        mix.add((_impulse_train(rng, n, times, kernel, 20), 1000.0, 10000.0), 0, rng.uniform(0, 20), rms(kernel))
+        mix.add((band_noise(rng, n, sr, 1000, 11000), 1000.0, 10000.0), 0, rng.uniform(-10, 3))
         for _ in range(min(rng.poisson(0.1 * rate * secs), int(20 * secs) + 1)):
             plink = _plink(rng, sr)
             mix.add((plink, 1000.0, 6000.0), _random_start(rng, n, plink.size), rng.uniform(-5, 15))
@@ -780,7 +514,7 @@ def _add_ambient(rng: np.random.Generator, mix: Mix, profile: UnitProfile) -> No
     rate = profile.click_rate * rng.uniform(0.5, 1.5)
     times = _event_times(rng, n, sr, rate, profile.click_periodic, kernel.size)
     lo_hi = (profile.click_hz - 1500, profile.click_hz + 1500)
-    mix.add((_impulse_train(rng, n, times, kernel, 6), *lo_hi), 0, rng.uniform(0, 20), _rms(kernel))
+    mix.add((_impulse_train(rng, n, times, kernel, 6), *lo_hi), 0, rng.uniform(0, 20), rms(kernel))
     sporadic: list[tuple[float, Callable[[], Event], tuple[float, float]]] = [
         (profile.handling_rate, lambda: _handling(rng, sr), (5, 30)),
         (profile.transient_rate, lambda: _band_transient(rng, sr), (-5, 15)),
@@ -839,9 +573,9 @@ def synth_background(
     >>> x.shape, x.dtype
     ((12000,), dtype('float32'))
     """
-    _check_rng(rng)
-    n = _check_int("n_samples", n_samples, 1)
-    sr = _check_sr(sr)
+    check_rng(rng)
+    n = check_int("n_samples", n_samples, 1)
+    sr = check_sr(sr)
     if profile is not None and not isinstance(profile, UnitProfile):
         raise ParameterError(f"profile={profile!r} must be a UnitProfile or None")
     check_real(real, sr)
@@ -945,7 +679,7 @@ class RealBackgrounds:
         mix_probability: float = 0.5,
     ) -> None:
         folder = Path(folder)
-        sr = _check_sr(sr)
+        sr = check_sr(sr)
         window = _parse_night(night)
         lo, hi = (gain_db if isinstance(gain_db, (tuple, list)) and len(gain_db) == 2 else (math.nan, math.nan))
         if not (isinstance(lo, (int, float)) and isinstance(hi, (int, float)) and -120 <= lo <= hi <= 60):
@@ -988,8 +722,8 @@ class RealBackgrounds:
         Files are picked in proportion to their length; an excerpt longer
         than a file joins pieces with 50 ms equal-power crossfades.
         """
-        _check_rng(rng)
-        n = _check_int("n_samples", n_samples, 1)
+        check_rng(rng)
+        n = check_int("n_samples", n_samples, 1)
         xf = int(0.05 * self.sr)
         fade_in = np.sin(0.5 * np.pi * (np.arange(xf) + 0.5) / xf)
         out = np.zeros(n)
