@@ -1,7 +1,7 @@
 """Small numpy signal helpers shared by the sound generators: argument checks, coloured noise,
 envelopes, tones and harmonics, band RMS and placing a sound into a longer one.
 
-Used by :mod:`birdscan.calls`, :mod:`birdscan.ambience` and :mod:`birdscan.synth`.
+Used by :mod:`birdscan.calls`, :mod:`birdscan.negatives`, :mod:`birdscan.ambience` and :mod:`birdscan.synth`.
 Sample rates are integers in Hz, lengths integer samples; numpy only.
 """
 

@@ -1,7 +1,8 @@
 """Synthetic training and test data: BirdVox-70k-layout clips and long recordings with ground truth.
 
 The sounds come from :mod:`birdscan.calls` (flight calls) and
-:mod:`birdscan.ambience` (night ambience with hard negatives, real excerpts);
+:mod:`birdscan.ambience` (night ambience), :mod:`birdscan.negatives` (hard negatives) and
+:mod:`birdscan.backgrounds` (real excerpts);
 this module composes them into labelled 0.5 s clips (:func:`make_clip`,
 :func:`write_birdvox70k`) and into long recordings with a truth table
 (:func:`write_recording`). Everything is deterministic given a seed.
@@ -18,18 +19,11 @@ import numpy as np
 
 from . import data
 from .errors import ParameterError
-from .ambience import (
-    Mix,
-    RealBackgrounds,
-    UnitProfile,
-    background_mix,
-    check_real,
-    draw_snr_db,
-    hard_negative,
-    synth_background,
-)
+from .ambience import Mix, UnitProfile, background_mix, synth_background
+from .backgrounds import RealBackgrounds, check_real
 from .calls import call_info, draw_call, render_call, synth_call
 from .dsp import band_rms, check_int, check_rng, check_sr, loguniform, place, rms
+from .negatives import draw_snr_db, hard_negative
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -140,7 +134,7 @@ def make_clip(
     10 % a second call anywhere. A negative is background; 70 % hold a hard
     negative near the centre (+-50 ms): insect chirps, 1.5-10 kHz noise
     transients, clicks, rain drops, non-call tonal sounds, a songbird phrase,
-    handling noise or wind (shares in :data:`birdscan.ambience.HARD_NEGATIVES`),
+    handling noise or wind (shares in :data:`birdscan.negatives.HARD_NEGATIVES`),
     or (12 % of them) a call whose centre lies outside the clip so that at
     most half of it shows at an edge. Hard negatives share the calls' SNR
     range, so level says nothing about the label. The clip is then

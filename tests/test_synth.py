@@ -1,4 +1,4 @@
-"""Tests of birdscan.synth, birdscan.calls and birdscan.ambience: layout, determinism, where the calls are, bad arguments."""
+"""Tests of birdscan.synth, birdscan.calls, birdscan.ambience, birdscan.negatives and birdscan.backgrounds: layout, determinism, where the calls are, bad arguments."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from birdscan import data
 from birdscan.errors import ParameterError
-from birdscan.ambience import clock_seconds
+from birdscan.backgrounds import clock_seconds
 from birdscan.synth import (
     RealBackgrounds,
     UnitProfile,
