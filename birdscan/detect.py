@@ -132,8 +132,10 @@ def scan(
     from .infer import resolve_device
     from .model import default_threshold, read_checkpoint
 
+    model_path = _model_path(model)
+    ckpt = read_checkpoint(model_path)
     if threshold is None:
-        threshold = default_threshold(read_checkpoint(_model_path(model)))
+        threshold = default_threshold(ckpt)
     if workers is None:
         workers = min(8, max(1, len(os.sched_getaffinity(0)) // 2 if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 2) // 2))
     opts = ScanOptions(hop, EventRule(threshold, threshold_off, min_gap, min_duration, split_dip), channel, device, batch_size, workers)
@@ -141,7 +143,6 @@ def scan(
     if resume and out is None:
         raise ParameterError("resume=True needs out=: the journal of finished recordings is kept next to it")
     torch_device = resolve_device(device)
-    model_path = _model_path(model)
     out_p, win_p, raven_p = (Path(p) if p is not None else None for p in (out, windows, raven))
     writers.check_windows_path(win_p)
     # A journal means the interrupted run passed these checks: its outputs may be replaced.
@@ -157,7 +158,7 @@ def scan(
     if raven_p is not None:
         writers.check_targets(writers.raven_tables(raven_p, [r.rel for r in recs]), replace)
     writers.remove_stale_temporaries(targets, [raven_p])
-    run = _Run(recs, opts, model_path, torch_device, out_p, win_p, raven_p, progress or NullProgress(), inputs)
+    run = _Run(recs, opts, model_path, ckpt, torch_device, out_p, win_p, raven_p, progress or NullProgress(), inputs)
     return run.go(part, resume)
 
 
@@ -174,20 +175,19 @@ def _model_path(model: str | os.PathLike[str] | None) -> Path:
 class _Run:
     """One run's state: scanning, per-file finishing in order, writing."""
 
-    def __init__(self, recs, opts, model_path, device, out, win, raven, progress, inputs) -> None:
+    def __init__(self, recs, opts, model_path, ckpt, device, out, win, raven, progress, inputs) -> None:
         from .infer import Scanner, default_batch_size
-        from .model import file_sha256, load_model, read_checkpoint
+        from .model import file_sha256, model_from_checkpoint
 
         self.recs, self.opts, self.out, self.win, self.raven, self.progress = recs, opts, out, win, raven, progress
         self.t0 = time.perf_counter()
-        self.net = load_model(model_path, device, inference=True)
+        self.net = model_from_checkpoint(ckpt, model_path, device, inference=True)
         cfg = self.net.config
         self.sr, self.window = cfg.sample_rate, cfg.window
         self.hop = audio.seconds_to_samples(opts.hop, self.sr)
         if self.hop < 1:
             raise ParameterError(f"hop={opts.hop} s is shorter than one sample at {self.sr} Hz")
         self.scanner = Scanner(self.net, device, self.hop, opts.batch_size or default_batch_size(device), PER_BLOCK)
-        ckpt = read_checkpoint(model_path)
         self.model_info = {
             "path": str(model_path), "name": model_path.name, "sha256": file_sha256(model_path),
             "birdscan_version": ckpt.get("birdscan_version"), "config": cfg.to_dict(),

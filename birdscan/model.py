@@ -351,7 +351,13 @@ def set_threshold(path: str | Path, threshold: float, note: str) -> Path:
 def load_model(path: str | Path, device: str | torch.device = "cpu", inference: bool = False) -> Detector:
     """Rebuild a :class:`Detector` from a checkpoint, in eval mode on ``device``
     (with ``inference=True``, prepared by :func:`for_inference` for scanning)."""
-    ckpt = read_checkpoint(path)
+    return model_from_checkpoint(read_checkpoint(path), path, device, inference)
+
+
+def model_from_checkpoint(
+    ckpt: dict[str, Any], path: str | Path, device: str | torch.device = "cpu", inference: bool = False
+) -> Detector:
+    """:func:`load_model` for a checkpoint already read with :func:`read_checkpoint` (``path`` names it in errors)."""
     version = ckpt.get("birdscan_version", "?")
     try:
         model = Detector(ModelConfig.from_dict(ckpt["config"]))
