@@ -64,12 +64,12 @@ def stages(path: Path, device: str) -> dict[str, float]:
     """Seconds per stage, each measured alone on one file."""
     import torch
 
-    from birdscan import audio
-    from birdscan.events import find_events
-    from birdscan.infer import Scanner, default_batch_size, resolve_device
+    from birdscan.detect import audio
+    from birdscan.detect.events import find_events
+    from birdscan.detect.infer import Scanner, default_batch_size, resolve_device
     from birdscan.model import default_model_path, load_model
-    from birdscan.windows import scan_blocks
-    from birdscan.writers import WindowsWriter
+    from birdscan.detect.windows import scan_blocks
+    from birdscan.detect.writers import WindowsWriter
 
     dev = resolve_device(device)
     info = audio.info(path)

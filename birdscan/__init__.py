@@ -2,32 +2,66 @@
 
 Public API (imported lazily so ``birdscan --help`` starts fast)::
 
-    birdscan.scan(inputs, out=...)                        # birdscan run
+    birdscan.scan(inputs, out=...)                         # birdscan run
+    birdscan.merge(detections, out=...)                    # birdscan merge
+    birdscan.discover(inputs)                              # the recordings a run would scan
     birdscan.load_model(path)
-    from birdscan.train import train, evaluate_clips      # birdscan train / evaluate-clips
-    from birdscan.evaluate import evaluate                # birdscan evaluate
-    from birdscan.synth import write_birdvox70k, write_recording   # birdscan synth
+    birdscan.evaluate(detections, references)              # birdscan evaluate
+    birdscan.export_clips(detections, out)                 # birdscan clips
+    birdscan.plot_activity / plot_trace / plot_pr          # birdscan plot
+    birdscan.train.train(data, out), birdscan.evaluate_clips(data, units, model)
+    birdscan.write_birdvox70k(out), birdscan.write_recording(out, duration)   # birdscan synth
+
+Architecture
+------------
+Folders follow the data flow::
+
+    cli.py                     click commands and rich; may import anything, nothing imports it
+    detect/                    the chain: discover -> audio -> windows -> infer -> events -> writers,
+                               composed in detect.pipeline; journal (resume), shard, merge
+    train/                     dataset, augment, loop, metrics, log
+    synth/                     generated data: dsp, calls, negatives, ambience, backgrounds, compose
+    review/                    references (annotation readers), evaluate, plot, clips
+    model.py  birdvox70k.py    the model (config, frontend, CNN, checkpoints); the BirdVox-70k layout
+    errors.py                  one exception tree
+
+Allowed arrows (import direction), all pointing down this list and along the flow:
+``cli -> detect, train, synth, review``; ``review -> detect`` (it reads the run's outputs and
+audio); ``detect, train -> model``; ``train, synth -> birdvox70k``; everything -> ``errors``.
+Lower layers never import higher ones, folders at the same level never import each other
+except along the flow (``review -> detect``), and there are no circles. Only ``cli.py``
+imports click; torch is imported only by the modules that run the network.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from ._lazy import lazy_names
 
 __version__ = "0.1.0"
 
-_LAZY = {
-    "scan": ("detect", "scan"),
-    "export_clips": ("clips", "export_clips"),
-    "load_model": ("model", "load_model"),
-    "discover": ("discover", "discover"),
+_NAMES = {
+    "scan": "detect.pipeline",
+    "merge": "detect.merge",
+    "discover": "detect.discover",
+    "load_model": "model",
+    "evaluate": "review.evaluate",
+    "export_clips": "review.clips",
+    "plot_activity": "review.plot",
+    "plot_trace": "review.plot",
+    "plot_pr": "review.plot",
+    "evaluate_clips": "train.loop",
+    "write_birdvox70k": "synth.compose",
+    "write_recording": "synth.compose",
 }
-__all__ = ["__version__", *_LAZY]
+_SUBPACKAGES = ("detect", "train", "synth", "review")
+__all__ = ["__version__", *_NAMES, *_SUBPACKAGES]
+
+_lazy = lazy_names(__name__, _NAMES)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
+def __getattr__(name: str):
+    if name in _SUBPACKAGES:
         from importlib import import_module
 
-        module, attr = _LAZY[name]
-        return getattr(import_module(f".{module}", __name__), attr)
-    raise AttributeError(f"module 'birdscan' has no attribute {name!r}")
+        return import_module(f".{name}", __name__)
+    return _lazy(name)

@@ -81,7 +81,7 @@ def _summary(result, quiet: bool) -> None:
 
 
 def _shard_option(ctx, param, value):
-    from .shard import parse_shard
+    from .detect.shard import parse_shard
 
     try:
         return None if value is None else parse_shard(value)
@@ -114,7 +114,7 @@ def _shard_option(ctx, param, value):
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary.")
 def run(inputs, quiet, **options) -> None:
     """Scan recordings (files or folders) for flight calls."""
-    from .detect import scan
+    from .detect.pipeline import scan
 
     progress = _RichProgress(quiet)
     try:
@@ -127,7 +127,7 @@ def run(inputs, quiet, **options) -> None:
     if result.n_resumed and not quiet:
         click.echo(f"birdscan: resumed {result.n_resumed} of {len(result.files)} file(s) from the journal", err=True)
     if result.n_errors:
-        from .writers import manifest_path
+        from .detect.writers import manifest_path
 
         click.echo(f"birdscan: {result.n_errors} of {len(result.files)} file(s) failed; reasons in {manifest_path(options['out'])}", err=True)
         sys.exit(1)
@@ -141,7 +141,7 @@ def run(inputs, quiet, **options) -> None:
 @click.option("--overwrite", is_flag=True, help="Replace existing outputs.")
 def merge(detections, out, windows, raven, overwrite) -> None:
     """Join the outputs of `birdscan run --shard K/N` jobs (give every shard's detections CSV)."""
-    from .merge import merge as run_merge
+    from .detect.merge import merge as run_merge
 
     try:
         man = run_merge(detections, out=out, windows=windows, raven=raven, overwrite=overwrite)
@@ -165,8 +165,8 @@ def evaluate(detections, reference, windows, tolerance, manifest, pr_plot, json_
     from rich.console import Console
     from rich.table import Table
 
-    from .evaluate import evaluate as run_evaluate
-    from .plot import plot_pr
+    from .review.evaluate import evaluate as run_evaluate
+    from .review.plot import plot_pr
 
     try:
         result = run_evaluate(detections, list(reference), windows=windows, tolerance=tolerance, manifest=manifest)
@@ -209,7 +209,7 @@ def evaluate(detections, reference, windows, tolerance, manifest, pr_plot, json_
 @click.option("--audio-root", type=click.Path(file_okay=False), help="Where the recordings are (default: from run.json).")
 def plot(detections, out, interval, by, windows, file_, start, end, audio_root) -> None:
     """Plot calls per interval over the night, or a probability trace over a spectrogram."""
-    from .plot import plot_activity, plot_trace
+    from .review.plot import plot_activity, plot_trace
 
     try:
         if windows:
@@ -225,7 +225,7 @@ def plot(detections, out, interval, by, windows, file_, start, end, audio_root) 
 def _audio_path(detections, windows, file_, audio_root):
     from pathlib import Path
 
-    from .annotations import manifest_next_to, read_manifest, read_windows
+    from .review.references import manifest_next_to, read_manifest, read_windows
 
     if file_ is None:
         files = read_windows(windows)["file"].unique()
@@ -254,7 +254,7 @@ def _audio_path(detections, windows, file_, audio_root):
 @click.option("--seed", default=0, show_default=True, type=int)
 def clips(detections, out, audio_root, pad, max_clips, sample, seed) -> None:
     """Export one short WAV per detection, named to sort by file and time, for listening."""
-    from .clips import export_clips
+    from .review.clips import export_clips
 
     try:
         table = export_clips(detections, out, audio_root=audio_root, pad=pad, max_clips=max_clips, sample=sample, seed=seed)
@@ -295,7 +295,7 @@ def _ints(text):
 @click.option("--quiet", "-q", is_flag=True)
 def train(quiet, channels, **options) -> None:
     """Train a detector on BirdVox-70k HDF5 files (split by recording unit)."""
-    from .train import train as run_train
+    from .train.loop import train as run_train
 
     try:
         result = run_train(channels=_ints(channels), progress=not quiet, command=" ".join(["birdscan", *sys.argv[1:]]), **options)
@@ -317,7 +317,7 @@ def evaluate_clips(data, units, model, device, as_json) -> None:
     import json
 
     from .model import default_model_path
-    from .train import evaluate_clips as run
+    from .train.loop import evaluate_clips as run
 
     try:
         m = run(data, units.split(",") if units else None, model or default_model_path(), device=device)
@@ -345,8 +345,8 @@ def evaluate_clips(data, units, model, device, as_json) -> None:
 @click.option("--workers", default=1, show_default=True, type=int, help="Processes writing units in parallel (same data).")
 def synth(out, kind, clips_per_unit, units, duration, sample_rate, calls_per_minute, channels, backgrounds, seed, workers) -> None:
     """Generate training data in the BirdVox-70k layout, or a long recording with ground truth."""
-    from . import data
-    from .synth import write_birdvox70k, write_recording
+    from . import birdvox70k as data
+    from .synth.compose import write_birdvox70k, write_recording
 
     try:
         if kind == "birdvox70k":

@@ -16,5 +16,5 @@ birdscan synth "$WORK/birdvox70k" --clips-per-unit 3000 --backgrounds "$WORK/bac
 birdscan train --data "$WORK/birdvox70k" --out "$WORK/birdscan-default.pt" --epochs 12 --patience 4 --cache --seed 0 --overwrite
 cp "$WORK/birdscan-default.pt" "$(dirname "$0")/birdscan-default.pt"
 # The recommended threshold stored in the model (birdscan run uses it unless --threshold is given):
-# chosen with models/check_real.py --sweep and birdscan evaluate on a generated recording (MODEL_CARD.md).
+# chosen with benchmarks/check_real.py --sweep and birdscan evaluate on a generated recording (MODEL_CARD.md).
 python -c "from birdscan.model import set_threshold; set_threshold('$(dirname "$0")/birdscan-default.pt', 0.9, 'best F1 on generated nights was at 0.9-0.98; on the real check clips every known call is kept up to 0.99 and the held-out Jura night false alarm goes at 0.9 (models/MODEL_CARD.md)')"

@@ -5,9 +5,9 @@ import pytest
 import soundfile as sf
 import soxr
 
-from birdscan import audio
+from birdscan.detect import audio
 from birdscan.errors import AudioError, ParameterError
-from birdscan.windows import count_windows, frame, scan_blocks
+from birdscan.detect.windows import count_windows, frame, scan_blocks
 
 
 def whole_file(path, sr=24000):

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import soundfile as sf
 
-from birdscan.clips import clip_name, export_clips
+from birdscan.review.clips import clip_name, export_clips
 from birdscan.errors import ParameterError
 
 SR = 22050

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 import torch
 
-from birdscan import data
+from birdscan import birdvox70k as data
+from birdscan.train import dataset
 from birdscan.errors import DataError, ParameterError
 
 N = data.CLIP_SAMPLES
@@ -141,7 +142,7 @@ def test_sample_rate_dataset_is_read_when_present(tmp_path):
 
 def test_dataset_reads_the_written_clips(toy):
     index = data.index_units(toy)
-    ds = data.ClipDataset(index)
+    ds = dataset.ClipDataset(index)
     with h5py.File(toy["unit02"], "r") as f:
         expected = f[data.GROUP][index.name[25]][()]
     wave, label = ds[25]
@@ -154,7 +155,7 @@ def test_dataset_reads_the_written_clips(toy):
 
 def test_dataloader_workers_open_their_own_files(toy):
     index = data.index_units(toy)
-    ds = data.ClipDataset(index)
+    ds = dataset.ClipDataset(index)
     first, _ = ds[0]  # the parent opens a handle before the workers fork
     loader = torch.utils.data.DataLoader(ds, batch_size=7, num_workers=2)
     waves, labels = zip(*loader)
@@ -170,7 +171,7 @@ def test_non_finite_samples_are_a_data_error(tmp_path):
     bad = np.zeros(N, np.float32)
     bad[5] = np.nan
     path = _raw_file(tmp_path / "BirdVox-70k_unit01.hdf5", {"unit01_000012000_00000_0": bad})
-    ds = data.ClipDataset(data.index_units([path]))
+    ds = dataset.ClipDataset(data.index_units([path]))
     with pytest.raises(DataError, match=r"unit01\.hdf5: clip 'unit01_000012000_00000_0' has .* non-finite"):
         ds[0]
 
@@ -180,7 +181,7 @@ def test_cache_is_float16_scaled_per_clip(tmp_path):
     loud, quiet = rng.standard_normal(N).astype(np.float32) * 0.3, rng.standard_normal(N).astype(np.float32) * 1e-6
     path = data.write_unit(tmp_path / "BirdVox-70k_unit01.hdf5",
                            {"unit01_000012000_00000_0": loud, "unit01_000036000_03000_1": quiet})
-    ds = data.ClipDataset(data.index_units([path]), cache=True)
+    ds = dataset.ClipDataset(data.index_units([path]), cache=True)
     assert ds.waves.dtype == np.float16 and ds.waves.shape == (2, N)
     assert ds._files == {}  # files closed after caching
     for i, wave in enumerate((loud, quiet)):
@@ -190,8 +191,8 @@ def test_cache_is_float16_scaled_per_clip(tmp_path):
 
 def test_clip_batches_cached_and_read_agree_and_shuffle_per_epoch(toy):
     index = data.index_units(toy)
-    read = data.ClipBatches(data.ClipDataset(index), 16, shuffle=True, seed=3)
-    cached = data.ClipBatches(data.ClipDataset(index, cache=True), 16, shuffle=True, seed=3)
+    read = dataset.ClipBatches(dataset.ClipDataset(index), 16, shuffle=True, seed=3)
+    cached = dataset.ClipBatches(dataset.ClipDataset(index, cache=True), 16, shuffle=True, seed=3)
     assert len(read) == 3  # 60 clips, partial batch dropped
     a = list(read.epoch(1))
     b = list(cached.epoch(1))
@@ -203,7 +204,7 @@ def test_clip_batches_cached_and_read_agree_and_shuffle_per_epoch(toy):
     other = [y for _, y in read.epoch(2)]
     assert all(torch.equal(y, z) for (_, y), z in zip(a, again))
     assert not all(torch.equal(y, z) for (_, y), z in zip(a, other))
-    ordered = data.ClipBatches(data.ClipDataset(index), 16)
+    ordered = dataset.ClipBatches(dataset.ClipDataset(index), 16)
     assert len(ordered) == 4
     labels = torch.cat([y for _, y in ordered.epoch()])
     np.testing.assert_array_equal(labels.numpy(), index.label.to_numpy())

@@ -7,11 +7,11 @@ import pandas as pd
 import pytest
 import soundfile as sf
 
-from birdscan.detect import scan
+from birdscan.detect.pipeline import scan
 from birdscan.errors import ModelError, OutputError, ParameterError
 from birdscan.model import default_model_path
-from birdscan.windows import count_windows
-from birdscan.writers import RAVEN_COLUMNS
+from birdscan.detect.windows import count_windows
+from birdscan.detect.writers import RAVEN_COLUMNS
 
 from conftest import write_tone_file
 
@@ -133,9 +133,9 @@ def test_default_model_is_shipped():
 def test_block_results_do_not_depend_on_batch_neighbours():
     import torch
 
-    from birdscan.infer import Scanner
+    from birdscan.detect.infer import Scanner
     from birdscan.model import load_model
-    from birdscan.windows import ScanBlock
+    from birdscan.detect.windows import ScanBlock
 
     net = load_model(default_model_path(), "cpu", inference=True)
     scanner = Scanner(net, torch.device("cpu"), 1200, batch_size=256, per_block=64)

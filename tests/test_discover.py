@@ -2,7 +2,7 @@ import os
 
 import pytest
 
-from birdscan.discover import discover, normalize_extensions
+from birdscan.detect.discover import discover, normalize_extensions
 from birdscan.errors import ParameterError
 
 

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from birdscan.annotations import FormatError, match_reference_files, read_reference
+from birdscan.review.references import FormatError, match_reference_files, read_reference
 from birdscan.errors import ParameterError
-from birdscan.evaluate import evaluate, match_events, run_peaks
+from birdscan.review.evaluate import evaluate, match_events, run_peaks
 
 CENTRES = np.array([10.0, 20.5, 31.2, 45.0, 60.3])
 HALF = 0.06  # half a call's duration, seconds
@@ -263,7 +263,7 @@ def test_result_to_json(tmp_path):
 
 
 def test_reads_the_tables_birdscan_run_writes(tmp_path):
-    from birdscan import writers
+    from birdscan.detect import writers
 
     files = ["unit03/night1.wav", "unit05/night1.wav"]
     events = pd.DataFrame({"start_s": CENTRES - HALF, "end_s": CENTRES + HALF, "peak_s": CENTRES,

@@ -4,7 +4,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from birdscan.errors import ParameterError
-from birdscan.events import EventRule, event_band, event_runs, find_events
+from birdscan.detect.events import EventRule, event_band, event_runs, find_events
 
 HOP, WIN, SR = 1200, 12000, 24000
 

@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 import soundfile as sf
 
-from birdscan import audio
-from birdscan.detect import scan
+from birdscan.detect import audio
+from birdscan.detect.pipeline import scan
 from birdscan.errors import AudioError, ParameterError
 
 from conftest import write_tone_file

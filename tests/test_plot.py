@@ -10,8 +10,8 @@ import pytest
 import soundfile as sf
 
 from birdscan.errors import ParameterError
-from birdscan.evaluate import evaluate
-from birdscan.plot import plot_activity, plot_pr, plot_trace, spectrogram
+from birdscan.review.evaluate import evaluate
+from birdscan.review.plot import plot_activity, plot_pr, plot_trace, spectrogram
 
 
 def detections(start_time: bool) -> pd.DataFrame:

@@ -15,13 +15,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from birdscan import writers
+from birdscan.detect import writers
 from birdscan.cli import main
-from birdscan.detect import scan
+from birdscan.detect.pipeline import scan
 from birdscan.errors import OutputError, ParameterError
-from birdscan.journal import Journal, journal_dir
-from birdscan.merge import merge
-from birdscan.shard import assign, parse_shard
+from birdscan.detect.journal import Journal, journal_dir
+from birdscan.detect.merge import merge
+from birdscan.detect.shard import assign, parse_shard
 
 from conftest import write_tone_file
 

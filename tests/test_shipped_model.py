@@ -5,9 +5,9 @@ import pytest
 import soundfile as sf
 
 from birdscan import __version__
-from birdscan.detect import scan
+from birdscan.detect.pipeline import scan
 from birdscan.model import ModelConfig, default_model_path, file_sha256, read_checkpoint
-from birdscan.synth import synth_background, synth_call
+from birdscan.synth.compose import synth_background, synth_call
 
 
 def test_checkpoint_metadata():

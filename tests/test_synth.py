@@ -13,10 +13,10 @@ import soundfile as sf
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from birdscan import data
+from birdscan import birdvox70k as data
 from birdscan.errors import ParameterError
-from birdscan.backgrounds import clock_seconds
-from birdscan.synth import (
+from birdscan.synth.backgrounds import clock_seconds
+from birdscan.synth.compose import (
     RealBackgrounds,
     UnitProfile,
     make_clip,

@@ -12,11 +12,13 @@ import numpy as np
 import pytest
 import torch
 
-from birdscan import data, metrics
-from birdscan.augment import Augment, resample
+from birdscan import birdvox70k as data
+
+from birdscan.train import metrics
+from birdscan.train.augment import Augment, resample
 from birdscan.errors import DataError, OutputError, ParameterError
 from birdscan.model import Detector, ModelConfig, read_checkpoint
-from birdscan.train import evaluate_clips, output_paths, train
+from birdscan.train.loop import evaluate_clips, output_paths, train
 
 from test_data import write_toy_units
 

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from birdscan.errors import ParameterError
-from birdscan.windows import count_windows, scan_blocks
+from birdscan.detect.windows import count_windows, scan_blocks
 
 
 @pytest.mark.parametrize("n", [1, 11999, 12000, 12001, 13200, 13201, 50_000])

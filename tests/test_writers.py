@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from birdscan import writers
+from birdscan.detect import writers
 from birdscan.errors import OutputError, ParameterError
 
 EVENTS = pd.DataFrame({"start_s": [1.0, 5.5], "end_s": [1.3, 5.9], "peak_s": [1.15, 5.7], "max_prob": [0.9, 0.8],

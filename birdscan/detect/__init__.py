@@ -1,0 +1,15 @@
+"""The scan pipeline: discover -> audio -> windows -> infer -> events -> writers.
+
+:mod:`.pipeline` composes the chain (:func:`scan`); :mod:`.journal` makes a run resumable,
+:mod:`.shard` splits one across jobs and :mod:`.merge` joins the shares. Modules here import
+:mod:`birdscan.model` and :mod:`birdscan.errors`, never ``train``, ``synth``, ``review`` or
+``cli``.
+"""
+
+from __future__ import annotations
+
+from .._lazy import lazy_names
+
+__all__ = ["scan", "ScanOptions", "RunResult", "FileResult"]
+__getattr__ = lazy_names(__name__, {"scan": "pipeline", "ScanOptions": "pipeline",
+                                    "RunResult": "pipeline", "FileResult": "pipeline"})

@@ -1,0 +1,114 @@
+"""Inputs (files and folders) -> a sorted list of recordings with their relative names."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from ..errors import ParameterError
+
+DEFAULT_EXTENSIONS = ("wav", "flac", "ogg", "mp3", "aif", "aiff")
+
+
+@dataclass(frozen=True)
+class Recording:
+    """One recording found by :func:`discover`.
+
+    Attributes
+    ----------
+    path : Path to the file as given/found (not resolved, so symlinks keep their name)
+    rel : str, POSIX path relative to its input root (the file name for file inputs);
+        this is the ``file`` column of every output
+    root : Path, the input (folder or file) it was found under
+    """
+
+    path: Path
+    rel: str
+    root: Path
+
+
+def normalize_extensions(ext: Iterable[str] | str | None) -> tuple[str, ...]:
+    """``"wav,FLAC"`` or ``[".wav", "flac"]`` -> ``("wav", "flac")``."""
+    if ext is None:
+        return DEFAULT_EXTENSIONS
+    items = ext.split(",") if isinstance(ext, str) else list(ext)
+    out = tuple(e.strip().lstrip(".").lower() for e in items if e.strip().lstrip("."))
+    if not out:
+        raise ParameterError(f"ext={ext!r} names no file extension (e.g. 'wav,flac')")
+    return out
+
+
+def printable(name: str) -> str:
+    """``name`` with bytes that are not valid UTF-8 (undecodable file names) as ``\\xNN`` escapes,
+    so it can be written to UTF-8 outputs."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _walk(root: Path, recursive: bool) -> Iterable[Path]:
+    # Symlinked folders are followed, each real folder once, so loops end.
+    seen: set[tuple[int, int]] = set()
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+        st = os.stat(dirpath)
+        if (st.st_dev, st.st_ino) in seen:
+            dirnames[:] = []
+            continue
+        seen.add((st.st_dev, st.st_ino))
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")) if recursive else []
+        for name in filenames:
+            if not name.startswith("."):
+                yield Path(dirpath) / name
+
+
+def discover(
+    inputs: Sequence[str | os.PathLike[str]],
+    recursive: bool = True,
+    ext: Iterable[str] | str | None = None,
+) -> list[Recording]:
+    """Find recordings in files and folders.
+
+    Folders are walked (recursively unless ``recursive=False``), hidden files and
+    folders skipped, extensions matched case-insensitively. Files given explicitly
+    are taken whatever their extension. The result is sorted by ``(root order, rel)``.
+
+    Raises
+    ------
+    ParameterError
+        when an input does not exist, when nothing matches, or when two recordings
+        would get the same relative name (and so write the same outputs).
+
+    Examples
+    --------
+    >>> discover(["night1/"], ext="wav,flac")  # doctest: +SKIP
+    [Recording(path=PosixPath('night1/a.wav'), rel='a.wav', root=PosixPath('night1'))]
+    """
+    if not inputs:
+        raise ParameterError("no inputs given: name recordings or folders to scan")
+    exts = normalize_extensions(ext)
+    found: list[Recording] = []
+    for item in inputs:
+        root = Path(item)
+        if root.is_dir():
+            hits = [p for p in _walk(root, recursive) if p.suffix.lower().lstrip(".") in exts]
+            found += sorted(
+                (Recording(p, printable(p.relative_to(root).as_posix()), root) for p in hits), key=lambda r: r.rel
+            )
+        elif root.exists() or root.is_symlink():
+            found.append(Recording(root, printable(root.name), root))
+        else:
+            raise ParameterError(f"input {str(root)!r} does not exist")
+    if not found:
+        raise ParameterError(
+            f"no recordings found in {[str(i) for i in inputs]} with extensions {', '.join(exts)}"
+            + ("" if recursive else " (not looking in subfolders: recursive=False)")
+        )
+    seen: dict[str, Recording] = {}
+    for rec in found:
+        if rec.rel in seen:
+            raise ParameterError(
+                f"{seen[rec.rel].path} and {rec.path} would both be named {rec.rel!r} in the outputs; "
+                "scan them in separate runs or give their parent folder instead"
+            )
+        seen[rec.rel] = rec
+    return found

@@ -1,0 +1,143 @@
+"""Scan blocks -> window probabilities, in large batches on one device.
+
+Blocks from different recordings share batches. The last (short) block of a
+recording is trimmed to the smallest power-of-two number of windows that holds it,
+and blocks are batched with others of the same size, so short files waste little.
+
+Every batch of a given block size has the same shape (a part-filled batch is padded
+with silent blocks): a block's numbers then do not depend on which blocks share its
+batch (convolution kernels pick their algorithm by shape), so a resumed, sharded or
+reordered run gives bit-identical probabilities.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any, Hashable
+
+import numpy as np
+import torch
+
+from ..errors import ParameterError
+from ..model import Detector
+from .windows import ScanBlock
+
+DEVICES = ("auto", "cpu", "cuda", "cuda:N", "mps")
+
+
+def resolve_device(device: str) -> torch.device:
+    """``"auto"`` -> CUDA when present, else CPU. Unknown or unavailable devices raise
+    :class:`ParameterError` naming the value."""
+    d = str(device).lower()
+    if d == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if d == "cpu":
+        return torch.device("cpu")
+    if d == "cuda" or (d.startswith("cuda:") and d[5:].isdigit()):
+        if not torch.cuda.is_available():
+            raise ParameterError(f"device={device!r} asked for, but no CUDA GPU is available here (use 'auto' or 'cpu')")
+        if d != "cuda" and int(d[5:]) >= torch.cuda.device_count():
+            raise ParameterError(f"device={device!r}: only {torch.cuda.device_count()} CUDA device(s) present")
+        return torch.device(d)
+    if d == "mps":
+        if not (hasattr(torch.backends, "mps") and torch.backends.mps.is_available()):
+            raise ParameterError("device='mps' asked for, but Apple MPS is not available here")
+        return torch.device("mps")
+    raise ParameterError(f"device={device!r} must be one of auto, cpu, cuda, cuda:N, mps")
+
+
+def default_batch_size(device: torch.device) -> int:
+    """Windows per batch: large on GPUs, moderate on CPUs (peak memory)."""
+    return 16384 if device.type == "cuda" else 1024
+
+
+@dataclass
+class _Bucket:
+    keys: list[Any] = field(default_factory=list)
+    blocks: list[ScanBlock] = field(default_factory=list)
+
+
+class Scanner:
+    """Batches scan blocks through a :class:`Detector`.
+
+    Parameters
+    ----------
+    model : Detector in eval mode, on ``device``
+    hop : int, samples between windows; dense (trunk once per block) when it is a
+        multiple of ``model.config.stride_samples``, else window by window
+    batch_size : int, windows per batch
+    per_block : int, windows per full scan block (a power of two)
+    """
+
+    def __init__(self, model: Detector, device: torch.device, hop: int, batch_size: int, per_block: int) -> None:
+        self.model = model
+        self.device = device
+        self.hop = hop
+        self.window = model.config.window
+        self.batch_size = max(batch_size, per_block)
+        self.per_block = per_block
+        self.dense = hop % model.config.stride_samples == 0
+        self._buckets: dict[int, _Bucket] = {}
+        if device.type == "cuda":
+            torch.backends.cudnn.benchmark = True
+        elif device.type == "cpu":
+            cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+            if torch.get_num_threads() < cores:
+                torch.set_num_threads(cores)
+
+    def _bucket_size(self, n: int) -> int:
+        size = 16
+        while size < n:
+            size *= 2
+        return min(size, self.per_block)
+
+    def submit(self, key: Hashable, block: ScanBlock) -> list[tuple[Hashable, ScanBlock, np.ndarray]]:
+        """Queue a block; returns the results of any batch that became full."""
+        size = self._bucket_size(block.n_windows)
+        b = self._buckets.setdefault(size, _Bucket())
+        b.keys.append(key)
+        b.blocks.append(block)
+        if len(b.blocks) >= self._blocks_per_batch(size):
+            return self._run(size)
+        return []
+
+    def _blocks_per_batch(self, size: int) -> int:
+        return max(1, self.batch_size // size)
+
+    def flush(self) -> list[tuple[Hashable, ScanBlock, np.ndarray]]:
+        """Run every queued block."""
+        out = []
+        for size in list(self._buckets):
+            out += self._run(size)
+        return out
+
+    def _run(self, size: int) -> list[tuple[Hashable, ScanBlock, np.ndarray]]:
+        b = self._buckets.pop(size)
+        if not b.blocks:
+            return []
+        span = self.window + (size - 1) * self.hop
+        x = np.zeros((self._blocks_per_batch(size), span), dtype=np.float32)
+        for i, blk in enumerate(b.blocks):
+            x[i] = blk.samples[:span]
+        probs = self._probs(x, size)
+        return [(k, blk, probs[i, : blk.n_windows]) for i, (k, blk) in enumerate(zip(b.keys, b.blocks))]
+
+    @torch.inference_mode()
+    def _probs(self, x: np.ndarray, n_windows: int) -> np.ndarray:
+        t = torch.from_numpy(x)
+        cuda = self.device.type == "cuda"
+        if cuda:
+            t = t.pin_memory().to(self.device, non_blocking=True)
+        dtype = torch.bfloat16 if cuda and torch.cuda.is_bf16_supported() else torch.float16
+        with torch.autocast(device_type=self.device.type, dtype=dtype, enabled=cuda):
+            if self.dense:
+                logits = self.model.scan(t, n_windows, self.hop)
+            else:
+                logits = self._per_window(t, n_windows)
+        return torch.sigmoid(logits.float()).cpu().numpy()
+
+    def _per_window(self, t: torch.Tensor, n_windows: int) -> torch.Tensor:
+        # one block's windows per call: the same shape whatever the block's place in the batch
+        wins = t.unfold(1, self.window, self.hop)[:, :n_windows]
+        return torch.stack([self.model(w.contiguous()) for w in wins])

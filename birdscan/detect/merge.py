@@ -1,0 +1,253 @@
+"""Shards of a run (``birdscan run --shard K/N``) -> the outputs one whole run would write.
+
+Each shard's ``run.json`` lists its recordings with their index in the full discovered
+list and the shard spec. The merge checks that the shards are all there and agree
+(model, options, listing), then copies every recording's rows of the detections and
+windows tables, verbatim and in discovery order, copies the per-recording Raven tables
+and rebuilds the combined Raven table and the manifest. The result is byte for byte
+what an unsharded run writes (the manifest apart from timing and provenance).
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+import os
+import sys
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any, Iterator, Sequence
+
+import numpy as np
+
+from . import writers
+from ..errors import ParameterError
+from .results import RESULT_OPTIONS, summarize
+
+_EVENT_COLUMNS = writers.DETECTION_COLUMNS[1:8]  # start_s .. high_freq_hz
+
+
+@dataclass
+class _Shard:
+    detections: Path
+    manifest_path: Path
+    man: dict[str, Any]
+
+    @classmethod
+    def read(cls, detections: str | os.PathLike[str]) -> _Shard:
+        det = Path(detections)
+        mp = writers.manifest_path(det)
+        try:
+            man = json.loads(mp.read_text(encoding="utf-8"))
+            man["outputs"], [f["index"] for f in man["files"]]
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            raise ParameterError(f"{det}: cannot read the run manifest {mp} next to it ({e}); merge needs each shard's run.json") from e
+        if not det.is_file():
+            raise ParameterError(f"{det} does not exist (its run.json does: was that shard's run interrupted?)")
+        return cls(det, mp, man)
+
+    @property
+    def spec(self) -> dict[str, Any]:
+        return self.man.get("shard") or {"k": 1, "n": 1, "recordings": len(self.man["files"]), "listing_sha256": None}
+
+    @property
+    def name(self) -> str:
+        return f"shard {self.spec['k']}/{self.spec['n']} ({self.manifest_path})"
+
+    def output(self, kind: str) -> Path:
+        """The shard's windows or raven output, found where the run wrote it, or at the same
+        place relative to its detections CSV when the shard's folder was moved."""
+        given = self.man["outputs"].get(kind)
+        if not given:
+            raise ParameterError(f"{self.name} wrote no {kind} output: run every shard with --{kind}, or merge without it")
+        path = Path(given)
+        if not (path.is_absolute() or path.exists()):
+            recorded = Path(self.man["outputs"]["detections"] or self.detections)
+            path = self.detections.parent / os.path.relpath(path, recorded.parent)
+        if not path.exists():
+            raise ParameterError(f"{self.name}: its {kind} output {given} is not there")
+        return path
+
+
+def merge(
+    detections: Sequence[str | os.PathLike[str]],
+    out: str | os.PathLike[str],
+    windows: str | os.PathLike[str] | None = None,
+    raven: str | os.PathLike[str] | None = None,
+    overwrite: bool = False,
+) -> dict[str, Any]:
+    """Combine the outputs of the N shards of a run into those of one run.
+
+    Parameters
+    ----------
+    detections : the shards' detections CSVs, any order, each with its ``run.json`` next to it
+    out : merged detections CSV; the merged ``run.json`` is written next to it
+    windows : merged windows ``.csv`` / ``.csv.gz`` (every shard must have written windows)
+    raven : folder for the per-recording and combined Raven tables (every shard must have them)
+    overwrite : replace existing outputs
+
+    Returns
+    -------
+    dict, the merged manifest.
+
+    Raises
+    ------
+    ParameterError when a shard is missing or given twice, or shards disagree (model,
+    options, recordings); OutputError when an output exists or cannot be written.
+
+    Examples
+    --------
+    >>> merge(["out/shard1/detections.csv", "out/shard2/detections.csv"], out="all/detections.csv")  # doctest: +SKIP
+    """
+    if not detections:
+        raise ParameterError("no shard outputs given: name each shard's detections CSV")
+    out_p, win_p, raven_p = (Path(p) if p is not None else None for p in (out, windows, raven))
+    writers.check_windows_path(win_p)
+    targets = [out_p, writers.manifest_path(out_p), win_p, raven_p / writers.RAVEN_COMBINED if raven_p else None]
+    writers.check_targets(targets, overwrite)
+    shards = [_Shard.read(d) for d in detections]
+    files = _check(shards)
+    outputs = writers.OutputSet()
+    try:
+        events = _copy_rows(shards, files, out_p, "detections", outputs)
+        if win_p is not None:
+            _copy_rows(shards, files, win_p, "windows", outputs)
+        if raven_p is not None:
+            _merge_raven(shards, files, events, raven_p, overwrite, outputs)
+        manifest = _manifest(shards, [f for _, f in files], sum(len(e) for e in events.values()), out_p, win_p, raven_p)
+        writers.write_manifest(writers.manifest_path(out_p), manifest, outputs)
+        outputs.commit()
+    except BaseException:
+        outputs.abort()
+        raise
+    return manifest
+
+
+def _check(shards: list[_Shard]) -> list[tuple[int, dict[str, Any]]]:
+    """All shards there, once, agreeing; returns ``(shard position, file entry)`` in discovery order."""
+    first = shards[0]
+    n = first.spec["n"]
+    seen: dict[int, _Shard] = {}
+    for s in shards:
+        if s.spec["n"] != n:
+            raise ParameterError(f"{s.name} is not one of {n} shards like {first.name}")
+        if s.spec["k"] in seen:
+            raise ParameterError(f"shard {s.spec['k']}/{n} given twice: {seen[s.spec['k']].manifest_path} and {s.manifest_path}")
+        seen[s.spec["k"]] = s
+        for what, get in (("recordings", lambda m: (m.get("shard") or {}).get("listing_sha256")),
+                          ("model", lambda m: m["model"]["sha256"]),
+                          ("options", lambda m: {k: m["options"].get(k) for k in RESULT_OPTIONS}),
+                          ("birdscan version", lambda m: m["birdscan_version"])):
+            if get(s.man) != get(first.man):
+                raise ParameterError(f"{s.name} and {first.name} differ in {what}: they are not shards of one run")
+    missing = [k for k in range(1, n + 1) if k not in seen]
+    if missing:
+        raise ParameterError(f"missing shard(s) {', '.join(f'{k}/{n}' for k in missing)}: merge needs all {n} shards")
+    files = sorted(((i, f) for i, s in enumerate(shards) for f in s.man["files"]), key=lambda t: t[1]["index"])
+    if [f["index"] for _, f in files] != list(range(first.spec["recordings"])):
+        raise ParameterError(f"the shards' run.json files do not list each of the {first.spec['recordings']} recordings once")
+    return files
+
+
+def _open_text(path: Path) -> IO[str]:
+    if path.name.endswith(".gz"):
+        return gzip.open(path, "rt", encoding="utf-8", newline="")
+    return open(path, encoding="utf-8", newline="")
+
+
+def _records(f: IO[str]) -> Iterator[str]:
+    """The raw text of each CSV record (a quoted field may hold line breaks)."""
+    buf = ""
+    for line in f:
+        if not buf and '"' not in line:
+            yield line
+            continue
+        buf += line
+        if buf.count('"') % 2 == 0:
+            yield buf
+            buf = ""
+    if buf:
+        yield buf
+
+
+def _copy_rows(shards: list[_Shard], files, path: Path, kind: str, outputs: writers.OutputSet) -> dict[int, Any]:
+    """Copy each recording's rows of the shards' ``kind`` tables, verbatim, in discovery order.
+
+    Returns the events of each recording (by index) when ``kind`` is ``"detections"``.
+    """
+    import pandas as pd
+
+    columns = writers.DETECTION_COLUMNS if kind == "detections" else writers.WINDOW_COLUMNS
+    count = "n_events" if kind == "detections" else "n_windows"
+    sources = [s.detections if kind == "detections" else s.output("windows") for s in shards]
+    events: dict[int, Any] = {}
+    readers, handles = [], []
+    try:
+        for src in sources:
+            handles.append(_open_text(src))
+            readers.append(_records(handles[-1]))
+            header = next(readers[-1], "")
+            if header.rstrip("\r\n").split(",") != columns:
+                raise ParameterError(f"{src} is not a birdscan {kind} table (header {header.strip()[:80]!r})")
+        with writers.atomic_open(path, outputs=outputs) as f:
+            f.write(",".join(columns) + "\n")
+            for pos, entry in files:
+                rows = [next(readers[pos], None) for _ in range(entry[count] if entry["status"] == "ok" else 0)]
+                for text in rows[:1] + rows[-1:]:
+                    if text is None or next(csv.reader([text]))[0] != entry["file"]:
+                        raise ParameterError(f"{sources[pos]} does not hold the {entry[count]} rows of {entry['file']!r} its run.json lists")
+                f.write("".join(rows))
+                if kind == "detections" and entry["status"] == "ok":
+                    table = [[float(v) if v else np.nan for v in row[1:8]] for row in csv.reader(rows)]
+                    events[entry["index"]] = pd.DataFrame(table or np.zeros((0, 7)), columns=_EVENT_COLUMNS)
+        for src, reader in zip(sources, readers):
+            if next(reader, None) is not None:
+                raise ParameterError(f"{src} holds more rows than its run.json lists")
+    finally:
+        for h in handles:
+            h.close()
+    return events
+
+
+def _merge_raven(shards, files, events, raven: Path, overwrite: bool, outputs: writers.OutputSet) -> None:
+    sources = [s.output("raven") for s in shards]
+    ok = [(pos, f) for pos, f in files if f["status"] == "ok"]
+    tables = writers.raven_tables(raven, [f["file"] for _, f in ok])
+    for (pos, f), dst in zip(ok, tables):
+        src = writers.raven_path(sources[pos], f["file"])
+        if dst.exists() and src.exists() and os.path.samefile(src, dst):
+            continue  # the shards wrote their tables into the merged folder
+        writers.check_targets([dst], overwrite)
+        try:
+            data = src.read_bytes()
+        except OSError as e:
+            raise ParameterError(f"{shards[pos].name}: cannot read its Raven table {src} ({e.strerror})") from e
+        with writers.atomic_open(dst, "wb", outputs=outputs) as g:
+            g.write(data)
+    sr = shards[0].man["model"]["config"]["sample_rate"]
+    parts = [(f["path"], f["duration_s"], (f["sample_rate"] or sr) / 2, events[f["index"]]) for _, f in ok]
+    writers.write_raven_combined(raven / writers.RAVEN_COMBINED, parts, outputs)
+
+
+def _manifest(shards: list[_Shard], files: list[dict[str, Any]], n_events: int, out, win, raven) -> dict[str, Any]:
+    first = shards[0].man
+    wall = sum((s.man.get("summary") or {}).get("wall_s") or 0.0 for s in shards)
+    merged_from = [{"manifest": str(s.manifest_path), "shard": f"{s.spec['k']}/{s.spec['n']}", "created": s.man.get("created"),
+                    "host": s.man.get("host"), "wall_s": (s.man.get("summary") or {}).get("wall_s")}
+                   for s in sorted(shards, key=lambda s: s.spec["k"])]
+    return {
+        "birdscan_version": first["birdscan_version"],
+        "created": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "command": sys.argv if os.path.basename(sys.argv[0]).startswith("birdscan") else None,
+        "host": first.get("host"),
+        "model": first["model"],
+        "options": first["options"],
+        "inputs": first.get("inputs"),
+        "shard": None,
+        "merged_from": merged_from,
+        "outputs": {"detections": str(out), "windows": str(win) if win else None, "raven": str(raven) if raven else None},
+        "summary": summarize(files, n_events, wall),
+        "files": files,
+    }

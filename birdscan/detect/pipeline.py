@@ -1,0 +1,396 @@
+"""The one place that composes the chain: discover -> decode -> windows -> model -> events -> writers."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+import time
+from dataclasses import dataclass
+from functools import partial
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+import numpy as np
+
+from .. import __version__
+from ..errors import AudioError, BirdscanError, ModelError, OutputError, ParameterError
+from . import audio, writers
+from .discover import discover
+from .events import EventRule, event_band, find_events
+from .journal import Journal, journal_dir
+from .prefetch import prefetch
+from .results import RESULT_OPTIONS, FileResult, RunResult, detections_table, summarize
+from .shard import assign, listing_digest, parse_shard
+from .windows import ScanBlock, count_windows, scan_blocks
+
+__all__ = ["scan", "FileResult", "RunResult", "ScanOptions", "NullProgress"]
+
+PER_BLOCK = 512  # windows per full scan block (25.6 s of audio at 50 ms hop)
+
+
+class NullProgress:
+    """Progress hooks :func:`scan` calls; the CLI passes a rich implementation."""
+
+    def start(self, n_files: int, total_audio_s: float) -> None: ...
+    def advance(self, audio_s: float) -> None: ...
+    def file_done(self, result: FileResult) -> None: ...
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    """Validated options of a run (everything that changes results is here)."""
+
+    hop: float = 0.05
+    rule: EventRule = EventRule()
+    channel: int | None = None
+    device: str = "auto"
+    batch_size: int | None = None
+    workers: int = 1
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.hop, (int, float)) and self.hop > 0):
+            raise ParameterError(f"hop={self.hop} must be a positive number of seconds")
+        if self.channel is not None and self.channel < 1:
+            raise ParameterError(f"channel={self.channel} must be >= 1 (1 is the first channel)")
+        if self.batch_size is not None and self.batch_size < 1:
+            raise ParameterError(f"batch_size={self.batch_size} must be a positive number of windows")
+        if self.workers < 0:
+            raise ParameterError(f"workers={self.workers} must be >= 0 (0 decodes in the main thread)")
+
+    def result_key(self) -> dict[str, Any]:
+        """The options that change the numbers in the outputs (the journal's key)."""
+        d = self.to_dict()
+        return {k: d[k] for k in RESULT_OPTIONS}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "hop_s": self.hop, "threshold": self.rule.threshold, "threshold_off": self.rule.off,
+            "min_gap_s": self.rule.min_gap, "min_duration_s": self.rule.min_duration,
+            "split_dip": self.rule.split_dip, "channel": self.channel or "mix",
+            "device": self.device, "batch_size": self.batch_size, "workers": self.workers,
+        }
+
+
+def scan(
+    inputs: Sequence[str | os.PathLike[str]],
+    out: str | os.PathLike[str] | None = None,
+    windows: str | os.PathLike[str] | None = None,
+    raven: str | os.PathLike[str] | None = None,
+    model: str | os.PathLike[str] | None = None,
+    hop: float = 0.05,
+    threshold: float | None = None,
+    threshold_off: float | None = None,
+    min_gap: float = 0.1,
+    min_duration: float = 0.0,
+    split_dip: float = 0.3,
+    channel: int | None = None,
+    device: str = "auto",
+    batch_size: int | None = None,
+    workers: int | None = None,
+    recursive: bool = True,
+    ext: str | Sequence[str] | None = None,
+    overwrite: bool = False,
+    shard: str | tuple[int, int] | None = None,
+    resume: bool = False,
+    progress: NullProgress | None = None,
+) -> RunResult:
+    """Scan recordings for flight calls and write the outputs.
+
+    Parameters
+    ----------
+    inputs : files and/or folders (walked recursively unless ``recursive=False``)
+    out : detections CSV (one row per event); ``run.json`` is written next to it
+    windows : optional ``.csv`` / ``.csv.gz`` with one row per window
+    raven : optional folder for Raven Pro selection tables
+    model : checkpoint path; None takes the shipped default model
+    hop : float > 0, seconds between window starts (multiples of 50 ms scan densely)
+    threshold : float in [0, 1] or None (the model's recommended threshold, 0.5 if it has none)
+    threshold_off, min_gap, min_duration, split_dip : the rest of the event rule (see
+        :mod:`birdscan.detect.events`); seconds for gaps and durations
+    channel : int >= 1 or None (mix all channels to mono)
+    device : "auto", "cpu", "cuda", "cuda:N"
+    batch_size : windows per model batch (default by device)
+    workers : int >= 0, recordings decoded ahead in background threads (0: none);
+        None: half the CPU cores, 1 to 8 (decoding must keep up with a GPU)
+    shard : ``(K, N)`` or ``"K/N"``, 1 <= K <= N: scan only the K-th of N shares of the
+        recordings (see :mod:`birdscan.detect.shard`); :func:`birdscan.detect.merge.merge` joins the shares
+    resume : take the recordings an interrupted run with the same outputs and options
+        finished from its journal (see :mod:`birdscan.detect.journal`) and scan only the rest;
+        needs ``out``. Without it, a journal left by an earlier run is cleared.
+
+    Returns
+    -------
+    RunResult; ``result.n_errors`` counts recordings that failed (each named in the
+    manifest with its reason; the others are scanned regardless).
+
+    Examples
+    --------
+    >>> res = scan(["recordings/"], out="detections.csv")  # doctest: +SKIP
+    >>> res.detections.head()  # doctest: +SKIP
+    """
+    from .infer import resolve_device
+    from ..model import default_threshold, read_checkpoint
+
+    model_path = _model_path(model)
+    ckpt = read_checkpoint(model_path)
+    if threshold is None:
+        threshold = default_threshold(ckpt)
+    if workers is None:
+        workers = min(8, max(1, len(os.sched_getaffinity(0)) // 2 if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 2) // 2))
+    opts = ScanOptions(hop, EventRule(threshold, threshold_off, min_gap, min_duration, split_dip), channel, device, batch_size, workers)
+    part = parse_shard(shard) if shard is not None else None
+    if resume and out is None:
+        raise ParameterError("resume=True needs out=: the journal of finished recordings is kept next to it")
+    torch_device = resolve_device(device)
+    out_p, win_p, raven_p = (Path(p) if p is not None else None for p in (out, windows, raven))
+    writers.check_windows_path(win_p)
+    # A journal means the interrupted run passed these checks: its outputs may be replaced.
+    replace = overwrite or (resume and journal_dir(out_p).is_dir())
+    if resume and not replace and writers.manifest_path(out_p).exists():
+        raise OutputError(f"{writers.manifest_path(out_p)} exists and there is no journal to resume: that run "
+                          "finished (pass overwrite=True / --overwrite to scan again)")
+    targets = [out_p, writers.manifest_path(out_p) if out_p else None, win_p]
+    if raven_p is not None:
+        targets.append(raven_p / writers.RAVEN_COMBINED)
+    writers.check_targets(targets, replace)
+    recs = discover(inputs, recursive=recursive, ext=ext)
+    if raven_p is not None:
+        writers.check_targets(writers.raven_tables(raven_p, [r.rel for r in recs]), replace)
+    writers.remove_stale_temporaries(targets, [raven_p])
+    run = _Run(recs, opts, model_path, ckpt, torch_device, out_p, win_p, raven_p, progress or NullProgress(), inputs)
+    return run.go(part, resume)
+
+
+def _model_path(model: str | os.PathLike[str] | None) -> Path:
+    from ..model import default_model_path
+
+    path = Path(model) if model is not None else default_model_path()
+    if not path.is_file():
+        what = "model" if model is not None else "the shipped default model"
+        raise ModelError(f"{what} file {path} does not exist (give one with model=/--model)")
+    return path
+
+
+class _Run:
+    """One run's state: scanning, per-file finishing in order, writing."""
+
+    def __init__(self, recs, opts, model_path, ckpt, device, out, win, raven, progress, inputs) -> None:
+        from .infer import Scanner, default_batch_size
+        from ..model import file_sha256, model_from_checkpoint
+
+        self.recs, self.opts, self.out, self.win, self.raven, self.progress = recs, opts, out, win, raven, progress
+        self.t0 = time.perf_counter()
+        self.net = model_from_checkpoint(ckpt, model_path, device, inference=True)
+        cfg = self.net.config
+        self.sr, self.window = cfg.sample_rate, cfg.window
+        self.hop = audio.seconds_to_samples(opts.hop, self.sr)
+        if self.hop < 1:
+            raise ParameterError(f"hop={opts.hop} s is shorter than one sample at {self.sr} Hz")
+        self.scanner = Scanner(self.net, device, self.hop, opts.batch_size or default_batch_size(device), PER_BLOCK)
+        self.model_info = {
+            "path": str(model_path), "name": model_path.name, "sha256": file_sha256(model_path),
+            "birdscan_version": ckpt.get("birdscan_version"), "config": cfg.to_dict(),
+        }
+        self.inputs = [str(i) for i in inputs]
+        self.device = device
+
+    # -- which recordings, and which of them are done already -------------------
+    def _select(self, part: tuple[int, int] | None) -> list[float]:
+        durations = []
+        for r in self.recs:
+            try:
+                durations.append(audio.info(r.path).duration_s)
+            except AudioError:
+                durations.append(0.0)
+        names = [r.rel for r in self.recs]
+        chosen = range(len(self.recs))
+        self.shard_info = None
+        if part is not None:
+            k, n = part
+            owner = assign(names, durations, n)
+            chosen = [i for i in chosen if owner[i] == k]
+            self.shard_info = {"k": k, "n": n, "recordings": len(names), "listing_sha256": listing_digest(names)}
+        self.results = [FileResult(self.recs[i], index=i) for i in chosen]
+        return [durations[i] for i in chosen]
+
+    def _resume(self, resume: bool) -> None:
+        self.journal, self.keys = None, [None] * len(self.results)
+        if self.out is None:
+            return
+        run_key = {"birdscan_version": __version__, "model_sha256": self.model_info["sha256"],
+                   "device": self.device.type, "options": self.opts.result_key()}
+        self.journal = Journal(journal_dir(self.out), run_key, resume)
+        for i, res in enumerate(self.results):
+            self.keys[i] = self.journal.key(res.rec.path, res.rec.rel)
+            done = self.journal.load(self.keys[i]) if resume else None
+            if done is not None:
+                res.restore(*done)
+                self._decoded.add(i)
+                self.progress.advance(res.duration_s or 0.0)
+
+    # -- scanning -------------------------------------------------------------
+    def _decode(self, i: int) -> Iterator[tuple[int, ScanBlock | BaseException | None]]:
+        """(i, block) for every block of recording ``i``, then ``(i, None)``; or ``(i, error)``."""
+        res = self.results[i]
+        ch = None if self.opts.channel is None else self.opts.channel - 1
+        t = time.perf_counter()
+        try:
+            meta = audio.info(res.rec.path)
+            res.sample_rate, res.channels, res.duration_s = meta.sample_rate, meta.channels, meta.duration_s
+            for blk in scan_blocks(audio.stream(res.rec.path, self.sr, channel=ch), self.window, self.hop, PER_BLOCK):
+                res.seconds += time.perf_counter() - t
+                yield i, blk
+                t = time.perf_counter()
+            res.seconds += time.perf_counter() - t
+            yield i, None
+        except (BirdscanError, OSError, ValueError, RuntimeError, MemoryError) as e:
+            yield i, e
+
+    def _blocks(self) -> Iterator[tuple[int, ScanBlock | BaseException | None]]:
+        makers = (partial(self._decode, i) for i in range(len(self.results)) if i not in self._decoded)
+        return prefetch(makers, workers=self.opts.workers, depth=4)
+
+    def go(self, part: tuple[int, int] | None = None, resume: bool = False) -> RunResult:
+        self._parts: dict[int, list[tuple[int, np.ndarray]]] = {}
+        self._pending: dict[int, int] = {}
+        self._decoded: set[int] = set()
+        self._next = 0
+        durations = self._select(part)
+        self.progress.start(len(self.results), sum(durations))
+        self._resume(resume)
+        self._outputs = writers.OutputSet()
+        self._win_writer = writers.WindowsWriter(self.win, self._outputs) if self.win else None
+        try:
+            for i, item in self._blocks():
+                self._take(i, item)
+                self._finish_ready()
+            self._collect(self.scanner.flush())
+            self._finish_ready()
+            result = self._write()
+        except BaseException:
+            if self._win_writer is not None:
+                self._win_writer.close(ok=False)
+            self._outputs.abort()
+            raise
+        if self.journal is not None:
+            self.journal.remove()
+        return result
+
+    def _take(self, i: int, item: ScanBlock | BaseException | None) -> None:
+        if isinstance(item, ScanBlock):
+            self._pending[i] = self._pending.get(i, 0) + 1
+            self._collect(self.scanner.submit(i, item))
+            return
+        if item is not None:
+            res = self.results[i]
+            res.status, res.error = "error", _describe(item, res.rec.path)
+        self._decoded.add(i)
+
+    def _collect(self, done: list[tuple[Any, ScanBlock, np.ndarray]]) -> None:
+        for i, blk, probs in done:
+            self._pending[i] -= 1
+            if self.results[i].status == "ok":
+                self._parts.setdefault(i, []).append((blk.first, probs))
+                self.progress.advance(len(probs) * self.hop / self.sr)
+
+    def _finish_ready(self) -> None:
+        while self._next < len(self.results) and self._next in self._decoded and not self._pending.get(self._next):
+            self._finish(self._next, self.results[self._next])
+            self._next += 1
+
+    # -- one recording --------------------------------------------------------
+    def _finish(self, i: int, res: FileResult) -> None:
+        if not res.resumed:
+            parts = sorted(self._parts.pop(i, []), key=lambda p: p[0])
+            t = time.perf_counter()
+            if res.status == "ok":
+                try:
+                    self._finish_ok(res, parts)
+                except (BirdscanError, OSError, ValueError) as e:
+                    res.status, res.error = "error", _describe(e, res.rec.path)
+            if res.status != "ok":
+                res.probs, res.events = None, None
+            res.seconds += time.perf_counter() - t
+            if res.status == "ok" and self.journal is not None:
+                self.journal.save(self.keys[i], res.record(), res.probs, res.events)
+        if res.status == "ok":
+            self._emit(res)
+        self.progress.file_done(res)
+
+    def _finish_ok(self, res: FileResult, parts: list[tuple[int, np.ndarray]]) -> None:
+        probs = np.concatenate([p for _, p in parts]) if parts else np.zeros(0, np.float32)
+        n_samples = audio.seconds_to_samples(res.duration_s or 0.0, self.sr)
+        expected = count_windows(n_samples, self.window, self.hop)
+        if len(probs) == 0:
+            raise AudioError(f"{res.rec.path}: no audio could be decoded")
+        if abs(len(probs) - expected) > 2:  # the header lied about the length (truncated file)
+            res.duration_s = (len(probs) - 1) * self.hop / self.sr + self.window / self.sr
+        events = find_events(probs, self.hop, self.window, self.sr, self.opts.rule, res.duration_s)
+        self._add_bands(res, events)
+        res.recording_start = audio.start_time_from_name(res.rec.path)
+        res.probs, res.events = probs, events
+        res.n_windows, res.n_events = len(probs), len(events)
+
+    def _add_bands(self, res: FileResult, events) -> None:
+        cfg = self.net.config
+        lows, highs = [], []
+        ch = None if self.opts.channel is None else self.opts.channel - 1
+        spans = [(max(start - 0.3, 0.0), end + 0.3) for start, end in zip(events["start_s"], events["end_s"])]
+        segments = audio.read_segments(res.rec.path, spans)
+        for (a, b), start, end, (x, sr) in zip(spans, events["start_s"], events["end_s"], segments):
+            mono = x.mean(1) if ch is None else x[:, min(ch, x.shape[1] - 1)]
+            lo, hi = event_band(mono, sr, (start - a, end - a), cfg.fmin, cfg.fmax)
+            lows.append(lo)
+            highs.append(hi)
+        events["low_freq_hz"] = np.round(lows, 1) if lows else np.zeros(0)
+        events["high_freq_hz"] = np.round(highs, 1) if highs else np.zeros(0)
+
+    # -- outputs --------------------------------------------------------------
+    def _emit(self, res: FileResult) -> None:
+        """A finished recording's rows of the windows table and its Raven table (staged)."""
+        if self._win_writer is not None:
+            starts = np.arange(len(res.probs)) * (self.hop / self.sr)
+            ends = np.minimum(starts + self.window / self.sr, res.duration_s)
+            self._win_writer.add(res.rec.rel, starts, ends, res.probs)
+        if self.raven is not None:
+            path = writers.raven_path(self.raven, res.rec.rel)
+            writers.write_raven(path, res.events, (res.sample_rate or self.sr) / 2, self._outputs)
+
+    def _write(self) -> RunResult:
+        detections = detections_table(self.results)
+        if self._win_writer is not None:
+            self._win_writer.close(ok=True)
+            self._win_writer = None
+        if self.raven is not None:
+            parts = [(str(r.rec.path), r.duration_s, (r.sample_rate or self.sr) / 2, r.events) for r in self.results if r.status == "ok"]
+            writers.write_raven_combined(self.raven / writers.RAVEN_COMBINED, parts, self._outputs)
+        manifest = self._manifest(detections)
+        if self.out is not None:
+            writers.write_detections(self.out, detections, self._outputs)
+            writers.write_manifest(writers.manifest_path(self.out), manifest, self._outputs)
+        self._outputs.commit()  # the manifest last: it is the mark of a complete run
+        return RunResult(self.results, detections, manifest)
+
+    def _manifest(self, detections) -> dict[str, Any]:
+        files = [r.manifest() for r in self.results]
+        return {
+            "birdscan_version": __version__,
+            "created": datetime.now().astimezone().isoformat(timespec="seconds"),
+            "command": sys.argv if os.path.basename(sys.argv[0]).startswith("birdscan") else None,
+            "host": {"platform": platform.platform(), "python": platform.python_version(), "device": str(self.device)},
+            "model": self.model_info,
+            "options": self.opts.to_dict(),
+            "inputs": self.inputs,
+            "shard": self.shard_info,
+            "outputs": {"detections": str(self.out) if self.out else None, "windows": str(self.win) if self.win else None,
+                        "raven": str(self.raven) if self.raven else None},
+            "summary": summarize(files, len(detections), time.perf_counter() - self.t0),
+            "files": files,
+        }
+
+
+def _describe(e: BaseException, path: Path) -> str:
+    text = str(e)
+    return text if str(path) in text else f"{path}: {type(e).__name__}: {text}"

@@ -1,0 +1,120 @@
+"""What a run found: per-recording results, the detections table and the manifest summary.
+
+Shared by :mod:`birdscan.detect.pipeline` (one run) and :mod:`birdscan.detect.merge` (shards combined),
+so both build the same tables the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Sequence
+
+import numpy as np
+
+from . import writers
+from .discover import Recording
+
+RESULT_OPTIONS = ("hop_s", "threshold", "threshold_off", "min_gap_s", "min_duration_s", "split_dip", "channel")
+"""Keys of the manifest's ``options`` that change the numbers in the outputs."""
+
+
+@dataclass
+class FileResult:
+    """What happened to one recording (one entry of the manifest's ``files``).
+
+    ``index`` is the recording's position in the full discovered list, so shards of a
+    run can be merged back into discovery order; ``resumed`` marks results taken from
+    the journal of an interrupted run (identical to scanning again, so not in the manifest).
+    """
+
+    rec: Recording
+    index: int = 0
+    status: str = "ok"
+    error: str | None = None
+    sample_rate: int | None = None
+    channels: int | None = None
+    duration_s: float | None = None
+    n_windows: int = 0
+    n_events: int = 0
+    seconds: float = 0.0
+    recording_start: datetime | None = None
+    resumed: bool = False
+    probs: np.ndarray | None = field(default=None, repr=False)
+    events: Any = field(default=None, repr=False)
+
+    def manifest(self) -> dict[str, Any]:
+        return {
+            "file": self.rec.rel,
+            "index": self.index,
+            "path": str(self.rec.path),
+            "status": self.status,
+            "error": self.error,
+            "sample_rate": self.sample_rate,
+            "channels": self.channels,
+            "duration_s": self.duration_s,
+            "n_windows": self.n_windows,
+            "n_events": self.n_events,
+            "seconds": round(self.seconds, 4),
+            "recording_start": self.recording_start.isoformat() if self.recording_start else None,
+        }
+
+    def record(self) -> dict[str, Any]:
+        """The scalar fields of a finished recording, as plain JSON types (for the journal)."""
+        m = self.manifest()
+        return {k: m[k] for k in ("sample_rate", "channels", "duration_s", "n_windows", "n_events", "seconds", "recording_start")}
+
+    def restore(self, record: dict[str, Any], probs: np.ndarray, events: Any) -> None:
+        """Take back a finished recording's :meth:`record`, probabilities and events."""
+        self.status, self.error, self.resumed = "ok", None, True
+        self.sample_rate, self.channels = record["sample_rate"], record["channels"]
+        self.duration_s, self.n_windows, self.n_events = record["duration_s"], record["n_windows"], record["n_events"]
+        self.seconds = record["seconds"]
+        start = record["recording_start"]
+        self.recording_start = datetime.fromisoformat(start) if start else None
+        self.probs, self.events = probs, events
+
+
+@dataclass
+class RunResult:
+    """Returned by :func:`birdscan.scan`: per-file results, the detections table and the manifest."""
+
+    files: list[FileResult]
+    detections: Any
+    manifest: dict[str, Any]
+
+    @property
+    def n_errors(self) -> int:
+        return sum(f.status != "ok" for f in self.files)
+
+    @property
+    def n_resumed(self) -> int:
+        """Recordings taken from the journal of an interrupted run instead of scanned again."""
+        return sum(f.resumed for f in self.files)
+
+
+def detections_table(results: Sequence[FileResult]):
+    """All events of the recordings scanned, in run order, as ``writers.DETECTION_COLUMNS``."""
+    import pandas as pd
+
+    tables = []
+    for res in results:
+        if res.status != "ok" or res.events is None or not len(res.events):
+            continue
+        t = res.events.copy()
+        t.insert(0, "file", res.rec.rel)
+        if res.recording_start is not None:
+            t["start_time"] = [(res.recording_start + timedelta(seconds=s)).isoformat(timespec="milliseconds") for s in t["start_s"]]
+        tables.append(t)
+    cols = writers.DETECTION_COLUMNS
+    return pd.concat(tables, ignore_index=True).reindex(columns=cols) if tables else pd.DataFrame(columns=cols)
+
+
+def summarize(files: Sequence[dict[str, Any]], n_events: int, wall_s: float) -> dict[str, Any]:
+    """The manifest's ``summary`` from its ``files`` entries (``wall_s``: seconds the run took)."""
+    audio_s = sum(f["duration_s"] or 0.0 for f in files if f["status"] == "ok")
+    return {
+        "files": len(files), "errors": sum(f["status"] != "ok" for f in files),
+        "audio_s": round(audio_s, 3), "events": int(n_events), "wall_s": round(wall_s, 3),
+        "x_realtime": round(audio_s / wall_s, 1) if wall_s > 0 else None,
+    }

@@ -1,0 +1,59 @@
+"""Split one run's recordings into N shares for N machines (``--shard K/N``).
+
+The split depends only on the recordings' names and durations (from their headers),
+never on listing order, so N independent jobs (a SLURM job array, a Kubernetes indexed
+job) that discover the same inputs agree on who scans what. Recordings are dealt
+largest first onto the least-loaded shard (ties: lower shard number; equal durations:
+by name), which balances audio hours. K counts from 1, as SLURM array task ids do.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+from typing import Sequence
+
+from ..errors import ParameterError
+
+
+def parse_shard(shard: str | tuple[int, int] | Sequence[int]) -> tuple[int, int]:
+    """``"3/8"`` or ``(3, 8)`` -> ``(3, 8)``; K counts from 1 (``1/8`` .. ``8/8``).
+
+    Raises :class:`ParameterError` naming the value unless ``1 <= K <= N``.
+
+    >>> parse_shard("2/4")
+    (2, 4)
+    """
+    text = shard if isinstance(shard, str) else "/".join(str(v) for v in shard)
+    parts = text.replace(" ", "").split("/")
+    if len(parts) == 2 and all(p.isdigit() for p in parts):
+        k, n = int(parts[0]), int(parts[1])
+        if 1 <= k <= n:
+            return k, n
+    raise ParameterError(f"shard={text!r} must be K/N with 1 <= K <= N, e.g. 1/4 .. 4/4 (K counts from 1)")
+
+
+def assign(names: Sequence[str], durations: Sequence[float], n: int) -> list[int]:
+    """The shard (1..n) of each recording: largest first onto the least-loaded shard.
+
+    Parameters
+    ----------
+    names : unique names of the recordings (their ``rel``), any order
+    durations : seconds of audio of each (0 for unreadable headers)
+    n : int >= 1, number of shards
+    """
+    if n < 1:
+        raise ParameterError(f"n={n} shards: must be >= 1")
+    order = sorted(range(len(names)), key=lambda i: (-durations[i], names[i]))
+    loads = [(0.0, k) for k in range(1, n + 1)]  # a heap of (audio seconds, shard)
+    out = [0] * len(names)
+    for i in order:
+        load, k = heapq.heappop(loads)
+        out[i] = k
+        heapq.heappush(loads, (load + durations[i], k))
+    return out
+
+
+def listing_digest(names: Sequence[str]) -> str:
+    """sha256 of the discovered list, so a merge can tell that all shards saw the same one."""
+    return hashlib.sha256("\n".join(names).encode("utf-8", "surrogateescape")).hexdigest()

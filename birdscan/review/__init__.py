@@ -1,0 +1,13 @@
+"""Reviewing a run: reference readers, evaluation against them, plots and listening clips.
+
+Imports :mod:`birdscan.detect` (the run's output formats and audio reading) and
+:mod:`birdscan.errors`; never ``train``, ``synth`` or ``cli``.
+"""
+
+from __future__ import annotations
+
+from .._lazy import lazy_names
+
+__all__ = ["export_clips", "plot_activity", "plot_trace", "plot_pr", "EvaluationResult"]
+__getattr__ = lazy_names(__name__, {"export_clips": "clips", "plot_activity": "plot", "plot_trace": "plot",
+                                    "plot_pr": "plot", "EvaluationResult": "evaluate"})

@@ -1,0 +1,364 @@
+"""Score detections against reference annotations: one-to-one matching, precision, recall, PR curve.
+
+A detection (its ``peak_s``) matches a reference call (its centre) when they are at most
+``tolerance`` seconds apart; each call and each detection is used at most once, and the
+number of matches is the largest possible.
+
+Which recordings are scored: every recording with reference calls. A reference whose
+recording is not in the run (not in the detections, the ``run.json`` or the windows) is
+reported as ``reference_only`` and its calls count as misses; a recording with no
+reference is reported as ``detections_only`` and left out of the totals (nobody said what
+it holds). See :func:`birdscan.review.references.match_reference_files` for how reference files
+are tied to recordings.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from numbers import Integral, Real
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .references import (
+    STATUSES,
+    manifest_next_to,
+    read_detections,
+    read_manifest,
+    read_references,
+    read_windows,
+    recording_table,
+    require_file,
+)
+from ..errors import ParameterError
+from ..detect.writers import atomic_open
+
+
+
+@dataclass
+class PRCurve:
+    """Precision and recall over detection thresholds on the window probabilities.
+
+    ``thresholds`` ascending, shape (k,); the other arrays have the same shape.
+    ``auprc`` is the all-point interpolated average precision (precision at recall r taken
+    as the best precision at any recall >= r); ``best_threshold`` maximises F1.
+    """
+
+    thresholds: np.ndarray
+    precision: np.ndarray
+    recall: np.ndarray
+    f1: np.ndarray
+    tp: np.ndarray
+    fp: np.ndarray
+    fn: np.ndarray
+    auprc: float
+    best_threshold: float
+    best_f1: float
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per threshold: ``threshold, precision, recall, f1, tp, fp, fn``."""
+        return pd.DataFrame({"threshold": self.thresholds, "precision": self.precision, "recall": self.recall,
+                             "f1": self.f1, "tp": self.tp, "fp": self.fp, "fn": self.fn})
+
+
+@dataclass
+class EvaluationResult:
+    """What :func:`evaluate` found.
+
+    per_file : one row per recording or unmatched reference: ``file, reference, status, scored,
+        n_reference, n_detections, tp, fp, fn, precision, recall, f1, duration_s,
+        false_alarms_per_hour`` (status one of ``ok, reference_only, detections_only, run_error``)
+    overall : totals over the scored rows (``tp, fp, fn, precision, recall, f1,
+        false_alarms_per_hour, ...``; ``auprc, best_threshold, best_f1`` with windows)
+    matches : one row per outcome: ``file, outcome (tp|fp|fn), peak_s, centre_s, max_prob``
+    pr : the PR curve when windows were given
+    """
+
+    per_file: pd.DataFrame
+    overall: dict[str, float | int]
+    matches: pd.DataFrame
+    pr: PRCurve | None = None
+    tolerance: float = 0.25
+
+    def to_json(self, path: str | Path | None = None) -> str:
+        """The result as JSON (NaN as null); also written atomically to ``path`` when given."""
+        from .. import __version__
+
+        doc = {
+            "birdscan_version": __version__,
+            "overall": self.overall,
+            "per_file": self.per_file.astype(object).to_dict("records"),
+            "pr_curve": None if self.pr is None else self.pr.to_frame().to_dict("list"),
+        }
+        text = json.dumps(_nan_to_none(doc), indent=2, allow_nan=False)
+        if path is not None:
+            with atomic_open(path) as f:
+                f.write(text + "\n")
+        return text
+
+
+def evaluate(
+    detections: str | Path | pd.DataFrame,
+    reference: str | Path | Sequence[str | Path],
+    windows: str | Path | pd.DataFrame | None = None,
+    tolerance: float = 0.25,
+    manifest: str | Path | None = None,
+    file_map: Mapping[str, str] | None = None,
+    thresholds: int | Sequence[float] = 200,
+) -> EvaluationResult:
+    """Score a detections table against reference annotations.
+
+    Parameters
+    ----------
+    detections : detections CSV of ``birdscan run`` (or its DataFrame)
+    reference : annotation files or folders of them (Raven, BirdVox-full-night CSV,
+        Audacity labels, plain CSV; see :mod:`birdscan.review.references`)
+    windows : windows CSV (``.csv``/``.csv.gz``) of the same run, for the PR curve and durations
+    tolerance : float > 0, seconds between a detection's peak and a call's centre
+    manifest : the run's ``run.json``; default: the one next to ``detections``, if any.
+        Gives durations (false alarms per hour) and the recordings with no detections.
+    file_map : {reference key: detections file} for names the matching rules get wrong
+    thresholds : int >= 2 (about that many thresholds: half at quantiles of the local maxima
+        of the window probabilities, half evenly spaced between them) or the thresholds, in [0, 1]
+
+    Examples
+    --------
+    >>> r = evaluate("out/detections.csv", ["BirdVox-full-night_csv-annotations_unit03.csv"])  # doctest: +SKIP
+    >>> r.overall["f1"]  # doctest: +SKIP
+    """
+    refs, thresholds = _validate(detections, reference, windows, tolerance, manifest, file_map, thresholds)
+    det = read_detections(detections)
+    manifest = manifest or manifest_next_to(detections)
+    man = read_manifest(manifest) if manifest else None
+    win = read_windows(windows) if windows is not None else None
+    ref = read_references(refs)
+
+    table, keymap = recording_table(det, ref, man, win, file_map)
+    ref = ref.assign(file=ref["file"].map(keymap))
+    scored = table.loc[table["scored"], "file"].tolist()
+    det_by, ref_by = _split(det, scored), _split(ref, scored)
+
+    rows, matches = [], []
+    for f in scored:
+        d, r = det_by[f], ref_by[f]
+        ri, di = match_events(r["centre_s"].to_numpy(), d["peak_s"].to_numpy(), tolerance)
+        rows.append((f, len(ri), len(d) - len(ri), len(r) - len(ri)))
+        matches.append(_outcomes(f, d, r, ri, di))
+    counts = pd.DataFrame(rows, columns=["file", "tp", "fp", "fn"])
+    per_file = _per_file(table, det, ref, counts)
+    overall = _overall(per_file, tolerance)
+    pr = None
+    if win is not None:
+        pr = pr_curve(win, ref_by, scored, tolerance, thresholds)
+        overall.update(auprc=pr.auprc, best_threshold=pr.best_threshold, best_f1=pr.best_f1)
+    columns = ["file", "outcome", "peak_s", "centre_s", "max_prob"]
+    match_table = pd.concat(matches, ignore_index=True) if matches else pd.DataFrame(columns=columns)
+    return EvaluationResult(per_file, overall, match_table, pr, tolerance)
+
+
+def match_events(reference_s, detection_s, tolerance: float) -> tuple[np.ndarray, np.ndarray]:
+    """Largest one-to-one matching of detections to reference times within ``tolerance``.
+
+    Each call's window ``[t - tolerance, t + tolerance]`` has the same width, so taking calls in
+    time order and giving each the earliest free detection in its window is optimal.
+
+    Parameters
+    ----------
+    reference_s : np.ndarray [shape=(n,)], seconds
+    detection_s : np.ndarray [shape=(m,)], seconds
+    tolerance : float >= 0, seconds
+
+    Returns
+    -------
+    (ref_idx, det_idx) : np.ndarray [shape=(k,)] each, indices of the matched pairs
+    """
+    ref, det = np.asarray(reference_s, dtype=float), np.asarray(detection_s, dtype=float)
+    r_order, d_order = np.argsort(ref, kind="stable"), np.argsort(det, kind="stable")
+    r, d = ref[r_order], det[d_order]
+    lo = np.searchsorted(d, r - tolerance, "left")
+    hi = np.searchsorted(d, r + tolerance, "right")
+    has = np.flatnonzero(hi > lo)
+    pairs_r, pairs_d, free = [], [], 0
+    for i, a, b in zip(has.tolist(), lo[has].tolist(), hi[has].tolist()):
+        j = max(free, a)
+        if j < b:
+            pairs_r.append(i)
+            pairs_d.append(j)
+            free = j + 1
+    return r_order[np.array(pairs_r, dtype=int)], d_order[np.array(pairs_d, dtype=int)]
+
+
+def run_peaks(prob: np.ndarray, threshold: float) -> np.ndarray:
+    """Indices of the maximum of each run of consecutive ``prob >= threshold`` (first on ties).
+
+    Parameters
+    ----------
+    prob : np.ndarray [shape=(n,)], window probabilities in time order
+    """
+    idx = np.flatnonzero(prob >= threshold)
+    if idx.size == 0:
+        return idx
+    new_run = np.diff(idx, prepend=-2) > 1
+    run_id = np.cumsum(new_run) - 1
+    values = prob[idx]
+    run_max = np.maximum.reduceat(values, np.flatnonzero(new_run))
+    at_max = np.flatnonzero(values == run_max[run_id])
+    _, first = np.unique(run_id[at_max], return_index=True)
+    return idx[at_max[first]]
+
+
+def pr_curve(
+    windows: pd.DataFrame,
+    reference: Mapping[str, pd.DataFrame],
+    files: Sequence[str],
+    tolerance: float,
+    thresholds: int | Sequence[float] = 200,
+) -> PRCurve:
+    """Precision/recall of "peak of each run of windows above threshold" detectors.
+
+    Parameters
+    ----------
+    windows : DataFrame ``file, start_s, end_s, prob`` sorted by file and time
+    reference : {file: DataFrame with ``centre_s``}; the calls of each scored file
+    files : the scored files (a file with no windows misses all its calls)
+    """
+    wanted = set(files)
+    by_file = {f: g for f, g in windows.groupby("file", sort=False) if f in wanted}
+    centres = {f: ((g["start_s"] + g["end_s"]) / 2).to_numpy() for f, g in by_file.items()}
+    probs = {f: g["prob"].to_numpy(dtype=float) for f, g in by_file.items()}
+    if isinstance(thresholds, int):
+        thresholds = _candidate_thresholds(list(probs.values()), thresholds)
+    thresholds = np.asarray(thresholds, dtype=float)
+    n_ref = sum(len(reference[f]) for f in files)
+    tp, n_det = np.zeros(len(thresholds), dtype=int), np.zeros(len(thresholds), dtype=int)
+    for f in by_file:
+        ref_s = reference[f]["centre_s"].to_numpy()
+        for k, t in enumerate(thresholds):
+            peaks = run_peaks(probs[f], t)
+            tp[k] += len(match_events(ref_s, centres[f][peaks], tolerance)[0])
+            n_det[k] += len(peaks)
+    fp, fn = n_det - tp, n_ref - tp
+    with np.errstate(invalid="ignore", divide="ignore"):
+        precision = tp / n_det
+        recall = tp / n_ref if n_ref else np.full(len(tp), np.nan)
+        f1 = 2 * tp / (2 * tp + fp + fn)
+    best = len(f1) - 1 - int(np.nanargmax(f1[::-1])) if np.isfinite(f1).any() else 0
+    return PRCurve(thresholds, precision, recall, f1, tp, fp, fn, _average_precision(precision, recall),
+                   float(thresholds[best]) if len(thresholds) else math.nan, float(np.nan_to_num(f1[best])))
+
+
+def _candidate_thresholds(probs: list[np.ndarray], n: int) -> np.ndarray:
+    # a run (hence a detection) starts only where the threshold passes a local maximum; half
+    # the thresholds follow their distribution, half are evenly spaced for the rare high ones
+    maxima = []
+    for p in probs:
+        left, right = np.r_[-np.inf, p[:-1]], np.r_[p[1:], -np.inf]
+        maxima.append(p[(p >= left) & (p >= right)])
+    values = np.unique(np.concatenate(maxima)) if maxima else np.array([])
+    if len(values) > n:
+        even = np.linspace(values[0], values[-1], n - n // 2)
+        values = np.unique(np.r_[np.quantile(values, np.linspace(0, 1, n // 2)), even])
+    return values if len(values) else np.array([0.5])
+
+
+def _average_precision(precision: np.ndarray, recall: np.ndarray) -> float:
+    ok = np.isfinite(precision) & np.isfinite(recall)
+    order = np.argsort(recall[ok], kind="stable")
+    r, p = recall[ok][order], precision[ok][order]
+    if r.size == 0:
+        return math.nan if not np.isfinite(recall).any() else 0.0
+    best_after = np.maximum.accumulate(p[::-1])[::-1]
+    return float(np.sum(np.diff(r, prepend=0.0) * best_after))
+
+
+def _split(df: pd.DataFrame, files: Sequence[str]) -> dict[str, pd.DataFrame]:
+    groups = dict(tuple(df.groupby("file", sort=False)))
+    return {f: groups.get(f, df.iloc[:0]) for f in files}
+
+
+def _outcomes(f: str, d: pd.DataFrame, r: pd.DataFrame, ri: np.ndarray, di: np.ndarray) -> pd.DataFrame:
+    det_hit, ref_hit = np.zeros(len(d), bool), np.zeros(len(r), bool)
+    det_hit[di], ref_hit[ri] = True, True
+    peak, prob, centre = d["peak_s"].to_numpy(), d["max_prob"].to_numpy(), r["centre_s"].to_numpy()
+    parts = [
+        pd.DataFrame({"outcome": "tp", "peak_s": peak[di], "centre_s": centre[ri], "max_prob": prob[di]}),
+        pd.DataFrame({"outcome": "fp", "peak_s": peak[~det_hit], "centre_s": np.nan, "max_prob": prob[~det_hit]}),
+        pd.DataFrame({"outcome": "fn", "peak_s": np.nan, "centre_s": centre[~ref_hit], "max_prob": np.nan}),
+    ]
+    out = pd.concat([p for p in parts if len(p)], ignore_index=True) if len(d) + len(r) else parts[0]
+    return out.assign(file=f)[["file", "outcome", "peak_s", "centre_s", "max_prob"]]
+
+
+def _per_file(table, det, ref, counts) -> pd.DataFrame:
+    t = table.copy()
+    t["n_reference"] = t["file"].map(ref["file"].value_counts()).fillna(0).astype(int)
+    t["n_detections"] = t["file"].map(det["file"].value_counts()).fillna(0).astype(int)
+    t = t.merge(counts, on="file", how="left").astype({"tp": "Int64", "fp": "Int64", "fn": "Int64"})
+    tp, fp, fn = (t[c].astype(float) for c in ("tp", "fp", "fn"))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t["precision"], t["recall"] = tp / (tp + fp), tp / (tp + fn)
+        t["f1"] = 2 * tp / (2 * tp + fp + fn)
+        t["false_alarms_per_hour"] = fp / (t["duration_s"] / 3600)
+    cols = ["file", "reference", "status", "scored", "n_reference", "n_detections", "tp", "fp", "fn",
+            "precision", "recall", "f1", "duration_s", "false_alarms_per_hour"]
+    return t[cols]
+
+
+def _overall(per_file: pd.DataFrame, tolerance: float) -> dict[str, float | int]:
+    s = per_file[per_file["scored"]]
+    tp, fp, fn = (int(s[c].sum()) for c in ("tp", "fp", "fn"))
+    ok = s[s["status"] == "ok"]
+    hours = float(ok["duration_s"].sum() / 3600) if ok["duration_s"].notna().all() else math.nan
+    n_status = per_file["status"].value_counts()
+    return {
+        "tolerance_s": float(tolerance),
+        **{f"files_{k}": int(n_status.get(k, 0)) for k in STATUSES},
+        "n_reference": tp + fn, "n_detections": tp + fp, "tp": tp, "fp": fp, "fn": fn,
+        "precision": tp / (tp + fp) if tp + fp else math.nan,
+        "recall": tp / (tp + fn) if tp + fn else math.nan,
+        "f1": 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else math.nan,
+        "hours": hours,
+        "false_alarms_per_hour": fp / hours if hours > 0 else math.nan,
+    }
+
+
+def _validate(detections, reference, windows, tolerance, manifest, file_map, thresholds):
+    if not isinstance(tolerance, Real) or not math.isfinite(tolerance) or tolerance <= 0:
+        raise ParameterError(f"tolerance={tolerance!r} must be a positive number of seconds")
+    if isinstance(thresholds, Integral) and not isinstance(thresholds, bool):
+        thresholds = int(thresholds)
+    if isinstance(thresholds, bool) or (isinstance(thresholds, int) and thresholds < 2):
+        raise ParameterError(f"thresholds={thresholds!r} must be an int >= 2 or a list of thresholds in [0, 1]")
+    if not isinstance(thresholds, int):
+        values = np.unique(np.asarray(thresholds, dtype=float))
+        if values.size == 0 or not np.all((values >= 0) & (values <= 1)):
+            raise ParameterError(f"thresholds={thresholds!r} must be an int >= 2 or a list of thresholds in [0, 1]")
+        thresholds = values
+    if file_map is not None and not isinstance(file_map, Mapping):
+        raise ParameterError(f"file_map={file_map!r} must map reference names to detections files")
+    refs = [reference] if isinstance(reference, (str, Path)) else list(reference)
+    if not refs:
+        raise ParameterError("reference=[]: give at least one annotation file or folder")
+    for p in refs:
+        if not Path(p).exists():
+            raise ParameterError(f"reference={str(p)!r}: no such file or folder")
+    for name, value in (("detections", detections), ("windows", windows), ("manifest", manifest)):
+        if value is not None and not isinstance(value, pd.DataFrame):
+            require_file(name, value)
+    return refs, thresholds
+
+
+def _nan_to_none(x):
+    if isinstance(x, dict):
+        return {k: _nan_to_none(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_nan_to_none(v) for v in x]
+    if isinstance(x, (np.integer, np.bool_)):
+        return x.item()
+    if isinstance(x, (float, np.floating)):
+        return None if not math.isfinite(x) else float(x)
+    return None if x is pd.NA else x

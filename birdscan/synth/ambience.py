@@ -1,0 +1,265 @@
+"""Night ambience without flight calls, drawn from a per-unit profile.
+
+:func:`synth_background` makes night ambience with the hard negatives a detector
+meets (clicks, rain, wind, insect choruses, traffic, aircraft, handling noise,
+non-call tonal sounds, made in :mod:`birdscan.synth.negatives`), drawn from a per-unit
+:class:`UnitProfile`, optionally over real excerpts from
+:class:`birdscan.synth.backgrounds.RealBackgrounds`.
+:mod:`birdscan.synth.compose` composes these with :mod:`birdscan.synth.calls` into BirdVox-70k
+clips and long recordings. Sample rates are integers in Hz, lengths integer samples; numpy only.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from . import negatives as neg
+from .backgrounds import RealBackgrounds, check_real
+from .dsp import (
+    band_noise,
+    band_rms,
+    check_int,
+    check_rng,
+    check_sr,
+    harmonics,
+    loguniform,
+    noise,
+    place,
+    rms,
+    smooth,
+    tone,
+)
+from ..errors import ParameterError
+from .negatives import Event, Insect
+
+
+# ---------------------------------------------------------------- per-unit profile
+@dataclass(frozen=True)
+class UnitProfile:
+    """What the night sounds like at one recording unit; :meth:`draw` makes a random one.
+
+    Bed noise: ``noise_slope_db`` (dB per octave above 1 kHz), ``rumble_db`` of
+    extra level below ``rumble_hz``, ``bandlimit_hz`` (None, or a cutoff as in
+    a 22.05 kHz recording resampled to 24 kHz). Tonal lines: mains ``hum_hz``
+    harmonics with probability ``hum_prob``, steady ``tone_lines_hz``.
+    ``insects``: the species singing here. Events: clicks at ``click_hz`` at
+    ``click_rate`` per second (periodic if ``click_periodic``), rain and wind
+    with probabilities per stretch, ``rain_rate`` drops per second, traffic and
+    aircraft probabilities, and rates per second of handling noise,
+    broadband 1.5-10 kHz transients and non-call tonal sounds.
+    """
+
+    noise_slope_db: float = -2.0
+    rumble_db: float = 20.0
+    rumble_hz: float = 300.0
+    bandlimit_hz: float | None = None
+    hum_hz: float = 60.0
+    hum_prob: float = 0.2
+    tone_lines_hz: tuple[float, ...] = ()
+    insects: tuple[Insect, ...] = ()
+    click_hz: float = 4500.0
+    click_rate: float = 0.5
+    click_periodic: bool = False
+    rain_prob: float = 0.1
+    rain_rate: float = 30.0
+    wind_prob: float = 0.2
+    traffic_prob: float = 0.2
+    airplane_prob: float = 0.05
+    handling_rate: float = 0.02
+    transient_rate: float = 0.3
+    tonal_rate: float = 0.05
+
+    @classmethod
+    def draw(cls, rng: np.random.Generator | int) -> UnitProfile:
+        """A random unit profile from a generator or an integer seed.
+
+        Examples
+        --------
+        >>> UnitProfile.draw(3) == UnitProfile.draw(3)
+        True
+        """
+        if not isinstance(rng, np.random.Generator):
+            check_int("rng", rng, 0)
+            rng = np.random.default_rng(int(rng))
+        n_lines = int(rng.choice([0, 0, 1, 2]))
+        return cls(
+            noise_slope_db=float(rng.uniform(-4.5, 0.5)),
+            rumble_db=float(rng.uniform(5, 40)),
+            rumble_hz=loguniform(rng, 80, 800),
+            bandlimit_hz=float(rng.uniform(10000, 11500)) if rng.random() < 0.3 else None,
+            hum_hz=float(rng.choice([50.0, 60.0])),
+            hum_prob=float(rng.uniform(0, 0.6)) if rng.random() < 0.5 else 0.0,
+            tone_lines_hz=tuple(float(rng.uniform(800, 9000)) for _ in range(n_lines)),
+            insects=tuple(Insect.draw(rng) for _ in range(int(rng.choice([0, 1, 1, 2, 2, 3])))),
+            click_hz=float(rng.uniform(3800, 5200)),
+            click_rate=loguniform(rng, 0.05, 6),
+            click_periodic=bool(rng.random() < 0.4),
+            rain_prob=float(rng.uniform(0, 0.35)),
+            rain_rate=loguniform(rng, 5, 200),
+            wind_prob=float(rng.uniform(0, 0.5)),
+            traffic_prob=float(rng.uniform(0, 0.6)),
+            airplane_prob=float(rng.uniform(0, 0.15)),
+            handling_rate=loguniform(rng, 0.002, 0.1),
+            transient_rate=loguniform(rng, 0.05, 1.5),
+            tonal_rate=loguniform(rng, 0.01, 0.2),
+        )
+
+
+
+# ---------------------------------------------------------------- backgrounds
+class Mix:
+    """A background being built: a bed of known band levels plus events set to band SNRs over it.
+
+    ``x`` [shape=(n,), float64] is the running mixture; :meth:`bed_rms` is the
+    bed's RMS in a band, measured once before any event is added.
+    """
+
+    def __init__(self, bed: np.ndarray, sr: int) -> None:
+        self.x = bed
+        self.sr = sr
+        p = np.abs(np.fft.rfft(bed)) ** 2
+        p[0] = 0.0
+        self._cum = np.concatenate([[0.0], np.cumsum(p)])
+        self._df = sr / bed.size
+
+    def bed_rms(self, lo: float, hi: float) -> float:
+        i0 = int(np.clip(math.ceil(lo / self._df), 0, self._cum.size - 1))
+        i1 = int(np.clip(math.floor(hi / self._df) + 1, i0, self._cum.size - 1))
+        return math.sqrt(2 * (self._cum[i1] - self._cum[i0])) / self.x.size + 1e-12
+
+    def add(self, event: Event, start: int, snr_db: float, ref_rms: float | None = None) -> None:
+        """Add ``event`` at sample ``start`` with its RMS (or ``ref_rms``) ``snr_db`` above the bed in its band."""
+        wave, lo, hi = event
+        gain = self.bed_rms(lo, hi) * 10 ** (snr_db / 20) / (ref_rms or rms(wave))
+        place(self.x, gain * wave, start)
+
+
+def _bed(
+    rng: np.random.Generator, n: int, sr: int, profile: UnitProfile, real: RealBackgrounds | None
+) -> np.ndarray:
+    """Stationary bed noise (self-noise, rumble, colour) or a real excerpt over it; unit RMS."""
+    slope = profile.noise_slope_db + rng.normal(0, 0.5)
+    rumble = profile.rumble_db + rng.normal(0, 4)
+
+    def amp(f: np.ndarray) -> np.ndarray:
+        db = slope * np.log2(np.maximum(f, 1000) / 1000) + rumble / (1 + (f / profile.rumble_hz) ** 2)
+        if profile.bandlimit_hz is not None:
+            db = db - 80 * np.clip((f - profile.bandlimit_hz) / 400, 0, 1)
+        return 10 ** (db / 20) * (f > 12)
+
+    x = noise(rng, n, sr, amp)
+    if real is not None and rng.random() < real.mix_probability:
+        r = real.excerpt(rng, n).astype(np.float64)
+        ratio = band_rms(r, sr, 2000, 8000) / band_rms(x, sr, 2000, 8000)
+        x = r + x * ratio * 10 ** (rng.uniform(-30, -3) / 20)
+    return x / rms(x)
+
+
+def _random_start(rng: np.random.Generator, n: int, length: int) -> int:
+    return int(rng.integers(-length + 1, n)) if n > 0 else 0
+
+
+def _add_ambient(rng: np.random.Generator, mix: Mix, profile: UnitProfile) -> None:
+    """The unit's night sounds over a stretch: hum, tonal lines, insects, rain, wind, clicks, ..."""
+    n, sr = mix.x.size, mix.sr
+    secs = n / sr
+    if rng.random() < profile.hum_prob:
+        f0 = profile.hum_hz
+        k = np.arange(1, 9)
+        hum = harmonics(rng, np.full(n, f0), sr, rng.uniform(0, 1, k.size) / k)
+        mix.add((hum, 40.0, 1000.0), 0, rng.uniform(0, 20))
+    for f in profile.tone_lines_hz:
+        if rng.random() < 0.6 and f < 0.45 * sr:
+            mix.add((tone(f + 5 * smooth(rng, n, sr, 0.5), sr), f - 100, f + 100), 0, rng.uniform(-3, 15))
+    for ins in profile.insects:
+        if rng.random() < ins.presence:
+            mix.add(neg.insect_pulses(rng, n, sr, ins), 0, ins.snr_db + rng.normal(0, 3))
+    if rng.random() < profile.rain_prob:
+        rate = profile.rain_rate * rng.uniform(0.5, 2)
+        kernel = neg.drop_kernel(rng, sr)
+        times = rng.uniform(-kernel.size, n, rng.poisson(rate * secs))
+        mix.add((neg.impulse_train(rng, n, times, kernel, 20), 1000.0, 10000.0), 0, rng.uniform(0, 20), rms(kernel))
+        mix.add((band_noise(rng, n, sr, 1000, 11000), 1000.0, 10000.0), 0, rng.uniform(-10, 3))
+        for _ in range(min(rng.poisson(0.1 * rate * secs), int(20 * secs) + 1)):
+            plink = neg.plink(rng, sr)
+            mix.add((plink, 1000.0, 6000.0), _random_start(rng, n, plink.size), rng.uniform(-5, 15))
+    if rng.random() < profile.wind_prob:
+        mix.add(neg.wind(rng, n, sr), 0, rng.uniform(5, 30))
+    if rng.random() < profile.traffic_prob:
+        mix.add(neg.traffic(rng, n, sr), 0, rng.uniform(0, 25))
+    if rng.random() < profile.airplane_prob:
+        mix.add(neg.airplane(rng, n, sr), 0, rng.uniform(5, 30))
+    kernel = neg.click_kernel(rng, sr, profile.click_hz)
+    rate = profile.click_rate * rng.uniform(0.5, 1.5)
+    times = neg.event_times(rng, n, sr, rate, profile.click_periodic, kernel.size)
+    lo_hi = (profile.click_hz - 1500, profile.click_hz + 1500)
+    mix.add((neg.impulse_train(rng, n, times, kernel, 6), *lo_hi), 0, rng.uniform(0, 20), rms(kernel))
+    sporadic: list[tuple[float, Callable[[], Event], tuple[float, float]]] = [
+        (profile.handling_rate, lambda: neg.handling(rng, sr), (5, 30)),
+        (profile.transient_rate, lambda: neg.band_transient(rng, sr), (-5, 15)),
+        (profile.tonal_rate, lambda: neg.tonal(rng, sr), (0, 20)),
+    ]
+    for rate, make, snr in sporadic:
+        for _ in range(rng.poisson(rate * secs)):
+            event = make()
+            mix.add(event, _random_start(rng, n, event[0].size), rng.uniform(*snr))
+
+
+def background_mix(
+    rng: np.random.Generator, n: int, sr: int, profile: UnitProfile, real: RealBackgrounds | None
+) -> Mix:
+    """Unchecked core of :func:`synth_background`, returning the :class:`Mix` to add more to."""
+    mix = Mix(_bed(rng, n, sr, profile, real), sr)
+    _add_ambient(rng, mix, profile)
+    return mix
+
+
+def synth_background(
+    rng: np.random.Generator,
+    n_samples: int,
+    sr: int = 24000,
+    profile: UnitProfile | None = None,
+    real: RealBackgrounds | None = None,
+) -> np.ndarray:
+    """Night ambience without flight calls, as at one recording unit.
+
+    A stationary bed (coloured self-noise with low rumble, or a real excerpt
+    from ``real`` over a little synthetic noise) with the unit's sounds over
+    it: mains hum, steady tonal lines, insect choruses, rain (drops, hiss,
+    bubble plinks), wind gusts, traffic, aircraft, recurring clicks, handling
+    noise, broadband 1.5-10 kHz transients and non-call tonal sounds. Each
+    event's level is a band SNR over the bed.
+
+    Parameters
+    ----------
+    rng : np.random.Generator
+    n_samples : int >= 1
+    sr : int, 16000 <= sr <= 384000
+    profile : UnitProfile or None
+        None draws a random profile from ``rng``.
+    real : RealBackgrounds or None
+        Real excerpts used as the bed with probability ``real.mix_probability``;
+        its ``sr`` must equal ``sr``.
+
+    Returns
+    -------
+    np.ndarray [shape=(n_samples,), float32]
+        Scaled so that the bed has RMS 1 (events add to it).
+
+    Examples
+    --------
+    >>> x = synth_background(np.random.default_rng(0), 12000, profile=UnitProfile.draw(1))
+    >>> x.shape, x.dtype
+    ((12000,), dtype('float32'))
+    """
+    check_rng(rng)
+    n = check_int("n_samples", n_samples, 1)
+    sr = check_sr(sr)
+    if profile is not None and not isinstance(profile, UnitProfile):
+        raise ParameterError(f"profile={profile!r} must be a UnitProfile or None")
+    check_real(real, sr)
+    return background_mix(rng, n, sr, profile or UnitProfile.draw(rng), real).x.astype(np.float32)

@@ -1,0 +1,135 @@
+"""Small numpy signal helpers shared by the sound generators: argument checks, coloured noise,
+envelopes, tones and harmonics, band RMS and placing a sound into a longer one.
+
+Used by :mod:`birdscan.synth.calls`, :mod:`birdscan.synth.negatives`, :mod:`birdscan.synth.ambience` and :mod:`birdscan.synth.compose`.
+Sample rates are integers in Hz, lengths integer samples; numpy only.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from ..errors import ParameterError
+
+MIN_SR, MAX_SR = 16_000, 384_000
+
+
+# ---------------------------------------------------------------- checks and small helpers
+def check_rng(rng: Any) -> None:
+    if not isinstance(rng, np.random.Generator):
+        raise ParameterError(f"rng={rng!r} must be a numpy.random.Generator, e.g. np.random.default_rng(0)")
+
+
+def check_int(name: str, value: Any, lo: int, hi: int | None = None) -> int:
+    ok = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+    if not ok or value < lo or (hi is not None and value > hi):
+        bound = f"between {lo} and {hi}" if hi is not None else f">= {lo}"
+        raise ParameterError(f"{name}={value!r} must be an integer {bound}")
+    return int(value)
+
+
+def check_sr(sr: Any) -> int:
+    return check_int("sr", sr, MIN_SR, MAX_SR)
+
+
+def rms(x: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(np.square(x)))) + 1e-12
+
+
+def loguniform(rng: np.random.Generator, lo: float, hi: float) -> float:
+    return float(np.exp(rng.uniform(math.log(lo), math.log(hi))))
+
+
+@functools.cache
+def _smooth_sizes() -> np.ndarray:
+    sizes = {2**a * 3**b * 5**c for a in range(36) for b in range(23) for c in range(16)}
+    return np.array(sorted(s for s in sizes if s <= 2**35), dtype=np.int64)
+
+
+def fast_len(n: int) -> int:
+    """Smallest 5-smooth length >= n, so FFTs of odd-sized bursts stay fast."""
+    sizes = _smooth_sizes()
+    return int(sizes[np.searchsorted(sizes, max(n, 1))])
+
+
+def _ramp_band(f: np.ndarray, lo: float, hi: float, edge: float | None = None) -> np.ndarray:
+    """Amplitude mask 1 in [lo, hi] with linear skirts of width ``edge`` Hz."""
+    edge = edge if edge is not None else max(60.0, 0.15 * (hi - lo))
+    return np.clip((f - lo + edge) / edge, 0, 1) * np.clip((hi + edge - f) / edge, 0, 1)
+
+
+def noise(rng: np.random.Generator, n: int, sr: int, amp: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """Gaussian noise [shape=(n,)] with amplitude spectrum ``amp(f_hz)``, unit RMS."""
+    m = fast_len(n)
+    f = np.fft.rfftfreq(m, 1 / sr)
+    spec = rng.standard_normal(2 * f.size).view(np.complex128)
+    x = np.fft.irfft(spec * amp(f), m)[:n]
+    return x / rms(x)
+
+
+def band_noise(rng: np.random.Generator, n: int, sr: int, lo: float, hi: float) -> np.ndarray:
+    hi = min(hi, 0.47 * sr)
+    return noise(rng, n, sr, lambda f: _ramp_band(f, lo, hi))
+
+
+def lowpass_noise(rng: np.random.Generator, n: int, sr: int, corner: float, order: float = 2.0) -> np.ndarray:
+    return noise(rng, n, sr, lambda f: (f > 15) / (1 + (f / corner) ** order))
+
+
+def smooth(rng: np.random.Generator, n: int, sr: int, corr_s: float) -> np.ndarray:
+    """Slowly varying Gaussian process [shape=(n,)], about unit RMS, correlation time about ``corr_s``.
+
+    Made at a coarse rate (8 points per correlation time) and interpolated, which is cheap.
+    """
+    step = max(1, int(corr_s * sr / 8))
+    coarse = noise(rng, n // step + 2, 8, lambda f: np.exp(-(f**2)))
+    return np.interp(np.arange(n) / step, np.arange(coarse.size), coarse)
+
+
+def envelope(n: int, a: float, b: float, taper: int = 0) -> np.ndarray:
+    """Attack/decay envelope u**a (1-u)**b with peak 1 and optional raised-cosine end tapers."""
+    u = (np.arange(n) + 0.5) / n
+    env = u**a * (1 - u) ** b
+    env /= env.max()
+    taper = min(taper, n // 2)
+    if taper > 0:
+        ramp = np.sin(0.5 * np.pi * (np.arange(taper) + 0.5) / taper) ** 2
+        env[:taper] *= ramp
+        env[n - taper :] *= ramp[::-1]
+    return env
+
+
+def tone(freq: np.ndarray, sr: int, phase0: float = 0.0) -> np.ndarray:
+    return np.sin(phase0 + 2 * np.pi * np.cumsum(freq) / sr)
+
+
+def harmonics(rng: np.random.Generator, f0: np.ndarray, sr: int, amps: Sequence[float]) -> np.ndarray:
+    """Harmonic series on fundamental ``f0`` [Hz, shape=(n,)] with amplitudes ``amps`` and random phases."""
+    z = np.exp(2j * np.pi * np.cumsum(f0) / sr)
+    zk = np.ones_like(z)
+    acc = np.zeros_like(z)
+    for a in amps:
+        zk *= z
+        acc += a * np.exp(2j * np.pi * rng.random()) * zk
+    return acc.imag
+
+
+def place(out: np.ndarray, wave: np.ndarray, start: int) -> None:
+    """Add ``wave`` into ``out`` at sample ``start`` (may be negative or past the end)."""
+    a, b = max(start, 0), min(start + wave.size, out.size)
+    if a < b:
+        out[a:b] += wave[a - start : b - start]
+
+
+def band_rms(x: np.ndarray, sr: int, lo: float, hi: float) -> float:
+    """RMS of ``x`` [shape=(n,)] restricted to the band ``lo``..``hi`` Hz (rectangular FFT band)."""
+    if x.size < 2:
+        return rms(x)
+    p = np.abs(np.fft.rfft(x)) ** 2
+    f = np.fft.rfftfreq(x.size, 1 / sr)
+    sel = (f >= lo) & (f <= hi) & (f > 0)
+    return float(np.sqrt(2 * p[sel].sum()) / x.size) + 1e-12

@@ -1,0 +1,344 @@
+"""Hard negatives: sounds a flight-call detector meets that are not calls.
+
+Clicks, rain drops and plinks, insect pulse trains, band transients, whistles,
+harmonic stacks, sweeps, song, handling noise, wind, traffic and aircraft, each
+an :data:`Event`; :func:`hard_negative` draws one such event for a clip.
+:mod:`birdscan.synth.ambience` lays them over a bed. Sample rates are integers in Hz; numpy only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable
+
+import numpy as np
+
+from .dsp import (
+    band_noise,
+    envelope,
+    fast_len,
+    harmonics,
+    loguniform,
+    lowpass_noise,
+    noise,
+    place,
+    smooth,
+    tone,
+)
+
+if TYPE_CHECKING:
+    from .ambience import UnitProfile
+
+
+@dataclass(frozen=True)
+class Insect:
+    """One singing insect species: a carrier (tonal, or a noise band) gated by pulse trains.
+
+    ``pulse_rate_hz`` pulses per second, each ``duty`` of its period long; with
+    ``chirp_rate_hz`` > 0 the pulses come in chirps of ``chirp_duty`` of the
+    chirp period, otherwise as a continuous trill. ``presence`` is the chance
+    it sings in a given stretch, ``snr_db`` its level over the bed in its band.
+    """
+
+    freq_hz: float
+    bandwidth_hz: float
+    pulse_rate_hz: float
+    duty: float
+    chirp_rate_hz: float
+    chirp_duty: float
+    presence: float
+    snr_db: float
+
+    @classmethod
+    def draw(cls, rng: np.random.Generator) -> Insect:
+        """A random cricket (tonal, 2.5-8 kHz), katydid (noisy band, 5-11 kHz) or steady chorus."""
+        kind = rng.choice(["cricket", "katydid", "steady"], p=[0.5, 0.3, 0.2])
+        # (carrier Hz, noise bandwidth Hz, pulses per second, duty): ranges per kind
+        ranges = {
+            "cricket": ((2500, 8000), (0, 0), (12, 60), (0.3, 0.7)),
+            "katydid": ((5000, 11000), (800, 4000), (3, 30), (0.1, 0.5)),
+            "steady": ((3000, 8000), (0, 300), (60, 150), (0.6, 0.9)),
+        }[kind]
+        f, bw, rate, duty = (rng.uniform(lo, hi) for lo, hi in ranges)
+        chirped = kind != "steady" and rng.random() < 0.5
+        return cls(
+            freq_hz=float(f),
+            bandwidth_hz=float(bw),
+            pulse_rate_hz=float(rate),
+            duty=float(duty),
+            chirp_rate_hz=float(rng.uniform(0.5, 4)) if chirped else 0.0,
+            chirp_duty=float(rng.uniform(0.1, 0.5)),
+            presence=float(rng.uniform(0.15, 0.9)),
+            snr_db=float(rng.uniform(-3, 20)),
+        )
+
+
+# ---------------------------------------------------------------- hard-negative events
+# Each returns (wave, lo_hz, hi_hz): a sound and the band its level is set in.
+Event = tuple[np.ndarray, float, float]
+
+
+def click_kernel(rng: np.random.Generator, sr: int, fc: float) -> np.ndarray:
+    """A click: a few-ms decaying resonance at ``fc`` plus a broadband tick."""
+    n = int(rng.uniform(0.003, 0.015) * sr)
+    t = np.arange(n) / sr
+    ring = np.sin(2 * np.pi * fc * t + rng.uniform(0, 2 * np.pi)) * np.exp(-t / rng.uniform(3e-4, 2.5e-3))
+    tick = rng.standard_normal(n) * np.exp(-t / 2e-4) * rng.uniform(0, 1)
+    return ring + tick
+
+
+def impulse_train(
+    rng: np.random.Generator, n: int, times: np.ndarray, kernel: np.ndarray, spread_db: float
+) -> np.ndarray:
+    """Copies of ``kernel`` at sample ``times`` (may start before 0) with random gains, [shape=(n,)]."""
+    out = np.zeros(n + kernel.size)
+    k = kernel.size
+    idx = np.asarray(times, dtype=np.int64) + k
+    idx = idx[(idx >= 0) & (idx < out.size)]
+    gains = 10 ** (rng.uniform(-spread_db, 0, idx.size) / 20)
+    if idx.size <= 20:  # a few copies: placing them beats an FFT convolution
+        y = np.zeros(n)
+        for i, g in zip(idx, gains):
+            place(y, g * kernel, int(i) - k)
+        return y
+    np.add.at(out, idx, gains)
+    m = fast_len(out.size + k)
+    y = np.fft.irfft(np.fft.rfft(out, m) * np.fft.rfft(kernel, m), m)
+    return y[k : k + n]
+
+
+def event_times(rng: np.random.Generator, n: int, sr: int, rate: float, periodic: bool, lead: int) -> np.ndarray:
+    if periodic:
+        period = sr / rate
+        first = rng.uniform(-lead - period, -lead)
+        times = first + period * np.arange(int((n + lead) / period) + 2)
+        return times + rng.normal(0, 0.03 * period, times.size)
+    return rng.uniform(-lead, n, rng.poisson(rate * (n + lead) / sr))
+
+
+def _clicks(rng: np.random.Generator, n: int, sr: int, fc: float, rate: float, periodic: bool) -> Event:
+    kernel = click_kernel(rng, sr, fc)
+    times = event_times(rng, n, sr, rate, periodic, kernel.size)
+    return impulse_train(rng, n, times, kernel, 6), fc - 1500, fc + 1500
+
+
+def drop_kernel(rng: np.random.Generator, sr: int) -> np.ndarray:
+    n = int(rng.uniform(0.004, 0.02) * sr)
+    t = np.arange(n) / sr
+    return band_noise(rng, n, sr, 800, 11000) * np.exp(-t / rng.uniform(5e-4, 4e-3))
+
+
+def plink(rng: np.random.Generator, sr: int) -> np.ndarray:
+    """A raindrop bubble: a short rising resonance (Minnaert chirp)."""
+    n = int(rng.uniform(0.004, 0.02) * sr)
+    f0 = rng.uniform(1200, min(6000, 0.3 * sr))
+    f = f0 * (1 + rng.uniform(0.05, 0.4) * np.arange(n) / n)
+    return tone(f, sr) * np.exp(-np.arange(n) / (n / 4))
+
+
+def insect_pulses(rng: np.random.Generator, n: int, sr: int, ins: Insect, pulses: int | None = None) -> Event:
+    """An insect song [shape=(n,)]: a whole stretch, or a single chirp of ``pulses`` pulses from sample 0."""
+    t = np.arange(n) / sr
+    rate = ins.pulse_rate_hz * rng.uniform(0.9, 1.1)
+    if pulses is None:  # the pulse rate wanders by about 2 %
+        ph = (t * rate + rng.uniform(0, 1) + 0.02 * rate * np.cumsum(smooth(rng, n, sr, 0.3)) / sr) % 1
+    else:
+        ph = (t * rate) % 1
+    gate = np.where(ph < ins.duty, np.sin(np.pi * ph / ins.duty) ** 2, 0.0)
+    if pulses is not None:
+        gate *= t * rate < pulses
+    elif ins.chirp_rate_hz > 0:
+        cp = (t * ins.chirp_rate_hz + rng.uniform(0, 1)) % 1
+        gate *= np.clip(np.minimum(cp, ins.chirp_duty - cp) * ins.chirp_rate_hz * 200, 0, 1)
+    gate *= 1 + 0.25 * smooth(rng, n, sr, 0.05)
+    f = min(ins.freq_hz, 0.42 * sr)
+    if ins.bandwidth_hz > 150:
+        carrier = band_noise(rng, n, sr, f - ins.bandwidth_hz / 2, f + ins.bandwidth_hz / 2)
+    else:
+        glide = rng.uniform(0, 150) * (ph < ins.duty) * ph / ins.duty  # slight fall within a pulse
+        carrier = tone(f - glide + 8 * smooth(rng, n, sr, 0.2), sr, rng.uniform(0, 2 * np.pi))
+    half = max(ins.bandwidth_hz / 2, 150)
+    return gate * carrier, f - half, f + half
+
+
+def band_transient(rng: np.random.Generator, sr: int) -> Event:
+    """What an energy detector fires on: a noise burst somewhere in 1.5-10 kHz, 10-250 ms."""
+    n = int(loguniform(rng, 0.01, 0.25) * sr)
+    lo = rng.uniform(1500, min(8000, 0.38 * sr))
+    hi = min(lo + rng.uniform(600, 4000), 0.45 * sr)
+    env = envelope(n, rng.uniform(0.2, 2), rng.uniform(0.3, 3), int(0.001 * sr))
+    return band_noise(rng, n, sr, lo, hi) * env, lo, hi
+
+
+def _whistle(rng: np.random.Generator, sr: int) -> Event:
+    """A long steady whistle (0.6-3 s): tonal but not call-shaped."""
+    n = int(rng.uniform(0.6, 3.0) * sr)
+    f0 = rng.uniform(1500, min(9000, 0.4 * sr))
+    t = np.arange(n) / sr
+    f = f0 + rng.uniform(-150, 150) * t / t[-1] + rng.uniform(0, 40) * np.sin(2 * np.pi * rng.uniform(3, 8) * t)
+    x = tone(f, sr) + rng.uniform(0, 0.2) * tone(2 * f, sr) * (2 * f0 < 0.42 * sr)
+    return x * envelope(n, 0.05, 0.05, int(0.05 * sr)), f0 - 200, f0 + 200
+
+
+def _tone_fragment(rng: np.random.Generator, sr: int) -> Event:
+    """A steady tone 0.1-0.8 s long outside the call bands (0.4-1.8 or 4.4-5.2 kHz), e.g. a distant whine."""
+    n = int(rng.uniform(0.1, 0.8) * sr)
+    f0 = rng.uniform(400, 1800) if rng.random() < 0.75 else rng.uniform(4400, 5200)
+    f = f0 + rng.uniform(-20, 20) * np.arange(n) / n + 3 * smooth(rng, n, sr, 0.05)
+    return tone(f, sr, rng.uniform(0, 2 * np.pi)) * envelope(n, 0.05, 0.05, int(0.02 * sr)), f0 - 150, f0 + 150
+
+
+def _harmonic_stack(rng: np.random.Generator, sr: int) -> Event:
+    """A very broadband harmonic sound (bark, squeak, frog): f0 250-1200 Hz, harmonics to 5-10 kHz."""
+    n = int(loguniform(rng, 0.04, 0.5) * sr)
+    u = np.arange(n) / n
+    f0 = rng.uniform(250, 1200) * (1 + rng.uniform(-0.15, 0.15) * np.sin(np.pi * u))
+    top = min(rng.uniform(5000, 10000), 0.45 * sr)
+    k = np.arange(1, int(top / f0.max()) + 1)
+    x = harmonics(rng, f0, sr, rng.uniform(0.3, 1, k.size) / np.sqrt(k))
+    x *= envelope(n, rng.uniform(0.2, 1), rng.uniform(0.3, 2), int(0.003 * sr))
+    return x, 300.0, top
+
+
+def _sweep(rng: np.random.Generator, sr: int) -> Event:
+    """A fast sweep across more than 4 kHz in 5-40 ms (electronic or mechanical, not a bird)."""
+    n = int(rng.uniform(0.005, 0.04) * sr)
+    a, b = sorted(rng.uniform(1000, min(11000, 0.45 * sr), 2))
+    b = max(b, min(a + 4000, 0.45 * sr))
+    f = np.linspace(a, b, n)[:: rng.choice([1, -1])]
+    return tone(f, sr) * envelope(n, 0.5, 0.5, int(0.001 * sr)), a, b
+
+
+def _song(rng: np.random.Generator, sr: int) -> Event:
+    """A songbird phrase (dusk or dawn song): varied notes 15-120 ms long, 6-12 per second, 2-8 kHz."""
+    n = int(rng.uniform(0.6, 2.5) * sr)
+    x = np.zeros(n)
+    t = rng.uniform(0, 0.05)
+    while t < n / sr:
+        m = int(rng.uniform(0.015, 0.12) * sr)
+        f0, f1 = rng.uniform(2000, min(8000, 0.42 * sr), 2)
+        u = np.arange(m) / m
+        f = f0 + (f1 - f0) * u + rng.uniform(-800, 800) * np.sin(np.pi * u)
+        env = envelope(m, rng.uniform(0.3, 1.5), rng.uniform(0.3, 1.5), int(0.001 * sr))
+        place(x, rng.uniform(0.3, 1) * env * tone(f, sr, rng.uniform(0, 2 * np.pi)), int(t * sr))
+        t += m / sr + rng.uniform(0.01, 0.08)
+    return x, 2000.0, 8000.0
+
+
+def handling(rng: np.random.Generator, sr: int) -> Event:
+    """Microphone handling: a low thump and a broadband scrape."""
+    n = int(loguniform(rng, 0.03, 0.5) * sr)
+    thump = lowpass_noise(rng, n, sr, rng.uniform(200, 1500), 4) * envelope(n, 0.1, 3)
+    scrape = band_noise(rng, n, sr, 100, 10000) * np.abs(smooth(rng, n, sr, 0.01)) * envelope(n, 0.5, 1)
+    return thump + rng.uniform(0.1, 1.5) * scrape, 100.0, 8000.0
+
+
+def wind(rng: np.random.Generator, n: int, sr: int) -> Event:
+    """Wind gusts: strong low noise and leaf rustle, slowly swelling."""
+    gust = np.exp(rng.uniform(0.5, 1.5) * smooth(rng, n, sr, rng.uniform(0.2, 1.5)))
+    low = lowpass_noise(rng, n, sr, rng.uniform(100, 600), 3)
+    rustle = band_noise(rng, n, sr, 800, 9000) * np.exp(0.8 * smooth(rng, n, sr, 0.02))
+    return gust * (low + 10 ** (rng.uniform(-30, -10) / 20) * rustle), 20.0, 1000.0
+
+
+def traffic(rng: np.random.Generator, n: int, sr: int) -> Event:
+    """Distant traffic: low swelling noise with tyre hiss and engine harmonics."""
+    t = np.arange(n) / sr
+    swell = 1 / (1 + ((t - rng.uniform(-5, n / sr + 5)) / rng.uniform(2, 10)) ** 2) + 0.3
+    rumble = lowpass_noise(rng, n, sr, rng.uniform(300, 1500), 2)
+    x = rumble + 0.2 * lowpass_noise(rng, n, sr, rng.uniform(1000, 3000), 3)  # tyre hiss
+    f0 = rng.uniform(25, 70) * (1 + 0.03 * smooth(rng, n, sr, 2.0))
+    x += harmonics(rng, f0, sr, 0.5 / np.arange(1, 9))
+    return x * swell, 30.0, 2000.0
+
+
+def airplane(rng: np.random.Generator, n: int, sr: int) -> Event:
+    """An aircraft drone: a slowly Doppler-shifting harmonic series over jet roar."""
+    t = np.arange(n) / sr
+    f0 = rng.uniform(60, 200) * (1 - rng.uniform(0, 0.002) * t + 0.003 * smooth(rng, n, sr, 1.0))
+    k = np.arange(1, int(3000 / f0.max()) + 1)
+    x = harmonics(rng, f0, sr, rng.uniform(0.2, 1, k.size) / k)
+    return x + lowpass_noise(rng, n, sr, rng.uniform(500, 2500), 2) * rng.uniform(0.3, 2), 50.0, 3000.0
+
+
+def _one_of(
+    rng: np.random.Generator, makers: dict[str, Callable[[], Event]], weights: dict[str, float]
+) -> tuple[str, Event]:
+    names = list(weights)
+    name = str(rng.choice(names, p=np.array([weights[k] for k in names]) / sum(weights.values())))
+    return name, makers[name]()
+
+
+def tonal(rng: np.random.Generator, sr: int) -> Event:
+    """A tonal sound that is not a call: long whistle, off-band steady tone, harmonic stack or sweep."""
+    makers = {
+        "whistle": lambda: _whistle(rng, sr),
+        "fragment": lambda: _tone_fragment(rng, sr),
+        "stack": lambda: _harmonic_stack(rng, sr),
+        "sweep": lambda: _sweep(rng, sr),
+    }
+    return _one_of(rng, makers, {"whistle": 0.35, "fragment": 0.25, "stack": 0.25, "sweep": 0.15})[1]
+
+
+HARD_NEGATIVES = {
+    "insect": 0.23,  # a chirp of a few narrowband pulses, 2.5-11 kHz
+    "transient": 0.18,  # a 1.5-10 kHz noise burst, 10-250 ms
+    "clicks": 0.13,  # a few clicks ringing at the unit's 4-5 kHz
+    "rain": 0.1,  # drops and a bubble plink
+    "tonal": 0.15,  # long whistle, steady tone outside the call bands, harmonic stack or fast sweep
+    "song": 0.08,  # a songbird phrase of many varied notes
+    "handling": 0.07,
+    "wind": 0.06,
+}
+"""Kinds of hard negative put near a negative clip's centre, with their shares."""
+
+
+def hard_negative(rng: np.random.Generator, sr: int, profile: UnitProfile) -> tuple[str, Event, float]:
+    """One hard-negative event for a clip: its kind, (wave, band lo, band hi) and a band SNR in dB.
+
+    The wave's centre is where a detector would fire; kinds and shares are in :data:`HARD_NEGATIVES`.
+    """
+
+    def insect() -> Event:
+        known = profile.insects and rng.random() < 0.7
+        ins = profile.insects[rng.integers(len(profile.insects))] if known else Insect.draw(rng)
+        # 3+ pulses, fast trills longer than a window: a lone tonal burst would look like a flat call
+        slow = ins.pulse_rate_hz < 40
+        pulses = int(rng.integers(3, 8)) if slow else int(ins.pulse_rate_hz * rng.uniform(0.6, 2.0)) + 1
+        n = int(pulses / ins.pulse_rate_hz * sr) + 1
+        return insect_pulses(rng, n, sr, ins, pulses=pulses)
+
+    def clicks() -> Event:
+        n = int(rng.uniform(0.02, 0.4) * sr)
+        fc, rate = profile.click_hz + rng.normal(0, 200), rng.uniform(3, 30)
+        return _clicks(rng, n, sr, fc, rate, periodic=bool(rng.random() < 0.5))
+
+    def rain() -> Event:
+        n = int(rng.uniform(0.02, 0.3) * sr)
+        x = impulse_train(rng, n, rng.uniform(0, n, rng.integers(1, 6)), drop_kernel(rng, sr), 10)
+        place(x, plink(rng, sr), int(rng.integers(0, n)))
+        return x, 1000.0, 10000.0
+
+    makers: dict[str, Callable[[], Event]] = {
+        "insect": insect,
+        "transient": lambda: band_transient(rng, sr),
+        "clicks": clicks,
+        "rain": rain,
+        "tonal": lambda: tonal(rng, sr),
+        "song": lambda: _song(rng, sr),
+        "handling": lambda: handling(rng, sr),
+        "wind": lambda: wind(rng, int(rng.uniform(0.3, 1.0) * sr), sr),
+    }
+    name, event = _one_of(rng, makers, HARD_NEGATIVES)
+    snr = rng.uniform(5, 30) if name in ("handling", "wind") else draw_snr_db(rng)
+    return name, event, float(snr)
+
+
+def draw_snr_db(rng: np.random.Generator, low: float = -3.0) -> float:
+    """Band SNR in dB: uniform in ``low``..25 dB.
+
+    Measured so, real calls are 5-25 dB; below about -6 dB they vanish. Labelled calls
+    use ``low=POSITIVE_MIN_SNR_DB``: calls barely above the noise taught models to fire
+    on noise blips in quiet real nights; hard negatives and extra calls keep -3 dB.
+    """
+    return float(rng.uniform(low, 25))

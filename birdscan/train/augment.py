@@ -1,0 +1,195 @@
+"""Training augmentation for flight-call clips, on whole batches in torch (CPU or GPU).
+
+Every transform keeps the clip length (12,000 samples) and its centre, where BirdVox-70k
+puts the event, and leaves labels unchanged. All random draws come from one
+``torch.Generator`` on the batch's device, so a seeded run is reproducible.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import torch
+
+from ..errors import ParameterError
+
+_EPS = 1e-8
+
+
+@dataclass(frozen=True)
+class Augment:
+    """Settings of :meth:`__call__`; every transform is drawn independently per clip.
+
+    Attributes
+    ----------
+    pitch : float >= 0. Resample by a factor in ``[1 - pitch, 1 + pitch]`` around the clip
+        centre (pitch and duration change together), by 4x band-limited upsampling and
+        linear interpolation (at most -0.6 dB at 11 kHz), mirrored at the clip edges.
+    time_shift : int >= 0, samples. Shift by up to this many samples either way (mirrored at
+        the edges). Off by default: BirdVox-70k clips are centred on the call.
+    polarity : bool. Flip the sign of half of the clips (a no-op for a power spectrogram on
+        its own, but it varies the phase between a clip and a mixed-in background).
+    mix_prob, mix_db : add, with this probability, a NEGATIVE clip of the batch (time-reversed
+        half of the time) at ``mix_db`` (range, dB) relative to the clip's RMS: new backgrounds.
+    bandstop_prob, bandstop_hz, band : remove, with this probability, a band ``bandstop_hz``
+        (range of widths, Hz) wide inside ``band`` (Hz): frequency masking done on the waveform,
+        since the spectrogram frontend is inside the model.
+    noise_prob, noise_db, noise_exponent : add, with this probability, noise with power
+        spectrum ``1 / f ** beta`` (``beta`` drawn in ``noise_exponent``: 0 white, 1 pink,
+        2 brown) at ``noise_db`` (range, dB) relative to the clip's RMS.
+    gain_db : float >= 0. Scale every clip by a gain drawn in ``[-gain_db, gain_db]`` dB.
+    sample_rate : int, Hz.
+    """
+
+    pitch: float = 0.04
+    time_shift: int = 0
+    polarity: bool = True
+    mix_prob: float = 0.5
+    mix_db: tuple[float, float] = (-20.0, -6.0)
+    bandstop_prob: float = 0.3
+    bandstop_hz: tuple[float, float] = (200.0, 1000.0)
+    band: tuple[float, float] = (1000.0, 11000.0)
+    noise_prob: float = 0.5
+    noise_db: tuple[float, float] = (-30.0, -10.0)
+    noise_exponent: tuple[float, float] = (0.0, 2.0)
+    gain_db: float = 12.0
+    sample_rate: int = 24_000
+
+    def __post_init__(self) -> None:
+        for name in ("mix_db", "bandstop_hz", "band", "noise_db", "noise_exponent"):
+            lo, hi = getattr(self, name)
+            object.__setattr__(self, name, (float(lo), float(hi)))
+            if lo > hi:
+                raise ParameterError(f"augment {name}=({lo}, {hi}) must be a (low, high) range")
+        for name in ("mix_prob", "bandstop_prob", "noise_prob"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ParameterError(f"augment {name}={getattr(self, name)} must be a probability in [0, 1]")
+        if not 0.0 <= self.pitch < 0.5:
+            raise ParameterError(f"augment pitch={self.pitch} must be in [0, 0.5)")
+        if self.time_shift < 0 or self.gain_db < 0:
+            raise ParameterError(f"time_shift={self.time_shift} and gain_db={self.gain_db} must be >= 0")
+        lo, hi = self.band
+        if not (0 < lo and hi <= self.sample_rate / 2 and hi - lo >= self.bandstop_hz[1]):
+            raise ParameterError(f"augment band={self.band} Hz must fit a {self.bandstop_hz[1]} Hz stop band below Nyquist")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+    def __call__(self, x: torch.Tensor, y: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        """Augment a batch.
+
+        Parameters
+        ----------
+        x : torch.Tensor [shape=(batch, samples), float32] clips
+        y : torch.Tensor [shape=(batch,)] labels (0/1): negatives are the mixed-in backgrounds
+        generator : torch.Generator on ``x.device``, for reproducible draws
+
+        Returns
+        -------
+        torch.Tensor [shape=(batch, samples), float32], a new tensor (``x`` is not modified)
+        """
+        x = x.float()
+        rand = _Rand(x.shape[0], x.device, generator)
+        original = x
+        if self.pitch > 0 or self.time_shift > 0:
+            x = resample(x, 1.0 + rand.uniform(-self.pitch, self.pitch), rand.uniform(-self.time_shift, self.time_shift))
+        if self.polarity:
+            x = x * torch.where(rand.chance(0.5), -1.0, 1.0)[:, None]
+        if self.mix_prob > 0:
+            x = self._mix(x, original, y, rand)
+        if self.bandstop_prob > 0:
+            x = self._bandstop(x, rand)
+        if self.noise_prob > 0:
+            x = self._noise(x, rand)
+        if self.gain_db > 0:
+            x = x * _db(rand.uniform(-self.gain_db, self.gain_db))[:, None]
+        return x
+
+    def _mix(self, x: torch.Tensor, original: torch.Tensor, y: torch.Tensor, rand: _Rand) -> torch.Tensor:
+        negatives = torch.nonzero(y.to(x.device) < 0.5).squeeze(1)
+        if negatives.numel() == 0:
+            return x
+        pick = negatives[rand.integers(negatives.numel())]
+        bg = original[pick]
+        bg = torch.where(rand.chance(0.5)[:, None], bg.flip(1), bg)
+        scale = _rms(x) / (_rms(bg) + _EPS) * _db(rand.uniform(*self.mix_db)) * rand.chance(self.mix_prob)
+        return x + bg * scale[:, None]
+
+    def _bandstop(self, x: torch.Tensor, rand: _Rand) -> torch.Tensor:
+        n = x.shape[1]
+        width = rand.uniform(*self.bandstop_hz)
+        lo = self.band[0] + rand.uniform(0.0, 1.0) * (self.band[1] - self.band[0] - width)
+        freqs = torch.fft.rfftfreq(n, 1.0 / self.sample_rate, device=x.device)
+        stop = (freqs >= lo[:, None]) & (freqs <= (lo + width)[:, None]) & rand.chance(self.bandstop_prob)[:, None]
+        spec = torch.fft.rfft(x).masked_fill(stop, 0)
+        return torch.fft.irfft(spec, n=n)
+
+    def _noise(self, x: torch.Tensor, rand: _Rand) -> torch.Tensor:
+        b, n = x.shape
+        white = torch.fft.rfft(rand.normal((b, n)))
+        k = torch.arange(white.shape[1], device=x.device, dtype=torch.float32).clamp(min=1.0)
+        beta = rand.uniform(*self.noise_exponent)
+        shape = k[None, :] ** (-beta[:, None] / 2)  # amplitude ~ f^(-beta/2): power ~ f^-beta
+        shape[:, 0] = 0.0  # no DC
+        noise = torch.fft.irfft(white * shape, n=n)
+        level = _rms(x) / (_rms(noise) + _EPS) * _db(rand.uniform(*self.noise_db)) * rand.chance(self.noise_prob)
+        return x + noise * level[:, None]
+
+
+class _Rand:
+    """Per-clip random draws from one generator on one device."""
+
+    def __init__(self, batch: int, device: torch.device, generator: torch.Generator | None) -> None:
+        self.batch, self.device, self.generator = batch, device, generator
+
+    def uniform(self, lo: float, hi: float) -> torch.Tensor:
+        u = torch.rand(self.batch, device=self.device, generator=self.generator)
+        return lo + (hi - lo) * u
+
+    def chance(self, p: float) -> torch.Tensor:
+        return torch.rand(self.batch, device=self.device, generator=self.generator) < p
+
+    def integers(self, high: int) -> torch.Tensor:
+        return torch.randint(high, (self.batch,), device=self.device, generator=self.generator)
+
+    def normal(self, shape: tuple[int, ...]) -> torch.Tensor:
+        return torch.randn(shape, device=self.device, generator=self.generator)
+
+
+def _rms(x: torch.Tensor) -> torch.Tensor:
+    return x.square().mean(dim=1).sqrt()
+
+
+def _db(db: torch.Tensor) -> torch.Tensor:
+    return 10.0 ** (db / 20.0)
+
+
+def resample(x: torch.Tensor, factor: torch.Tensor, shift: torch.Tensor | None = None, up: int = 4) -> torch.Tensor:
+    """Time-scale each clip about its centre ``c``, then shift: ``out[n] = x(c + (n - shift - c) * factor)``.
+
+    ``factor > 1`` raises the pitch (and shortens events). Positions outside the clip are
+    mirrored back in. Interpolation: ``up``-times band-limited (FFT) upsampling, then linear.
+
+    Parameters
+    ----------
+    x : torch.Tensor [shape=(batch, n)]
+    factor : torch.Tensor [shape=(batch,)], > 0
+    shift : torch.Tensor [shape=(batch,)], samples, or None
+
+    Returns
+    -------
+    torch.Tensor [shape=(batch, n)]
+    """
+    b, n = x.shape
+    fine = torch.fft.irfft(torch.fft.rfft(x), n=n * up) * up  # exact at the original samples
+    centre = (n - 1) / 2.0
+    t = torch.arange(n, device=x.device, dtype=torch.float32)
+    t = t[None, :] if shift is None else t[None, :] - shift[:, None]
+    pos = centre + (t - centre) * factor[:, None]
+    pos = (n - 1) - ((n - 1) - pos.abs()).abs()  # mirror at both edges (shifts < n)
+    u = (pos * up).clamp(0, n * up - 1)
+    i0 = u.floor().long()
+    frac = u - i0
+    i1 = (i0 + 1).clamp(max=n * up - 1)
+    return torch.gather(fine, 1, i0) * (1 - frac) + torch.gather(fine, 1, i1) * frac

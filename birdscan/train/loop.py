@@ -1,0 +1,503 @@
+"""Training the detector on BirdVox-70k-layout clips, and clip-level evaluation.
+
+:func:`train` splits the data by recording unit (:func:`birdscan.birdvox70k.split_units`), trains
+a :class:`~birdscan.model.Detector` with AdamW and a one-cycle schedule, validates every
+epoch, keeps the best epoch by validation AUPRC (early stopping after ``patience`` epochs
+without improvement) and writes, next to ``out`` (``model.pt``):
+
+- ``model.pt``: the best epoch's checkpoint; ``model.last.pt``: the last epoch's;
+- ``model.resume.pt``: optimiser, schedule and history, for ``resume=``;
+- ``model.metrics.jsonl``: one row per epoch; ``model.curves.png``: the curves.
+
+Runs are reproducible per seed: shuffling, augmentation and dropout are seeded from
+``(seed, epoch)``, so a resumed run continues as the uninterrupted one would have.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from .. import birdvox70k as bdata
+from .dataset import ClipBatches, ClipDataset, epoch_seed
+from .augment import Augment
+from ..errors import DataError, OutputError, ParameterError
+from .metrics import append_jsonl, binary_metrics, plot_curves, write_jsonl
+from ..model import Detector, ModelConfig, load_model, read_checkpoint, save_checkpoint
+from .log import Reporter, reporter
+
+RESUME_FORMAT = 1
+# settings a resumed run must share with the run it continues
+_RUN_KEYS = ("split", "clips", "epochs", "batch_size", "lr", "weight_decay", "config", "augment", "seed")
+
+
+@dataclass
+class TrainResult:
+    """What :func:`train` made: file paths, the per-epoch history and throughput."""
+
+    best: Path
+    last: Path
+    resume: Path
+    metrics: Path
+    curves: Path | None
+    history: list[dict[str, Any]]
+    best_epoch: int
+    best_metrics: dict[str, Any]
+    epochs_run: int
+    stopped_early: bool
+    clips_per_s: float
+    epoch_s: float
+    device: str
+    counts: dict[str, Any] = field(default_factory=dict)
+
+
+def output_paths(out: str | Path) -> dict[str, Path]:
+    """Files :func:`train` writes for ``out`` (``model.pt``): best, last, resume, metrics, curves."""
+    out = Path(out)
+    if out.suffix != ".pt":
+        raise ParameterError(f"out={str(out)!r} must be a .pt file name")
+    stem = out.with_suffix("")
+    return {
+        "best": out,
+        "last": Path(f"{stem}.last.pt"),
+        "resume": Path(f"{stem}.resume.pt"),
+        "metrics": Path(f"{stem}.metrics.jsonl"),
+        "curves": Path(f"{stem}.curves.png"),
+    }
+
+
+def train(
+    data: str | Path,
+    out: str | Path,
+    *,
+    val_units: str | Sequence[str] | None = None,
+    test_units: str | Sequence[str] | None = None,
+    epochs: int = 30,
+    batch_size: int = 256,
+    lr: float = 3e-3,
+    weight_decay: float = 1e-2,
+    arch: str = "birdscan",
+    frontend: str = "pcen",
+    channels: str | Sequence[int] | None = None,
+    model_options: dict[str, Any] | None = None,
+    augment: bool | Augment = True,
+    time_shift: int = 0,
+    num_workers: int = 0,
+    cache: bool = False,
+    seed: int = 0,
+    device: str = "auto",
+    amp: bool = True,
+    resume: str | Path | None = None,
+    patience: int = 8,
+    overwrite: bool = False,
+    progress: bool | Callable[[dict[str, Any]], None] = True,
+    console: Any = None,
+    command: str | None = None,
+) -> TrainResult:
+    """Train a detector on BirdVox-70k-layout data, validating on held-out units.
+
+    Parameters
+    ----------
+    data : folder with ``BirdVox-70k_unitNN.hdf5`` files
+    out : ``.pt`` path of the best checkpoint; the other outputs are named after it
+        (:func:`output_paths`)
+    val_units, test_units : units (``"unit10"``, ``10``, ``"unit07,unit10"`` or a list).
+        Default: validate on the last unit (``unit10``), no test units; test units are only
+        counted, never used (evaluate them with :func:`evaluate_clips`).
+    epochs : int >= 1, total epochs of the one-cycle schedule (also when resuming)
+    batch_size : int >= 2, clips per step (and per validation batch)
+    lr, weight_decay : AdamW peak learning rate and decoupled weight decay (not on
+        biases and norm parameters)
+    arch, frontend, channels : :class:`ModelConfig` fields (``channels`` e.g. ``(16, 32, 48)``
+        or ``"16,32,48"``); ``model_options``: any other ModelConfig fields
+    augment : True for the default :class:`Augment`, False for none, or an :class:`Augment`
+    time_shift : int >= 0, samples of random time shift when augmenting (0: calls are centred)
+    num_workers : DataLoader worker processes reading the HDF5 files (0: in this process)
+    cache : read all train and validation clips into RAM once as float16 (~1.7 GB for
+        all of BirdVox-70k) and slice batches from there (no DataLoader, ``num_workers``
+        unused); on CUDA the cached clips are moved to GPU memory
+    seed : int, seeds weights, shuffling, augmentation and dropout
+    device : "auto" (CUDA when available, else CPU), "cpu", "cuda", "cuda:1", ...
+    amp : mixed precision on CUDA (bfloat16 where supported, else float16 with loss
+        scaling); the model keeps its spectrogram frontend in float32
+    resume : a checkpoint or ``.resume.pt`` file of an earlier run to continue from its
+        last epoch; the run-defining options (split, epochs, batch size, lr, weight decay,
+        model, augmentation, seed) must be the same
+    patience : stop after this many epochs without a better validation AUPRC (0: never)
+    overwrite : allow replacing an existing ``out`` when not resuming
+    progress : True to show a rich table of the epochs (and a batch bar) on ``console``
+        (default: stderr); a callable to receive each epoch's row instead; False for silence
+    console : rich.console.Console to print on when ``progress`` is True
+    command : the command line to record in the checkpoint (default ``sys.argv``)
+
+    Returns
+    -------
+    TrainResult
+
+    Example
+    -------
+    >>> result = train("BirdVox-70k", "models/birdscan.pt", epochs=30)    # doctest: +SKIP
+    >>> result.best_metrics["auprc"], result.clips_per_s                     # doctest: +SKIP
+    """
+    arguments = _plain({k: v for k, v in locals().items() if k not in ("progress", "console")})
+    config = _model_config(arch, frontend, channels, model_options)
+    aug = _augment(augment, time_shift, config)
+    _check_options(epochs, batch_size, lr, weight_decay, num_workers, patience, seed)
+    paths = output_paths(out)
+    dev = resolve_device(device)
+    state = read_resume(resume) if resume is not None else None
+    if state is None and paths["best"].exists() and not overwrite:
+        raise OutputError(f"{paths['best']} exists; pass overwrite=True to replace it, or resume= to continue its run")
+    sets = _datasets(data, val_units, test_units, config.sample_rate, cache, batch_size)
+    run = {"split": {part: sorted(set(ds.units)) for part, ds in sets.items()},
+           "clips": {part: len(ds) for part, ds in sets.items()}, "epochs": epochs, "batch_size": batch_size,
+           "lr": lr, "weight_decay": weight_decay, "config": config.to_dict(),
+           "augment": aug.to_dict() if aug else None, "seed": seed}
+    if state is not None:
+        _check_resume(state, run)
+    info = {"data": {"dir": str(Path(data).resolve()), "units": run["split"],
+                     "clips": {part: ds.counts() for part, ds in sets.items()}},
+            "arguments": arguments, "command": command or shlex.join(sys.argv), "seed": seed, "epochs": epochs,
+            "resume": paths["resume"].name}
+    try:
+        return _fit(sets, paths, info, run, state, config, aug, dev, amp, num_workers, patience,
+                    reporter(progress, console))
+    finally:
+        for ds in sets.values():
+            ds.close()
+
+
+def _fit(sets: dict[str, ClipDataset], paths: dict[str, Path], info: dict[str, Any], run: dict[str, Any],
+         state: dict[str, Any] | None, config: ModelConfig, aug: Augment | None, dev: torch.device, amp: bool,
+         num_workers: int, patience: int, reporter: Reporter) -> TrainResult:
+    epochs, batch_size, seed = run["epochs"], run["batch_size"], run["seed"]
+    train_batches = ClipBatches(sets["train"], batch_size, dev, shuffle=True, num_workers=num_workers, seed=seed)
+    val_batches = ClipBatches(sets["val"], batch_size, dev, num_workers=num_workers)
+    loop = _Loop(config, dev, amp, run["lr"], run["weight_decay"], epochs, len(train_batches), seed, aug)
+    log = _Log(paths, info, config, state)
+    if state is not None:
+        loop.load(state)
+    timing: list[tuple[float, float]] = []
+    benchmark = torch.backends.cudnn.benchmark
+    torch.backends.cudnn.benchmark = dev.type == "cuda"  # fixed input shapes: let cuDNN pick its kernels
+    reporter.start(device=str(dev), clips=run["clips"], first=log.epoch + 1, epochs=epochs, steps=loop.steps)
+    try:
+        for epoch in range(log.epoch + 1, epochs + 1):
+            if patience and log.bad_epochs >= patience:
+                break
+            t0 = time.perf_counter()
+            train_loss = loop.train_epoch(train_batches, epoch, reporter)
+            t_train = time.perf_counter() - t0
+            labels, logits = _predict(loop.model, val_batches, loop.amp)
+            if not np.isfinite(logits).all():
+                raise ParameterError(f"epoch {epoch}: the model's outputs are not finite (training diverged); "
+                                     f"try a lower lr={run['lr']}")
+            row = {"epoch": epoch, "lr": loop.scheduler.get_last_lr()[0], "train_loss": train_loss,
+                   **{f"val_{k}": v for k, v in binary_metrics(labels, logits).items()},
+                   "epoch_s": time.perf_counter() - t0, "train_clips_per_s": loop.steps * batch_size / t_train}
+            timing.append((row["train_clips_per_s"], row["epoch_s"]))
+            log.add(row, loop, run)
+            reporter.epoch(row)
+    finally:
+        torch.backends.cudnn.benchmark = benchmark
+        reporter.close()
+    done = log.epoch
+    result = TrainResult(
+        best=paths["best"], last=paths["last"], resume=paths["resume"], metrics=paths["metrics"],
+        curves=plot_curves(log.history, paths["curves"]), history=log.history, best_epoch=log.best["epoch"],
+        best_metrics=log.best["metrics"], epochs_run=done, stopped_early=done < epochs,
+        clips_per_s=float(np.mean([t[0] for t in timing])) if timing else float("nan"),
+        epoch_s=float(np.mean([t[1] for t in timing])) if timing else float("nan"),
+        device=str(dev), counts=info["data"]["clips"],
+    )
+    reporter.finish(result)
+    return result
+
+
+class _Log:
+    """The run's history, best epoch and files: checkpoints, resume state, metrics.jsonl."""
+
+    def __init__(self, paths: dict[str, Path], info: dict[str, Any], config: ModelConfig,
+                 state: dict[str, Any] | None) -> None:
+        self.paths, self.info, self.config = paths, info, config
+        self.history: list[dict[str, Any]] = []
+        self.best: dict[str, Any] = {"epoch": 0, "key": [-1.0, 0.0], "metrics": {}, "state": None}
+        self.epoch = self.bad_epochs = 0
+        if state is not None:
+            self.history, self.best = state["history"], state["best"]
+            self.epoch, self.bad_epochs = state["epoch"], state["bad_epochs"]
+            if self.best["state"] is not None:
+                self._write_best()  # the continued run may write somewhere else
+        write_jsonl(paths["metrics"], self.history)
+
+    def add(self, row: dict[str, Any], loop: _Loop, run: dict[str, Any]) -> None:
+        """Record an epoch; write best (if it is), last, resume state and the jsonl row."""
+        # best by validation AUPRC; among equals (a saturated toy task), by validation loss
+        key = [row["val_auprc"], -row["val_loss"]]
+        row["best"] = key > self.best["key"]
+        self.epoch = row["epoch"]
+        metrics = {k[4:]: v for k, v in row.items() if k.startswith("val_")}
+        if row["best"]:
+            self.best = {"epoch": self.epoch, "key": key, "metrics": metrics, "state": loop.model_state()}
+            self.bad_epochs = 0
+            self._write_best()
+        else:
+            self.bad_epochs += 1
+        self.history.append(row)
+        save_checkpoint(self.paths["last"], loop.model,
+                        {**self.info, "epoch": self.epoch, "best_epoch": self.best["epoch"], "metrics": metrics})
+        state = {"format": RESUME_FORMAT, "epoch": self.epoch, **loop.state(), "history": self.history,
+                 "best": self.best, "bad_epochs": self.bad_epochs, "run": run}
+        tmp = self.paths["resume"].with_name(self.paths["resume"].name + ".part")
+        torch.save(state, tmp)
+        tmp.replace(self.paths["resume"])
+        append_jsonl(self.paths["metrics"], row)
+
+    def _write_best(self) -> None:
+        model = Detector(self.config)
+        model.load_state_dict(self.best["state"])
+        metrics = self.best["metrics"]
+        train = {**self.info, "epoch": self.best["epoch"], "best_epoch": self.best["epoch"], "metrics": metrics}
+        t = metrics.get("threshold_p90")
+        detect = {"threshold": round(float(t), 4), "note": "reaches 90% precision on the validation units"} if t is not None else None
+        save_checkpoint(self.paths["best"], model, train, detect)
+
+
+def evaluate_clips(
+    data: str | Path,
+    units: str | Sequence[str] | None,
+    model: str | Path | Detector,
+    *,
+    batch_size: int = 256,
+    num_workers: int = 0,
+    device: str = "auto",
+    amp: bool = True,
+) -> dict[str, Any]:
+    """Clip-level metrics of a model on some units, exactly as :func:`train` logs them.
+
+    Parameters
+    ----------
+    data : folder with ``BirdVox-70k_unitNN.hdf5`` files
+    units : units to evaluate (``"unit10"``, ``"unit07,unit10"``, a list); None for all
+    model : a checkpoint path or a :class:`Detector` (moved to ``device``, left in eval mode)
+    batch_size, num_workers, device, amp : as for :func:`train`
+
+    Returns
+    -------
+    dict: :func:`birdscan.train.metrics.binary_metrics` (``clips``, ``positives``, ``loss``,
+    ``accuracy``, ``balanced_accuracy``, ``precision``, ``recall``, ``f1``, ``roc_auc``,
+    ``auprc``, ``threshold_p90``, ``recall_p90``) plus ``units``.
+
+    Example
+    -------
+    >>> evaluate_clips("BirdVox-70k", "unit10", "models/birdscan.pt")["auprc"]   # doctest: +SKIP
+    """
+    if batch_size < 1 or num_workers < 0:
+        raise ParameterError(f"batch_size={batch_size} must be >= 1 and num_workers={num_workers} >= 0")
+    dev = resolve_device(device)
+    net = load_model(model, dev) if isinstance(model, (str, Path)) else model.to(dev)
+    found = bdata.select_units(bdata.find_units(data), units)
+    ds = ClipDataset(bdata.index_units(found, sample_rate=net.config.sample_rate))
+    try:
+        batches = ClipBatches(ds, batch_size, dev, num_workers=num_workers)
+        labels, logits = _predict(net, batches, _amp_dtype(dev) if amp else None)
+    finally:
+        ds.close()
+    return {**binary_metrics(labels, logits), "units": list(found)}
+
+
+def resolve_device(device: str | torch.device = "auto") -> torch.device:
+    """``"auto"`` -> CUDA when available, else CPU; other names are checked."""
+    if str(device) == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError) as e:
+        raise ParameterError(f"device={device!r} is not a torch device (try 'auto', 'cpu', 'cuda')") from e
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ParameterError(f"device={device!r}: CUDA is not available here")
+    return dev
+
+
+def _logits(model: Detector, x: torch.Tensor, amp: torch.dtype | None) -> torch.Tensor:
+    if amp is None:
+        return model(x)
+    with torch.autocast(x.device.type, dtype=amp):  # the model keeps its frontend in float32
+        return model(x).float()
+
+
+@torch.inference_mode()
+def _predict(model: Detector, batches: ClipBatches, amp: torch.dtype | None) -> tuple[np.ndarray, np.ndarray]:
+    """Labels and logits of every clip, in dataset order."""
+    model.eval()
+    labels, logits = [], []
+    for x, y in batches.epoch(0):
+        logits.append(_logits(model, x, amp).float().cpu())
+        labels.append(y.cpu())
+    return torch.cat(labels).numpy(), torch.cat(logits).numpy()
+
+
+class _Loop:
+    """Model, AdamW, one-cycle schedule and mixed precision on one device."""
+
+    def __init__(self, config: ModelConfig, dev: torch.device, amp: bool, lr: float, weight_decay: float,
+                 epochs: int, steps: int, seed: int, aug: Augment | None) -> None:
+        torch.manual_seed(seed)
+        self.model = Detector(config).to(dev)
+        self.dev, self.seed, self.aug, self.steps = dev, seed, aug, steps
+        self.amp = _amp_dtype(dev) if amp else None
+        decay = [p for p in self.model.parameters() if p.ndim > 1]
+        no_decay = [p for p in self.model.parameters() if p.ndim <= 1]  # biases, norms
+        self.optimizer = torch.optim.AdamW(
+            [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+            lr=lr, fused=dev.type == "cuda",
+        )
+        self.scheduler = torch.optim.lr_scheduler.OneCycleLR(self.optimizer, max_lr=lr, total_steps=epochs * steps)
+        self.scaler = torch.amp.GradScaler(dev.type, enabled=self.amp == torch.float16)
+
+    def train_epoch(self, batches: ClipBatches, epoch: int, reporter: Reporter) -> float:
+        """One epoch of steps; returns the mean training loss."""
+        seed = epoch_seed(self.seed, epoch)
+        torch.manual_seed(seed)  # dropout: a resumed run draws what the uninterrupted one would
+        gen = torch.Generator(self.dev).manual_seed(seed + 1) if self.aug else None
+        self.model.train()
+        total = torch.zeros((), device=self.dev)
+        n = 0
+        for step, (x, y) in enumerate(batches.epoch(epoch), 1):
+            if self.aug is not None:
+                x = self.aug(x, y, gen)
+            loss = F.binary_cross_entropy_with_logits(_logits(self.model, x, self.amp), y)
+            self.optimizer.zero_grad(set_to_none=True)
+            self.scaler.scale(loss).backward()
+            self.scaler.step(self.optimizer)
+            self.scaler.update()
+            self.scheduler.step()
+            total += loss.detach() * len(y)  # summed on the device: no GPU sync per step
+            n += len(y)
+            reporter.batch(step, self.steps)
+        return float(total) / max(n, 1)
+
+    def model_state(self) -> dict[str, torch.Tensor]:
+        return {k: v.detach().cpu().clone() for k, v in self.model.state_dict().items()}
+
+    def state(self) -> dict[str, Any]:
+        return {"model": self.model_state(), "optimizer": self.optimizer.state_dict(),
+                "scheduler": self.scheduler.state_dict(), "scaler": self.scaler.state_dict()}
+
+    def load(self, state: dict[str, Any]) -> None:
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+        if state.get("scaler"):
+            self.scaler.load_state_dict(state["scaler"])
+
+
+def _amp_dtype(dev: torch.device) -> torch.dtype | None:
+    if dev.type != "cuda":
+        return None
+    return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+
+
+def _model_config(arch: str, frontend: str, channels: str | Sequence[int] | None,
+                  model_options: dict[str, Any] | None) -> ModelConfig:
+    options = dict(model_options or {})
+    options.update(arch=arch, frontend=frontend)
+    if channels is not None:
+        try:
+            chans = tuple(int(c) for c in (channels.split(",") if isinstance(channels, str) else channels))
+        except (TypeError, ValueError) as e:
+            raise ParameterError(f"channels={channels!r} must be integers like '16,32,48'") from e
+        if not chans or min(chans) < 1:
+            raise ParameterError(f"channels={channels!r} must be positive integers like '16,32,48'")
+        options["channels"] = chans
+    try:
+        return ModelConfig(**options)
+    except TypeError as e:
+        raise ParameterError(f"model_options: {e}") from e
+
+
+def _augment(augment: bool | Augment, time_shift: int, config: ModelConfig) -> Augment | None:
+    if not 0 <= time_shift < config.window // 2:
+        raise ParameterError(f"time_shift={time_shift} must be in [0, {config.window // 2}) samples")
+    if time_shift and (isinstance(augment, Augment) or not augment):
+        raise ParameterError(f"time_shift={time_shift} needs augment=True (or set it on the Augment given)")
+    if isinstance(augment, Augment):
+        return augment
+    if not augment:
+        return None
+    return Augment(time_shift=time_shift, band=(config.fmin, config.fmax), sample_rate=config.sample_rate)
+
+
+def _check_options(epochs: int, batch_size: int, lr: float, weight_decay: float, num_workers: int,
+                   patience: int, seed: int) -> None:
+    checks = [(epochs >= 1, f"epochs={epochs} must be >= 1"), (batch_size >= 2, f"batch_size={batch_size} must be >= 2"),
+              (lr > 0, f"lr={lr} must be > 0"), (weight_decay >= 0, f"weight_decay={weight_decay} must be >= 0"),
+              (num_workers >= 0, f"num_workers={num_workers} must be >= 0"),
+              (patience >= 0, f"patience={patience} must be >= 0 (0: no early stopping)"),
+              (seed >= 0, f"seed={seed} must be >= 0")]
+    problems = [msg for ok, msg in checks if not ok]
+    if problems:
+        raise ParameterError("; ".join(problems))
+
+
+def _datasets(data: str | Path, val_units: Any, test_units: Any, sample_rate: int, cache: bool,
+              batch_size: int) -> dict[str, ClipDataset]:
+    found = bdata.find_units(data)
+    split = bdata.split_units(found, val_units=val_units, test_units=test_units)
+    index = bdata.index_units({u: found[u] for u in (*split.train, *split.val, *split.test)}, sample_rate=sample_rate)
+    parts = {"train": split.train, "val": split.val, "test": split.test}
+    rows = {part: index[index["unit"].isin(units)] for part, units in parts.items()}
+    if len(rows["train"]) < batch_size:
+        raise ParameterError(f"batch_size={batch_size} is larger than the {len(rows['train'])} training clips")
+    if rows["val"]["label"].nunique() < 2:
+        raise DataError(f"validation units {list(split.val)} hold clips of one label only: "
+                        "AUPRC needs both flight calls and negatives")
+    # test units are indexed (checked, counted) but never read
+    return {part: ClipDataset(r, cache=cache and part != "test") for part, r in rows.items()}
+
+
+def read_resume(path: str | Path) -> dict[str, Any]:
+    """The resume state of a training run, from its ``.resume.pt`` or one of its checkpoints."""
+    path = Path(path)
+    if not path.name.endswith(".resume.pt"):
+        name = read_checkpoint(path).get("train", {}).get("resume")
+        if not name:
+            raise ParameterError(f"resume={str(path)!r}: this checkpoint was not written by birdscan train")
+        path = path.with_name(name)
+    if not path.is_file():
+        raise ParameterError(f"resume: {path} does not exist (train writes it next to the checkpoints)")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:  # torch raises many types for damaged files
+        raise ParameterError(f"resume: {path} is not a birdscan resume file: {type(e).__name__}: {e}") from e
+    if not isinstance(state, dict) or state.get("format") != RESUME_FORMAT:
+        raise ParameterError(f"resume: {path} is not a birdscan resume file (format {RESUME_FORMAT})")
+    return state
+
+
+def _check_resume(state: dict[str, Any], run: dict[str, Any]) -> None:
+    saved = state["run"]
+    diff = [f"{k}: run {saved.get(k)!r}, now {run[k]!r}" for k in _RUN_KEYS if _plain(saved.get(k)) != _plain(run[k])]
+    if diff:
+        raise ParameterError("resume: options differ from the run being continued (pass the same ones): " + "; ".join(diff))
+
+
+def _plain(value: Any) -> Any:
+    """JSON-able, checkpoint-safe copy: paths and other objects become str, tuples lists."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, Augment):
+        return value.to_dict()
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)

@@ -1,0 +1,217 @@
+"""Clip-level detection metrics in numpy (no sklearn): ranking, threshold and loss;
+and the per-epoch log of a training run (JSON lines, curves).
+
+Scores may be logits or probabilities: ranking metrics only use their order. Undefined
+values (ROC-AUC with one class present, a precision target no threshold reaches) are
+``None``, so they survive JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+
+from ..errors import ParameterError
+
+
+def _check(labels: Any, scores: Any) -> tuple[np.ndarray, np.ndarray]:
+    y = np.asarray(labels, dtype=np.float64).reshape(-1)
+    s = np.asarray(scores, dtype=np.float64).reshape(-1)
+    if y.shape != s.shape:
+        raise ParameterError(f"labels ({y.size}) and scores ({s.size}) differ in length")
+    if not np.isin(y, (0.0, 1.0)).all():
+        raise ParameterError("labels must be 0 or 1")
+    if not np.isfinite(s).all():
+        raise ParameterError("scores must be finite")
+    return y, s
+
+
+def sigmoid(z: Any) -> np.ndarray:
+    """Logistic function, overflow-free, in float64."""
+    z = np.asarray(z, dtype=np.float64)
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def log_loss(labels: Any, logits: Any) -> float:
+    """Mean binary cross-entropy of ``logits`` (as ``BCEWithLogitsLoss``), in nats."""
+    y, z = _check(labels, logits)
+    return float(np.mean(np.maximum(z, 0.0) - z * y + np.log1p(np.exp(-np.abs(z)))))
+
+
+def roc_auc(labels: Any, scores: Any) -> float | None:
+    """Area under the ROC curve: P(score of a positive > score of a negative), ties count 1/2.
+
+    >>> roc_auc([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
+    0.75
+    """
+    y, s = _check(labels, scores)
+    n_pos = y.sum()
+    n_neg = y.size - n_pos
+    if n_pos == 0 or n_neg == 0:
+        return None
+    order = np.argsort(s, kind="mergesort")
+    sorted_s = s[order]
+    # average ranks (1-based) over runs of tied scores
+    starts = np.flatnonzero(np.r_[True, sorted_s[1:] != sorted_s[:-1]])
+    ends = np.r_[starts[1:], s.size]
+    avg = (starts + ends + 1) / 2.0
+    ranks = np.empty(s.size)
+    ranks[order] = np.repeat(avg, ends - starts)
+    return float((ranks[y == 1].sum() - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg))
+
+
+def precision_recall_curve(labels: Any, scores: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Precision and recall when calling ``score >= t`` positive, for each distinct score ``t``.
+
+    Returns
+    -------
+    precision, recall, thresholds : np.ndarray [shape=(distinct scores,)], thresholds decreasing
+    """
+    y, s = _check(labels, scores)
+    order = np.argsort(-s, kind="mergesort")
+    s, y = s[order], y[order]
+    last = np.r_[np.flatnonzero(s[1:] != s[:-1]), s.size - 1]  # last index of each tied run
+    tp = np.cumsum(y)[last]
+    fp = (last + 1) - tp
+    recall = tp / y.sum() if y.sum() else np.zeros_like(tp)
+    return tp / (tp + fp), recall, s[last]
+
+
+def average_precision(labels: Any, scores: Any) -> float | None:
+    """Area under the precision-recall curve as a step sum, ``sum_k (R_k - R_{k-1}) P_k``
+    (the definition of scikit-learn's ``average_precision_score``); ``None`` without positives.
+
+    >>> average_precision([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
+    0.8333333333333333
+    """
+    y, _ = _check(labels, scores)
+    if y.sum() == 0:
+        return None
+    precision, recall, _ = precision_recall_curve(labels, scores)
+    return float(np.sum(np.diff(np.r_[0.0, recall]) * precision))
+
+
+def threshold_at_precision(labels: Any, scores: Any, target: float = 0.9) -> tuple[float | None, float]:
+    """The lowest score threshold whose precision is at least ``target`` (so the highest recall).
+
+    Returns
+    -------
+    (threshold, recall) : calling ``score >= threshold`` positive; ``(None, 0.0)`` when no
+    threshold reaches ``target``.
+
+    >>> threshold_at_precision([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8], target=0.6)
+    (0.35, 1.0)
+    """
+    if not 0.0 < target <= 1.0:
+        raise ParameterError(f"precision target={target} must be in (0, 1]")
+    precision, recall, thresholds = precision_recall_curve(labels, scores)
+    ok = np.flatnonzero(precision >= target)
+    if ok.size == 0 or recall[ok].max() == 0:
+        return None, 0.0
+    best = ok[np.argmax(recall[ok])]  # first (highest threshold) among those with the best recall
+    return float(thresholds[best]), float(recall[best])
+
+
+def binary_metrics(labels: Any, logits: Any, threshold: float = 0.5, precision_target: float = 0.9) -> dict[str, Any]:
+    """All clip metrics from labels and logits.
+
+    Parameters
+    ----------
+    labels : array [shape=(n,)] of 0/1
+    logits : array [shape=(n,)] of model logits (probability = sigmoid(logit))
+    threshold : float, probability at or above which a clip is called positive
+    precision_target : float, for ``threshold_p90`` / ``recall_p90`` (named after the target)
+
+    Returns
+    -------
+    dict with ``clips``, ``positives``, ``loss`` (BCE), ``accuracy``, ``balanced_accuracy``,
+    ``precision``, ``recall``, ``f1`` (at ``threshold``), ``roc_auc``, ``auprc`` (average
+    precision), ``threshold_pNN`` (a probability) and ``recall_pNN``.
+    """
+    y, z = _check(labels, logits)
+    if y.size == 0:
+        raise ParameterError("no clips to compute metrics on")
+    p = sigmoid(z)
+    pred = p >= threshold
+    pos = y == 1
+    tp, fp = int(np.sum(pred & pos)), int(np.sum(pred & ~pos))
+    fn, tn = int(np.sum(~pred & pos)), int(np.sum(~pred & ~pos))
+    tpr = tp / (tp + fn) if tp + fn else None
+    tnr = tn / (tn + fp) if tn + fp else None
+    prec = tp / (tp + fp) if tp + fp else 0.0
+    rec = tpr or 0.0
+    tag = f"p{round(precision_target * 100)}"
+    # rank logits, not probabilities: float sigmoid saturates and would create ties
+    t_logit, rec_at = threshold_at_precision(y, z, precision_target)
+    return {
+        "clips": int(y.size),
+        "positives": int(pos.sum()),
+        "loss": log_loss(y, z),
+        "accuracy": (tp + tn) / y.size,
+        "balanced_accuracy": (tpr + tnr) / 2 if tpr is not None and tnr is not None else None,
+        "precision": prec,
+        "recall": rec,
+        "f1": 2 * prec * rec / (prec + rec) if prec + rec else 0.0,
+        "roc_auc": roc_auc(y, z),
+        "auprc": average_precision(y, z),
+        f"threshold_{tag}": float(sigmoid(t_logit)) if t_logit is not None else None,
+        f"recall_{tag}": rec_at,
+    }
+
+
+def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> None:
+    """Write rows to a JSON-lines file (atomically: a temporary name, then renamed)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    tmp.replace(path)
+
+
+def append_jsonl(path: Path, row: dict[str, Any]) -> None:
+    """Append one row to a JSON-lines file."""
+    with open(path, "a") as f:
+        f.write(json.dumps(row) + "\n")
+
+
+def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
+    """Rows of a JSON-lines file, e.g. the ``.metrics.jsonl`` that training writes."""
+    return [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
+
+
+def plot_curves(history: list[dict[str, Any]], path: str | Path) -> Path | None:
+    """Plot loss, ranking metrics, threshold metrics and learning rate per epoch to a PNG.
+
+    Returns the path, or None when there is no history or matplotlib is not installed.
+    """
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+        from matplotlib.ticker import MaxNLocator
+    except ImportError:
+        return None
+    if not history:
+        return None
+    path = Path(path)
+    epochs = [r["epoch"] for r in history]
+    fig = Figure(figsize=(10, 7), layout="constrained")
+    FigureCanvasAgg(fig)
+    panels = [("loss", ["train_loss", "val_loss"]), ("ranking", ["val_auprc", "val_roc_auc"]),
+              ("at threshold 0.5", ["val_accuracy", "val_balanced_accuracy", "val_f1"]), ("learning rate", ["lr"])]
+    for ax, (title, keys) in zip(fig.subplots(2, 2).ravel(), panels):
+        for k in keys:
+            ax.plot(epochs, [np.nan if r.get(k) is None else r[k] for r in history], marker="o", ms=3, label=k)
+        best = [r["epoch"] for r in history if r.get("best")]
+        if best:
+            ax.axvline(best[-1], color="0.6", ls=":", lw=1)
+        ax.set_title(title)
+        ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.legend(fontsize=8)
+    tmp = path.with_name(path.name + ".part.png")
+    fig.savefig(tmp, dpi=100)
+    tmp.replace(path)
+    return path
