@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping
 import numpy as np
 
 from .errors import DataError, ParameterError
+from .files import atomic_path
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -70,8 +71,7 @@ def write_unit(path: str | Path, clips: Mapping[str, np.ndarray], sample_rate: i
     import h5py
 
     path = Path(path)
-    tmp = path.with_name(path.name + ".part")
-    with h5py.File(tmp, "w") as f:
+    with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
         g = f.create_group(GROUP)
         for name, wave in clips.items():
             parse_clip_name(name, path)
@@ -80,7 +80,6 @@ def write_unit(path: str | Path, clips: Mapping[str, np.ndarray], sample_rate: i
                 raise DataError(f"{path}: clip {name} has shape {wave.shape}, expected ({CLIP_SAMPLES},)")
             g.create_dataset(name, data=wave)
         f.create_dataset("sample_rate", data=sample_rate)
-    tmp.replace(path)
     return path
 
 

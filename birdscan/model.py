@@ -21,6 +21,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from .errors import ModelError
+from .files import atomic_path
 
 FORMAT = 1
 ARCHS = ("birdscan", "baseline")
@@ -295,7 +296,6 @@ def save_checkpoint(
     from . import __version__
 
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
     ckpt = {
         "format": FORMAT,
@@ -305,9 +305,8 @@ def save_checkpoint(
         "detect": detect or {},
         "birdscan_version": __version__,
     }
-    tmp = path.with_name(path.name + ".part")
-    torch.save(ckpt, tmp)
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        torch.save(ckpt, tmp)
     return path
 
 
@@ -342,9 +341,8 @@ def set_threshold(path: str | Path, threshold: float, note: str) -> Path:
     ckpt = read_checkpoint(path)
     ckpt["detect"] = {"threshold": float(threshold), "note": note}
     default_threshold(ckpt)
-    tmp = Path(path).with_name(Path(path).name + ".part")
-    torch.save(ckpt, tmp)
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        torch.save(ckpt, tmp)
     return Path(path)
 
 

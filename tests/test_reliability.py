@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from birdscan import files
 from birdscan.detect import writers
 from birdscan.cli import main
 from birdscan.detect.pipeline import scan
@@ -152,7 +153,7 @@ def test_resume_skips_finished_unchanged_files_only(tmp_path, monkeypatch):
 def test_resume_ignores_a_journal_of_other_options(tmp_path, monkeypatch):
     rec = make_corpus(tmp_path / "rec", [3.0, 3.0])
     out = tmp_path / "o" / "detections.csv"
-    monkeypatch.setattr(writers.OutputSet, "commit", lambda self: (_ for _ in ()).throw(KeyboardInterrupt))
+    monkeypatch.setattr(files.OutputSet, "commit", lambda self: (_ for _ in ()).throw(KeyboardInterrupt))
     with pytest.raises(KeyboardInterrupt):
         scan([rec], out=out, device="cpu")
     monkeypatch.undo()

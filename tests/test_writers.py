@@ -11,17 +11,6 @@ EVENTS = pd.DataFrame({"start_s": [1.0, 5.5], "end_s": [1.3, 5.9], "peak_s": [1.
                        "mean_prob": [0.7, 0.6], "low_freq_hz": [2500.0, 6000.0], "high_freq_hz": [3200.0, 12000.0]})
 
 
-def test_atomic_open_leaves_nothing_on_error(tmp_path):
-    p = tmp_path / "a.csv"
-    p.write_text("old")
-    with pytest.raises(RuntimeError):
-        with writers.atomic_open(p) as f:
-            f.write("new")
-            raise RuntimeError("boom")
-    assert p.read_text() == "old"
-    assert list(tmp_path.iterdir()) == [p]
-
-
 def test_gz_and_windows_writer(tmp_path):
     w = writers.WindowsWriter(tmp_path / "w.csv.gz")
     w.add("a,b.wav", np.array([0, 0.05]), np.array([0.5, 0.55]), np.array([0.1, 0.95]))

@@ -24,14 +24,13 @@ import json
 import os
 import shutil
 import zipfile
-from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ..errors import OutputError
-from .writers import cannot_write
+from ..files import atomic_path, cannot_write
 
 FORMAT = 1
 _HEADER = "journal.json"
@@ -102,20 +101,10 @@ class Journal:
         """Journal a finished recording (atomically); raises :class:`OutputError` when it cannot."""
         if key is None:
             return
-        path = self._entry(key)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
         meta = {"key": key, "record": record, "columns": [str(c) for c in events.columns]}
         arrays = {f"event{i}": events[c].to_numpy() for i, c in enumerate(events.columns)}
-        try:
-            with open(tmp, "wb") as f:
-                np.savez(f, meta=np.array(json.dumps(meta)), probs=np.asarray(probs, np.float32), **arrays)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except OSError as e:
-            with suppress(OSError):
-                tmp.unlink(missing_ok=True)
-            raise cannot_write(path, e) from e
+        with atomic_path(self._entry(key)) as tmp, open(tmp, "wb") as f:
+            np.savez(f, meta=np.array(json.dumps(meta)), probs=np.asarray(probs, np.float32), **arrays)
 
     def remove(self) -> None:
         """Delete the journal (the outputs are complete)."""

@@ -23,6 +23,7 @@ from typing import IO, Any, Iterator, Sequence
 import numpy as np
 
 from . import writers
+from ..files import OutputSet, atomic_open
 from ..errors import ParameterError
 from .results import RESULT_OPTIONS, summarize
 
@@ -109,7 +110,7 @@ def merge(
     writers.check_targets(targets, overwrite)
     shards = [_Shard.read(d) for d in detections]
     files = _check(shards)
-    outputs = writers.OutputSet()
+    outputs = OutputSet()
     try:
         events = _copy_rows(shards, files, out_p, "detections", outputs)
         if win_p is not None:
@@ -172,7 +173,7 @@ def _records(f: IO[str]) -> Iterator[str]:
         yield buf
 
 
-def _copy_rows(shards: list[_Shard], files, path: Path, kind: str, outputs: writers.OutputSet) -> dict[int, Any]:
+def _copy_rows(shards: list[_Shard], files, path: Path, kind: str, outputs: OutputSet) -> dict[int, Any]:
     """Copy each recording's rows of the shards' ``kind`` tables, verbatim, in discovery order.
 
     Returns the events of each recording (by index) when ``kind`` is ``"detections"``.
@@ -191,7 +192,7 @@ def _copy_rows(shards: list[_Shard], files, path: Path, kind: str, outputs: writ
             header = next(readers[-1], "")
             if header.rstrip("\r\n").split(",") != columns:
                 raise ParameterError(f"{src} is not a birdscan {kind} table (header {header.strip()[:80]!r})")
-        with writers.atomic_open(path, outputs=outputs) as f:
+        with atomic_open(path, outputs=outputs) as f:
             f.write(",".join(columns) + "\n")
             for pos, entry in files:
                 rows = [next(readers[pos], None) for _ in range(entry[count] if entry["status"] == "ok" else 0)]
@@ -211,7 +212,7 @@ def _copy_rows(shards: list[_Shard], files, path: Path, kind: str, outputs: writ
     return events
 
 
-def _merge_raven(shards, files, events, raven: Path, overwrite: bool, outputs: writers.OutputSet) -> None:
+def _merge_raven(shards, files, events, raven: Path, overwrite: bool, outputs: OutputSet) -> None:
     sources = [s.output("raven") for s in shards]
     ok = [(pos, f) for pos, f in files if f["status"] == "ok"]
     tables = writers.raven_tables(raven, [f["file"] for _, f in ok])
@@ -224,7 +225,7 @@ def _merge_raven(shards, files, events, raven: Path, overwrite: bool, outputs: w
             data = src.read_bytes()
         except OSError as e:
             raise ParameterError(f"{shards[pos].name}: cannot read its Raven table {src} ({e.strerror})") from e
-        with writers.atomic_open(dst, "wb", outputs=outputs) as g:
+        with atomic_open(dst, "wb", outputs=outputs) as g:
             g.write(data)
     sr = shards[0].man["model"]["config"]["sample_rate"]
     parts = [(f["path"], f["duration_s"], (f["sample_rate"] or sr) / 2, events[f["index"]]) for _, f in ok]

@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import __version__
 from ..errors import AudioError, BirdscanError, ModelError, OutputError, ParameterError
+from ..files import OutputSet, remove_stale_temporaries
 from . import audio, writers
 from .discover import discover
 from .events import EventRule, event_band, find_events
@@ -158,7 +159,7 @@ def scan(
     recs = discover(inputs, recursive=recursive, ext=ext)
     if raven_p is not None:
         writers.check_targets(writers.raven_tables(raven_p, [r.rel for r in recs]), replace)
-    writers.remove_stale_temporaries(targets, [raven_p])
+    remove_stale_temporaries(targets, [raven_p])
     run = _Run(recs, opts, model_path, ckpt, torch_device, out_p, win_p, raven_p, progress or NullProgress(), inputs)
     return run.go(part, resume)
 
@@ -260,7 +261,7 @@ class _Run:
         durations = self._select(part)
         self.progress.start(len(self.results), sum(durations))
         self._resume(resume)
-        self._outputs = writers.OutputSet()
+        self._outputs = OutputSet()
         self._win_writer = writers.WindowsWriter(self.win, self._outputs) if self.win else None
         try:
             for i, item in self._blocks():

@@ -1,27 +1,21 @@
 """Outputs: detections CSV, windows CSV(.gz), Raven Pro selection tables, the run manifest.
 
-Every file is written under a temporary name (``.<name>.<pid>.part``) in its final
-folder and renamed when complete, so an output that exists is whole. A run stages all
-its outputs in an :class:`OutputSet` and renames them together at the end, putting the
-previous ones back if a rename fails. A failed write raises :class:`OutputError` naming
-the file and the reason (e.g. no space left on device).
+Every file is written atomically through :mod:`birdscan.files`; a run stages all its
+outputs in one :class:`~birdscan.files.OutputSet` and renames them together at the end.
 """
 
 from __future__ import annotations
 
-import errno
-import gzip
-import io
 import json
 import os
-from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import IO, Any, Iterable, Iterator, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
-from .discover import printable
 from ..errors import OutputError, ParameterError
+from ..files import OutputSet, atomic_open
+from .discover import printable
 
 DETECTION_COLUMNS = ["file", "start_s", "end_s", "peak_s", "max_prob", "mean_prob", "low_freq_hz", "high_freq_hz", "start_time"]
 WINDOW_COLUMNS = ["file", "start_s", "end_s", "prob"]
@@ -54,148 +48,6 @@ def check_targets(paths: Sequence[Path | None], overwrite: bool) -> None:
 def check_windows_path(path: Path | None) -> None:
     if path is not None and not (path.name.endswith(".csv") or path.name.endswith(".csv.gz")):
         raise ParameterError(f"windows={str(path)!r} must end in .csv or .csv.gz")
-
-
-def cannot_write(path: Path, e: OSError) -> OutputError:
-    """``OutputError("cannot write <path>: <reason>")`` for an OSError met while writing it."""
-    reason = e.strerror or errno.errorcode.get(e.errno or 0) or str(e) or type(e).__name__
-    return OutputError(f"cannot write {path}: {reason}")
-
-
-def _tmp_name(path: Path, kind: str = "part") -> Path:
-    return path.with_name(f".{path.name}.{os.getpid()}.{kind}")
-
-
-class OutputSet:
-    """A run's finished outputs under temporary names, renamed to their names by :meth:`commit`.
-
-    If a rename fails, the outputs renamed so far are put back to what was there before,
-    so a failed run leaves the previous run's outputs as they were.
-    """
-
-    def __init__(self) -> None:
-        self.staged: list[tuple[Path, Path]] = []
-
-    def add(self, tmp: Path, path: Path) -> None:
-        self.staged.append((tmp, path))
-
-    def commit(self) -> None:
-        done: list[tuple[Path, Path | None]] = []
-        try:
-            for tmp, path in self.staged:
-                old = None
-                try:
-                    old = self._keep(path)
-                    os.replace(tmp, path)
-                except OSError as e:
-                    self._rollback(done + ([(path, old)] if old is not None else []))
-                    raise cannot_write(path, e) from e
-                done.append((path, old))
-            for _, old in done:
-                if old is not None:
-                    with suppress(OSError):
-                        old.unlink()
-        finally:
-            self.abort()
-
-    @staticmethod
-    def _keep(path: Path) -> Path | None:
-        """A second name for the previous output, so it can be put back."""
-        if not path.is_file():
-            return None
-        old = _tmp_name(path, "old")
-        old.unlink(missing_ok=True)
-        try:
-            os.link(path, old)  # the output stays in place until replaced
-        except OSError:  # no hard links here (some network/FAT file systems)
-            os.replace(path, old)
-        return old
-
-    @staticmethod
-    def _rollback(done: list[tuple[Path, Path | None]]) -> None:
-        for path, old in reversed(done):
-            with suppress(OSError):
-                if old is None:
-                    path.unlink(missing_ok=True)
-                elif path.exists() and os.path.samefile(path, old):
-                    old.unlink()  # never replaced
-                else:
-                    os.replace(old, path)
-
-    def abort(self) -> None:
-        """Remove the temporary files not (or no longer) needed."""
-        for tmp, _ in self.staged:
-            with suppress(OSError):
-                tmp.unlink(missing_ok=True)
-        self.staged = []
-
-
-@contextmanager
-def atomic_open(path: str | os.PathLike[str], mode: str = "w", outputs: OutputSet | None = None) -> Iterator[IO[Any]]:
-    """Open ``path`` for writing under a temporary name; rename on success, remove on error.
-
-    A name ending in ``.gz`` is gzip-compressed. Text mode writes UTF-8 with ``\\n`` lines.
-    With ``outputs``, the finished file is staged there and renamed by its ``commit()``.
-    An OSError while writing (disk full, permissions) becomes :class:`OutputError`.
-    """
-    path = Path(path)
-    tmp = _tmp_name(path)
-    try:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            raw = open(tmp, "wb")
-            try:
-                stream: IO[Any] = gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0, compresslevel=3) if path.name.endswith(".gz") else raw
-                f = io.TextIOWrapper(stream, encoding="utf-8", newline="") if "b" not in mode else stream
-                yield f
-                f.flush()
-                if stream is not raw:
-                    stream.close()
-                raw.flush()
-                os.fsync(raw.fileno())
-            finally:
-                raw.close()
-            if outputs is None:
-                os.replace(tmp, path)
-        except OSError as e:
-            raise cannot_write(path, e) from e
-    except BaseException:
-        with suppress(OSError):
-            tmp.unlink(missing_ok=True)
-        raise
-    if outputs is not None:
-        outputs.add(tmp, path)
-
-
-def remove_stale_temporaries(paths: Iterable[Path | None], trees: Iterable[Path | None] = ()) -> None:
-    """Remove the temporary files (``.<name>.<pid>.part|old``) of runs that were killed.
-
-    ``paths``: outputs whose folder is looked at; ``trees``: folders looked at recursively.
-    Files of processes still alive are left alone.
-    """
-    def stale(name: str) -> bool:
-        head, _, kind = name.rpartition(".")
-        pid = head.rpartition(".")[2]
-        if not (name.startswith(".") and kind in ("part", "old") and pid.isdigit()):
-            return False
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
-            return True
-        except OSError:
-            pass
-        return False
-
-    folders = {p.parent for p in paths if p is not None}
-    for tree in trees:
-        if tree is not None and tree.is_dir():
-            folders.update(Path(d) for d, _, _ in os.walk(tree))
-    for folder in folders:
-        with suppress(OSError):
-            for entry in os.scandir(folder):
-                if entry.is_file(follow_symlinks=False) and stale(entry.name):
-                    with suppress(OSError):
-                        os.unlink(entry.path)
 
 
 def write_detections(path: str | os.PathLike[str], table, outputs: OutputSet | None = None) -> Path:

@@ -18,7 +18,7 @@ import pandas as pd
 
 from .references import AUDIO_EXTENSIONS, manifest_next_to, read_detections, read_manifest, require_file
 from ..errors import AudioError, OutputError, ParameterError
-from ..detect.writers import atomic_open
+from ..files import atomic_open
 
 SAMPLES = ("top", "random", "stratified")
 _WAV_SUBTYPES = {"PCM_U8", "PCM_16", "PCM_24", "PCM_32", "FLOAT", "DOUBLE"}

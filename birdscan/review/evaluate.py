@@ -35,7 +35,7 @@ from .references import (
     require_file,
 )
 from ..errors import ParameterError
-from ..detect.writers import atomic_open
+from ..files import atomic_open
 
 
 

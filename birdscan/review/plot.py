@@ -17,7 +17,7 @@ import pandas as pd
 
 from .references import FormatError, manifest_next_to, read_detections, read_manifest, read_windows, require_file
 from ..errors import ParameterError
-from ..detect.writers import atomic_open
+from ..files import atomic_open
 
 if TYPE_CHECKING:
     from .evaluate import EvaluationResult

@@ -19,6 +19,7 @@ import numpy as np
 
 from .. import birdvox70k as data
 from ..errors import ParameterError
+from ..files import OutputSet, atomic_open, atomic_path
 from .ambience import Mix, UnitProfile, background_mix, synth_background
 from .backgrounds import RealBackgrounds, check_real
 from .calls import call_info, draw_call, render_call, synth_call
@@ -462,16 +463,8 @@ def write_recording(
     fmt, n = _check_recording_args(path, duration_s, sr, calls_per_minute, seed, channels, subtype)
     _check_backgrounds(backgrounds, sr)
     real = _load_backgrounds(backgrounds, sr)
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
     plan = _plan_calls(np.random.default_rng([seed, 22]), n, sr, float(calls_per_minute))
-    tmp = path.with_name(path.name + ".part")
     subtype = (subtype or "PCM_16").upper()
-    try:
-        with sf.SoundFile(tmp, "w", samplerate=sr, channels=channels, subtype=subtype, format=fmt) as f:
-            _render_recording(f, seed, n, sr, channels, plan, real)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     truth = pd.DataFrame(
         [
             (path.name, c.start / sr, (c.start + c.n) / sr, (c.start + c.n / 2) / sr,
@@ -481,9 +474,10 @@ def write_recording(
         columns=TRUTH_COLUMNS,
     )
     truth = truth.round(6)
-    csv = path.with_suffix(".truth.csv")
-    csv_tmp = csv.with_name(csv.name + ".part")
-    truth.to_csv(csv_tmp, index=False)
-    tmp.replace(path)
-    csv_tmp.replace(csv)
+    with OutputSet() as outputs:  # the recording and its truth appear together
+        with atomic_path(path, outputs) as tmp:
+            with sf.SoundFile(tmp, "w", samplerate=sr, channels=channels, subtype=subtype, format=fmt) as f:
+                _render_recording(f, seed, n, sr, channels, plan, real)
+        with atomic_open(path.with_suffix(".truth.csv"), outputs=outputs) as f:
+            truth.to_csv(f, index=False, lineterminator="\n")
     return truth

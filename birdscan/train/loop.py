@@ -30,6 +30,7 @@ from .. import birdvox70k as bdata
 from .dataset import ClipBatches, ClipDataset, epoch_seed
 from .augment import Augment
 from ..errors import DataError, OutputError, ParameterError
+from ..files import atomic_path
 from .metrics import append_jsonl, binary_metrics, plot_curves, write_jsonl
 from ..model import Detector, ModelConfig, load_model, read_checkpoint, save_checkpoint
 from .log import Reporter, reporter
@@ -256,9 +257,8 @@ class _Log:
                         {**self.info, "epoch": self.epoch, "best_epoch": self.best["epoch"], "metrics": metrics})
         state = {"format": RESUME_FORMAT, "epoch": self.epoch, **loop.state(), "history": self.history,
                  "best": self.best, "bad_epochs": self.bad_epochs, "run": run}
-        tmp = self.paths["resume"].with_name(self.paths["resume"].name + ".part")
-        torch.save(state, tmp)
-        tmp.replace(self.paths["resume"])
+        with atomic_path(self.paths["resume"]) as tmp:
+            torch.save(state, tmp)
         append_jsonl(self.paths["metrics"], row)
 
     def _write_best(self) -> None:

@@ -15,6 +15,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from ..errors import ParameterError
+from ..files import atomic_open, atomic_path
 
 
 def _check(labels: Any, scores: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -165,10 +166,8 @@ def binary_metrics(labels: Any, logits: Any, threshold: float = 0.5, precision_t
 
 def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> None:
     """Write rows to a JSON-lines file (atomically: a temporary name, then renamed)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    tmp.replace(path)
+    with atomic_open(path) as f:
+        f.write("".join(json.dumps(r) + "\n" for r in rows))
 
 
 def append_jsonl(path: Path, row: dict[str, Any]) -> None:
@@ -211,7 +210,6 @@ def plot_curves(history: list[dict[str, Any]], path: str | Path) -> Path | None:
         ax.set_xlabel("epoch")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend(fontsize=8)
-    tmp = path.with_name(path.name + ".part.png")
-    fig.savefig(tmp, dpi=100)
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=100, format="png")
     return path

@@ -1,0 +1,212 @@
+"""Atomic outputs: every file birdscan writes appears whole or not at all.
+
+A file is written under a temporary name in its final folder, ``.<name>.<pid>.part``, flushed
+to disk and renamed when complete. The process id in the name lets a later run tell the
+leftovers of a killed process (:func:`remove_stale_temporaries`) from the files of one still
+running. Several outputs that belong together are staged in an :class:`OutputSet` and renamed
+by one :meth:`OutputSet.commit`, which puts the previous files back if a rename fails. An
+OSError while writing (disk full, permissions) becomes :class:`OutputError` naming the file.
+"""
+
+from __future__ import annotations
+
+import errno
+import gzip
+import io
+import os
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import IO, Any, Iterable, Iterator
+
+from .errors import OutputError
+
+__all__ = ["OutputSet", "atomic_open", "atomic_path", "cannot_write", "remove_stale_temporaries", "temp_name"]
+
+
+def cannot_write(path: Path, e: OSError) -> OutputError:
+    """``OutputError("cannot write <path>: <reason>")`` for an OSError met while writing it."""
+    reason = e.strerror or errno.errorcode.get(e.errno or 0) or str(e) or type(e).__name__
+    return OutputError(f"cannot write {path}: {reason}")
+
+
+def temp_name(path: str | os.PathLike[str], kind: str = "part") -> Path:
+    """``dir/name`` -> ``dir/.name.<pid>.<kind>``: hidden, next to the output, owned by this process."""
+    path = Path(path)
+    return path.with_name(f".{path.name}.{os.getpid()}.{kind}")
+
+
+class OutputSet:
+    """Finished outputs under temporary names, renamed to their names together by :meth:`commit`.
+
+    If a rename fails, the outputs renamed so far are put back to what was there before, so a
+    failed run leaves the previous run's outputs as they were. As a context manager it commits
+    when the block ends normally and removes the temporary files when it raises.
+
+    Examples
+    --------
+    >>> with OutputSet() as outputs:                                   # doctest: +SKIP
+    ...     with atomic_open("a.csv", outputs=outputs) as f: f.write("x\\n")
+    ...     with atomic_open("b.json", outputs=outputs) as f: f.write("{}")
+    """
+
+    def __init__(self) -> None:
+        self.staged: list[tuple[Path, Path]] = []
+
+    def __enter__(self) -> OutputSet:
+        return self
+
+    def __exit__(self, kind, value, tb) -> None:
+        if kind is None:
+            self.commit()
+        else:
+            self.abort()
+
+    def add(self, tmp: Path, path: Path) -> None:
+        """Stage ``tmp`` (complete) to be renamed to ``path``."""
+        self.staged.append((tmp, path))
+
+    def commit(self) -> None:
+        """Rename every staged file to its name, in the order staged (put the run's mark last)."""
+        done: list[tuple[Path, Path | None]] = []
+        try:
+            for tmp, path in self.staged:
+                old = None
+                try:
+                    old = self._keep(path)
+                    os.replace(tmp, path)
+                except OSError as e:
+                    self._rollback(done + ([(path, old)] if old is not None else []))
+                    raise cannot_write(path, e) from e
+                done.append((path, old))
+            for _, old in done:
+                if old is not None:
+                    with suppress(OSError):
+                        old.unlink()
+        finally:
+            self.abort()
+
+    @staticmethod
+    def _keep(path: Path) -> Path | None:
+        """A second name for the previous output, so it can be put back."""
+        if not path.is_file():
+            return None
+        old = temp_name(path, "old")
+        old.unlink(missing_ok=True)
+        try:
+            os.link(path, old)  # the output stays in place until replaced
+        except OSError:  # no hard links here (some network/FAT file systems)
+            os.replace(path, old)
+        return old
+
+    @staticmethod
+    def _rollback(done: list[tuple[Path, Path | None]]) -> None:
+        for path, old in reversed(done):
+            with suppress(OSError):
+                if old is None:
+                    path.unlink(missing_ok=True)
+                elif path.exists() and os.path.samefile(path, old):
+                    old.unlink()  # never replaced
+                else:
+                    os.replace(old, path)
+
+    def abort(self) -> None:
+        """Remove the temporary files not (or no longer) needed."""
+        for tmp, _ in self.staged:
+            with suppress(OSError):
+                tmp.unlink(missing_ok=True)
+        self.staged = []
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def atomic_path(path: str | os.PathLike[str], outputs: OutputSet | None = None) -> Iterator[Path]:
+    """A temporary path to write ``path`` through (for writers that take a file name).
+
+    The block writes the file at the yielded path; when it ends normally the file is flushed
+    to disk and renamed to ``path`` (or, with ``outputs``, staged there for its ``commit()``);
+    when it raises, the temporary file is removed. Writers that pick the format from the
+    file name (e.g. matplotlib's ``savefig``) must be told the format: the temporary name
+    ends in ``.part``.
+
+    Examples
+    --------
+    >>> with atomic_path("model.pt") as tmp:          # doctest: +SKIP
+    ...     torch.save(state, tmp)
+    """
+    path = Path(path)
+    tmp = temp_name(path)
+    try:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            yield tmp
+            _fsync(tmp)
+            if outputs is None:
+                os.replace(tmp, path)
+        except OSError as e:
+            raise cannot_write(path, e) from e
+    except BaseException:
+        with suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise
+    if outputs is not None:
+        outputs.add(tmp, path)
+
+
+@contextmanager
+def atomic_open(path: str | os.PathLike[str], mode: str = "w", outputs: OutputSet | None = None) -> Iterator[IO[Any]]:
+    """Open ``path`` for writing through :func:`atomic_path`.
+
+    A name ending in ``.gz`` is gzip-compressed (level 3, no time stamp, so equal contents
+    give equal files). Text mode (``"w"``) writes UTF-8 with ``\\n`` lines; ``"wb"`` is binary.
+    """
+    path = Path(path)
+    with atomic_path(path, outputs) as tmp, open(tmp, "wb") as raw:
+        gz = path.name.endswith(".gz")
+        stream: IO[Any] = gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0, compresslevel=3) if gz else raw
+        f = io.TextIOWrapper(stream, encoding="utf-8", newline="") if "b" not in mode else stream
+        yield f
+        f.flush()
+        if stream is not raw:
+            stream.close()
+
+
+def remove_stale_temporaries(paths: Iterable[Path | None], trees: Iterable[Path | None] = ()) -> None:
+    """Remove the temporary files (``.<name>.<pid>.part|old``) of processes that were killed.
+
+    Parameters
+    ----------
+    paths : outputs whose folders are looked at
+    trees : folders looked at recursively
+
+    Files of processes still alive are left alone.
+    """
+    def stale(name: str) -> bool:
+        head, _, kind = name.rpartition(".")
+        pid = head.rpartition(".")[2]
+        if not (name.startswith(".") and kind in ("part", "old") and pid.isdigit()):
+            return False
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return True
+        except OSError:
+            pass
+        return False
+
+    folders = {p.parent for p in paths if p is not None}
+    for tree in trees:
+        if tree is not None and tree.is_dir():
+            folders.update(Path(d) for d, _, _ in os.walk(tree))
+    for folder in folders:
+        with suppress(OSError):
+            for entry in os.scandir(folder):
+                if entry.is_file(follow_symlinks=False) and stale(entry.name):
+                    with suppress(OSError):
+                        os.unlink(entry.path)
