@@ -66,7 +66,8 @@ def stages(path: Path, device: str) -> dict[str, float]:
 
     from birdscan.detect import audio
     from birdscan.detect.events import find_events
-    from birdscan.detect.infer import Scanner, default_batch_size, resolve_device
+    from birdscan.detect.infer import Scanner, default_batch_size
+    from birdscan.device import resolve_device, torch_settings
     from birdscan.model import default_model_path, load_model
     from birdscan.detect.windows import scan_blocks
     from birdscan.detect.writers import WindowsWriter
@@ -93,12 +94,13 @@ def stages(path: Path, device: str) -> dict[str, float]:
         if dev.type == "cuda":
             torch.cuda.synchronize()
         out["frontend"] = time.perf_counter() - t
-    t = time.perf_counter()
-    probs = []
-    for i, b in enumerate(blocks):
-        probs += scanner.submit(i, b)
-    probs += scanner.flush()
-    out["frontend+model"] = time.perf_counter() - t
+    with torch_settings(dev, all_cores=True):
+        t = time.perf_counter()
+        probs = []
+        for i, b in enumerate(blocks):
+            probs += scanner.submit(i, b)
+        probs += scanner.flush()
+        out["frontend+model"] = time.perf_counter() - t
     p = np.concatenate([r[2] for r in sorted(probs, key=lambda r: r[0])])
     t = time.perf_counter()
     ev = find_events(p, 1200, 12000, 24000)

@@ -12,40 +12,16 @@ reordered run gives bit-identical probabilities.
 
 from __future__ import annotations
 
-import os
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any, Hashable
 
 import numpy as np
 import torch
 
-from ..errors import ParameterError
+from ..device import amp_dtype
 from ..model import Detector
 from .windows import ScanBlock
-
-DEVICES = ("auto", "cpu", "cuda", "cuda:N", "mps")
-
-
-def resolve_device(device: str) -> torch.device:
-    """``"auto"`` -> CUDA when present, else CPU. Unknown or unavailable devices raise
-    :class:`ParameterError` naming the value."""
-    d = str(device).lower()
-    if d == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if d == "cpu":
-        return torch.device("cpu")
-    if d == "cuda" or (d.startswith("cuda:") and d[5:].isdigit()):
-        if not torch.cuda.is_available():
-            raise ParameterError(f"device={device!r} asked for, but no CUDA GPU is available here (use 'auto' or 'cpu')")
-        if d != "cuda" and int(d[5:]) >= torch.cuda.device_count():
-            raise ParameterError(f"device={device!r}: only {torch.cuda.device_count()} CUDA device(s) present")
-        return torch.device(d)
-    if d == "mps":
-        if not (hasattr(torch.backends, "mps") and torch.backends.mps.is_available()):
-            raise ParameterError("device='mps' asked for, but Apple MPS is not available here")
-        return torch.device("mps")
-    raise ParameterError(f"device={device!r} must be one of auto, cpu, cuda, cuda:N, mps")
-
 
 def default_batch_size(device: torch.device) -> int:
     """Windows per batch: large on GPUs, moderate on CPUs (peak memory)."""
@@ -68,6 +44,9 @@ class Scanner:
         multiple of ``model.config.stride_samples``, else window by window
     batch_size : int, windows per batch
     per_block : int, windows per full scan block (a power of two)
+
+    It changes no global torch setting: callers run it inside
+    :func:`birdscan.device.torch_settings` for cuDNN autotuning and all CPU cores.
     """
 
     def __init__(self, model: Detector, device: torch.device, hop: int, batch_size: int, per_block: int) -> None:
@@ -78,13 +57,8 @@ class Scanner:
         self.batch_size = max(batch_size, per_block)
         self.per_block = per_block
         self.dense = hop % model.config.stride_samples == 0
+        self.amp = amp_dtype(device)
         self._buckets: dict[int, _Bucket] = {}
-        if device.type == "cuda":
-            torch.backends.cudnn.benchmark = True
-        elif device.type == "cpu":
-            cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-            if torch.get_num_threads() < cores:
-                torch.set_num_threads(cores)
 
     def _bucket_size(self, n: int) -> int:
         size = 16
@@ -126,11 +100,9 @@ class Scanner:
     @torch.inference_mode()
     def _probs(self, x: np.ndarray, n_windows: int) -> np.ndarray:
         t = torch.from_numpy(x)
-        cuda = self.device.type == "cuda"
-        if cuda:
+        if self.device.type == "cuda":
             t = t.pin_memory().to(self.device, non_blocking=True)
-        dtype = torch.bfloat16 if cuda and torch.cuda.is_bf16_supported() else torch.float16
-        with torch.autocast(device_type=self.device.type, dtype=dtype, enabled=cuda):
+        with torch.autocast(self.device.type, dtype=self.amp) if self.amp else nullcontext():
             if self.dense:
                 logits = self.model.scan(t, n_windows, self.hop)
             else:

@@ -131,7 +131,7 @@ def scan(
     >>> res = scan(["recordings/"], out="detections.csv")  # doctest: +SKIP
     >>> res.detections.head()  # doctest: +SKIP
     """
-    from .infer import resolve_device
+    from ..device import resolve_device, usable_cores
     from ..model import default_threshold, read_checkpoint
 
     model_path = _model_path(model)
@@ -139,7 +139,7 @@ def scan(
     if threshold is None:
         threshold = default_threshold(ckpt)
     if workers is None:
-        workers = min(8, max(1, len(os.sched_getaffinity(0)) // 2 if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 2) // 2))
+        workers = min(8, max(1, usable_cores() // 2))
     opts = ScanOptions(hop, EventRule(threshold, threshold_off, min_gap, min_duration, split_dip), channel, device, batch_size, workers)
     part = parse_shard(shard) if shard is not None else None
     if resume and out is None:
@@ -254,6 +254,8 @@ class _Run:
         return prefetch(makers, workers=self.opts.workers, depth=4)
 
     def go(self, part: tuple[int, int] | None = None, resume: bool = False) -> RunResult:
+        from ..device import torch_settings
+
         self._parts: dict[int, list[tuple[int, np.ndarray]]] = {}
         self._pending: dict[int, int] = {}
         self._decoded: set[int] = set()
@@ -264,11 +266,12 @@ class _Run:
         self._outputs = OutputSet()
         self._win_writer = writers.WindowsWriter(self.win, self._outputs) if self.win else None
         try:
-            for i, item in self._blocks():
-                self._take(i, item)
+            with torch_settings(self.device, all_cores=True):
+                for i, item in self._blocks():
+                    self._take(i, item)
+                    self._finish_ready()
+                self._collect(self.scanner.flush())
                 self._finish_ready()
-            self._collect(self.scanner.flush())
-            self._finish_ready()
             result = self._write()
         except BaseException:
             if self._win_writer is not None:

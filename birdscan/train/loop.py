@@ -29,6 +29,7 @@ from torch.nn import functional as F
 from .. import birdvox70k as bdata
 from .dataset import ClipBatches, ClipDataset, epoch_seed
 from .augment import Augment
+from ..device import amp_dtype, resolve_device, torch_settings
 from ..errors import DataError, OutputError, ParameterError
 from ..files import atomic_path
 from .metrics import append_jsonl, binary_metrics, plot_curves, write_jsonl
@@ -187,28 +188,26 @@ def _fit(sets: dict[str, ClipDataset], paths: dict[str, Path], info: dict[str, A
     if state is not None:
         loop.load(state)
     timing: list[tuple[float, float]] = []
-    benchmark = torch.backends.cudnn.benchmark
-    torch.backends.cudnn.benchmark = dev.type == "cuda"  # fixed input shapes: let cuDNN pick its kernels
     reporter.start(device=str(dev), clips=run["clips"], first=log.epoch + 1, epochs=epochs, steps=loop.steps)
     try:
-        for epoch in range(log.epoch + 1, epochs + 1):
-            if patience and log.bad_epochs >= patience:
-                break
-            t0 = time.perf_counter()
-            train_loss = loop.train_epoch(train_batches, epoch, reporter)
-            t_train = time.perf_counter() - t0
-            labels, logits = _predict(loop.model, val_batches, loop.amp)
-            if not np.isfinite(logits).all():
-                raise ParameterError(f"epoch {epoch}: the model's outputs are not finite (training diverged); "
-                                     f"try a lower lr={run['lr']}")
-            row = {"epoch": epoch, "lr": loop.scheduler.get_last_lr()[0], "train_loss": train_loss,
-                   **{f"val_{k}": v for k, v in binary_metrics(labels, logits).items()},
-                   "epoch_s": time.perf_counter() - t0, "train_clips_per_s": loop.steps * batch_size / t_train}
-            timing.append((row["train_clips_per_s"], row["epoch_s"]))
-            log.add(row, loop, run)
-            reporter.epoch(row)
+        with torch_settings(dev):  # fixed input shapes: cuDNN autotuning on CUDA
+            for epoch in range(log.epoch + 1, epochs + 1):
+                if patience and log.bad_epochs >= patience:
+                    break
+                t0 = time.perf_counter()
+                train_loss = loop.train_epoch(train_batches, epoch, reporter)
+                t_train = time.perf_counter() - t0
+                labels, logits = _predict(loop.model, val_batches, loop.amp)
+                if not np.isfinite(logits).all():
+                    raise ParameterError(f"epoch {epoch}: the model's outputs are not finite (training diverged); "
+                                         f"try a lower lr={run['lr']}")
+                row = {"epoch": epoch, "lr": loop.scheduler.get_last_lr()[0], "train_loss": train_loss,
+                       **{f"val_{k}": v for k, v in binary_metrics(labels, logits).items()},
+                       "epoch_s": time.perf_counter() - t0, "train_clips_per_s": loop.steps * batch_size / t_train}
+                timing.append((row["train_clips_per_s"], row["epoch_s"]))
+                log.add(row, loop, run)
+                reporter.epoch(row)
     finally:
-        torch.backends.cudnn.benchmark = benchmark
         reporter.close()
     done = log.epoch
     result = TrainResult(
@@ -308,23 +307,10 @@ def evaluate_clips(
     ds = ClipDataset(bdata.index_units(found, sample_rate=net.config.sample_rate))
     try:
         batches = ClipBatches(ds, batch_size, dev, num_workers=num_workers)
-        labels, logits = _predict(net, batches, _amp_dtype(dev) if amp else None)
+        labels, logits = _predict(net, batches, amp_dtype(dev) if amp else None)
     finally:
         ds.close()
     return {**binary_metrics(labels, logits), "units": list(found)}
-
-
-def resolve_device(device: str | torch.device = "auto") -> torch.device:
-    """``"auto"`` -> CUDA when available, else CPU; other names are checked."""
-    if str(device) == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        dev = torch.device(device)
-    except (RuntimeError, TypeError) as e:
-        raise ParameterError(f"device={device!r} is not a torch device (try 'auto', 'cpu', 'cuda')") from e
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise ParameterError(f"device={device!r}: CUDA is not available here")
-    return dev
 
 
 def _logits(model: Detector, x: torch.Tensor, amp: torch.dtype | None) -> torch.Tensor:
@@ -353,7 +339,7 @@ class _Loop:
         torch.manual_seed(seed)
         self.model = Detector(config).to(dev)
         self.dev, self.seed, self.aug, self.steps = dev, seed, aug, steps
-        self.amp = _amp_dtype(dev) if amp else None
+        self.amp = amp_dtype(dev) if amp else None
         decay = [p for p in self.model.parameters() if p.ndim > 1]
         no_decay = [p for p in self.model.parameters() if p.ndim <= 1]  # biases, norms
         self.optimizer = torch.optim.AdamW(
@@ -398,12 +384,6 @@ class _Loop:
         self.scheduler.load_state_dict(state["scheduler"])
         if state.get("scaler"):
             self.scaler.load_state_dict(state["scaler"])
-
-
-def _amp_dtype(dev: torch.device) -> torch.dtype | None:
-    if dev.type != "cuda":
-        return None
-    return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
 
 
 def _model_config(arch: str, frontend: str, channels: str | Sequence[int] | None,
