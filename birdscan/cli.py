@@ -105,7 +105,7 @@ def _shard_option(ctx, param, value):
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
 @click.option("--batch-size", type=int, help="Windows per model batch (default 1024 on CPU, 16384 on GPU).")
 @click.option("--workers", type=int, help="Recordings decoded ahead in background threads [default: half the CPU cores, 1-8].")
-@click.option("--ext", help="Comma-separated extensions to scan [default: wav,flac,ogg,mp3,aif,aiff].")
+@click.option("--ext", help="Comma-separated extensions to scan [default: wav,flac,ogg,opus,mp3,aif,aiff,aifc,w64,rf64].")
 @click.option("--recursive/--no-recursive", default=True, show_default=True, help="Walk subfolders.")
 @click.option("--overwrite", is_flag=True, help="Replace existing outputs.")
 @click.option("--shard", callback=_shard_option, metavar="K/N",
@@ -127,7 +127,7 @@ def run(inputs, quiet, **options) -> None:
     if result.n_resumed and not quiet:
         click.echo(f"birdscan: resumed {result.n_resumed} of {len(result.files)} file(s) from the journal", err=True)
     if result.n_errors:
-        from .detect.writers import manifest_path
+        from .tables import manifest_path
 
         click.echo(f"birdscan: {result.n_errors} of {len(result.files)} file(s) failed; reasons in {manifest_path(options['out'])}", err=True)
         sys.exit(1)

@@ -23,5 +23,9 @@ class DataError(BirdscanError):
     """A training data file does not follow the BirdVox-70k layout."""
 
 
+class FormatError(BirdscanError):
+    """An annotation, detections, windows or run.json file is not in the expected format."""
+
+
 class OutputError(BirdscanError):
     """An output cannot be written, or would overwrite something it should not."""

@@ -1,4 +1,3 @@
-from datetime import datetime
 
 import numpy as np
 import pytest
@@ -82,11 +81,3 @@ def test_read_segment(make_audio):
     assert sr == 48000 and x.shape == (12000, 1)
     y, sr2 = audio.read_segment(p, 0.5, 0.75, sample_rate=24000)
     assert sr2 == 24000 and abs(len(y) - 6000) <= 1
-
-
-def test_start_time_from_name():
-    assert audio.start_time_from_name("S4A03895_20190522_001500.wav") == datetime(2019, 5, 22, 0, 15)
-    assert audio.start_time_from_name("AM1/20230401T213000.WAV") == datetime(2023, 4, 1, 21, 30)
-    assert audio.start_time_from_name("2021-09-03_02-10-05.flac") == datetime(2021, 9, 3, 2, 10, 5)
-    assert audio.start_time_from_name("unit03.flac") is None
-    assert audio.start_time_from_name("20191399_999999.wav") is None

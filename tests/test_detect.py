@@ -11,7 +11,7 @@ from birdscan.detect.pipeline import scan
 from birdscan.errors import ModelError, OutputError, ParameterError
 from birdscan.model import default_model_path
 from birdscan.detect.windows import count_windows
-from birdscan.detect.writers import RAVEN_COLUMNS
+from birdscan.tables import RAVEN_COLUMNS
 
 from conftest import write_tone_file
 

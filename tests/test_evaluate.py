@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from birdscan.review.references import FormatError, match_reference_files, read_reference
-from birdscan.errors import ParameterError
+from birdscan.review.references import match_reference_files, read_reference
+from birdscan.errors import FormatError, ParameterError
 from birdscan.review.evaluate import evaluate, match_events, run_peaks
 
 CENTRES = np.array([10.0, 20.5, 31.2, 45.0, 60.3])

@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from birdscan import tables
 from birdscan.detect import writers
 from birdscan.errors import OutputError, ParameterError
 
@@ -26,7 +27,7 @@ def test_raven_tables(tmp_path):
     p = writers.write_raven(writers.raven_path(tmp_path, "sub/x.wav"), EVENTS, nyquist=11025)
     assert p == tmp_path / "sub" / "x.wav.selections.txt"
     t = pd.read_csv(p, sep="\t")
-    assert list(t.columns[:7]) == writers.RAVEN_COLUMNS
+    assert list(t.columns[:7]) == tables.RAVEN_COLUMNS
     assert t["High Freq (Hz)"].max() <= 11025 and t.Selection.tolist() == [1, 2]
     c = writers.write_raven_combined(tmp_path / "all.txt", [("/a.wav", 10.0, 12000, EVENTS), ("/b.wav", 20.0, 8000, EVENTS)])
     t = pd.read_csv(c, sep="\t")
@@ -45,5 +46,3 @@ def test_checks(tmp_path):
     writers.check_targets([tmp_path / "d.csv"], overwrite=True)
     with pytest.raises(ParameterError, match="must end in .csv or .csv.gz"):
         writers.check_windows_path(tmp_path / "w.txt")
-    assert writers.manifest_path(tmp_path / "detections.csv") == tmp_path / "run.json"
-    assert writers.manifest_path(tmp_path / "night2.csv") == tmp_path / "night2.run.json"

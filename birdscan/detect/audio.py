@@ -8,10 +8,8 @@ resampler, so memory stays flat in recording length.
 from __future__ import annotations
 
 import os
-import re
 import stat
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -22,7 +20,6 @@ from ..errors import AudioError, ParameterError
 DEFAULT_BLOCK = 1 << 18  # input frames per decoded block
 RATE_RANGE = (1_000, 2_000_000)  # Hz a header may claim (8 kHz phones .. 768 kHz bat detectors, with room)
 _BLOCK_SAMPLES = 8 * DEFAULT_BLOCK  # samples (frames x channels) decoded at most at a time
-_STAMP = re.compile(r"(?<!\d)(\d{4})-?(\d{2})-?(\d{2})[_T-](\d{2})[-:]?(\d{2})[-:]?(\d{2})(?!\d)")
 
 
 @dataclass(frozen=True)
@@ -206,19 +203,3 @@ def read_segments(
                 yield y, sample_rate
     except (sf.LibsndfileError, RuntimeError, OSError, ValueError) as e:
         raise AudioError(f"{path}: cannot read a segment ({_reason(e)})") from e
-
-
-def start_time_from_name(path: str | os.PathLike[str]) -> datetime | None:
-    """Recording start from a file name stamp: AudioMoth/Song Meter ``YYYYMMDD_HHMMSS``,
-    also ``YYYY-MM-DD_HH-MM-SS`` and ``YYYYMMDDTHHMMSS``. None when there is none.
-
-    >>> start_time_from_name("S4A03895_20190522_001500.wav")
-    datetime.datetime(2019, 5, 22, 0, 15)
-    """
-    m = _STAMP.search(Path(path).name)
-    if not m:
-        return None
-    try:
-        return datetime(*(int(g) for g in m.groups()))
-    except ValueError:
-        return None

@@ -8,8 +8,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from ..errors import ParameterError
-
-DEFAULT_EXTENSIONS = ("wav", "flac", "ogg", "mp3", "aif", "aiff")
+from ..tables import AUDIO_EXTENSIONS
 
 
 @dataclass(frozen=True)
@@ -32,7 +31,7 @@ class Recording:
 def normalize_extensions(ext: Iterable[str] | str | None) -> tuple[str, ...]:
     """``"wav,FLAC"`` or ``[".wav", "flac"]`` -> ``("wav", "flac")``."""
     if ext is None:
-        return DEFAULT_EXTENSIONS
+        return AUDIO_EXTENSIONS
     items = ext.split(",") if isinstance(ext, str) else list(ext)
     out = tuple(e.strip().lstrip(".").lower() for e in items if e.strip().lstrip("."))
     if not out:

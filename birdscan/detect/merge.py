@@ -14,9 +14,7 @@ import csv
 import gzip
 import json
 import os
-import sys
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import IO, Any, Iterator, Sequence
 
@@ -24,10 +22,11 @@ import numpy as np
 
 from . import writers
 from ..files import OutputSet, atomic_open
+from ..tables import DETECTION_COLUMNS, WINDOW_COLUMNS, manifest_path, run_manifest
 from ..errors import ParameterError
 from .results import RESULT_OPTIONS, summarize
 
-_EVENT_COLUMNS = writers.DETECTION_COLUMNS[1:8]  # start_s .. high_freq_hz
+_EVENT_COLUMNS = DETECTION_COLUMNS[1:8]  # start_s .. high_freq_hz
 
 
 @dataclass
@@ -39,7 +38,7 @@ class _Shard:
     @classmethod
     def read(cls, detections: str | os.PathLike[str]) -> _Shard:
         det = Path(detections)
-        mp = writers.manifest_path(det)
+        mp = manifest_path(det)
         try:
             man = json.loads(mp.read_text(encoding="utf-8"))
             man["outputs"], [f["index"] for f in man["files"]]
@@ -106,7 +105,7 @@ def merge(
         raise ParameterError("no shard outputs given: name each shard's detections CSV")
     out_p, win_p, raven_p = (Path(p) if p is not None else None for p in (out, windows, raven))
     writers.check_windows_path(win_p)
-    targets = [out_p, writers.manifest_path(out_p), win_p, raven_p / writers.RAVEN_COMBINED if raven_p else None]
+    targets = [out_p, manifest_path(out_p), win_p, raven_p / writers.RAVEN_COMBINED if raven_p else None]
     writers.check_targets(targets, overwrite)
     shards = [_Shard.read(d) for d in detections]
     files = _check(shards)
@@ -118,7 +117,7 @@ def merge(
         if raven_p is not None:
             _merge_raven(shards, files, events, raven_p, overwrite, outputs)
         manifest = _manifest(shards, [f for _, f in files], sum(len(e) for e in events.values()), out_p, win_p, raven_p)
-        writers.write_manifest(writers.manifest_path(out_p), manifest, outputs)
+        writers.write_manifest(manifest_path(out_p), manifest, outputs)
         outputs.commit()
     except BaseException:
         outputs.abort()
@@ -180,7 +179,7 @@ def _copy_rows(shards: list[_Shard], files, path: Path, kind: str, outputs: Outp
     """
     import pandas as pd
 
-    columns = writers.DETECTION_COLUMNS if kind == "detections" else writers.WINDOW_COLUMNS
+    columns = DETECTION_COLUMNS if kind == "detections" else WINDOW_COLUMNS
     count = "n_events" if kind == "detections" else "n_windows"
     sources = [s.detections if kind == "detections" else s.output("windows") for s in shards]
     events: dict[int, Any] = {}
@@ -238,17 +237,8 @@ def _manifest(shards: list[_Shard], files: list[dict[str, Any]], n_events: int, 
     merged_from = [{"manifest": str(s.manifest_path), "shard": f"{s.spec['k']}/{s.spec['n']}", "created": s.man.get("created"),
                     "host": s.man.get("host"), "wall_s": (s.man.get("summary") or {}).get("wall_s")}
                    for s in sorted(shards, key=lambda s: s.spec["k"])]
-    return {
-        "birdscan_version": first["birdscan_version"],
-        "created": datetime.now().astimezone().isoformat(timespec="seconds"),
-        "command": sys.argv if os.path.basename(sys.argv[0]).startswith("birdscan") else None,
-        "host": first.get("host"),
-        "model": first["model"],
-        "options": first["options"],
-        "inputs": first.get("inputs"),
-        "shard": None,
-        "merged_from": merged_from,
-        "outputs": {"detections": str(out), "windows": str(win) if win else None, "raven": str(raven) if raven else None},
-        "summary": summarize(files, n_events, wall),
-        "files": files,
-    }
+    return run_manifest(
+        version=first["birdscan_version"], host=first.get("host"), model=first["model"], options=first["options"],
+        inputs=first.get("inputs"), shard=None, merged_from=merged_from, outputs=(out, win, raven),
+        summary=summarize(files, n_events, wall), files=files,
+    )

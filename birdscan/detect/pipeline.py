@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import os
 import platform
-import sys
 import time
 from dataclasses import dataclass
 from functools import partial
-from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
@@ -17,6 +15,7 @@ import numpy as np
 from .. import __version__
 from ..errors import AudioError, BirdscanError, ModelError, OutputError, ParameterError
 from ..files import OutputSet, remove_stale_temporaries
+from ..tables import manifest_path, run_manifest, start_time_from_name
 from . import audio, writers
 from .discover import discover
 from .events import EventRule, event_band, find_events
@@ -149,10 +148,10 @@ def scan(
     writers.check_windows_path(win_p)
     # A journal means the interrupted run passed these checks: its outputs may be replaced.
     replace = overwrite or (resume and journal_dir(out_p).is_dir())
-    if resume and not replace and writers.manifest_path(out_p).exists():
-        raise OutputError(f"{writers.manifest_path(out_p)} exists and there is no journal to resume: that run "
+    if resume and not replace and manifest_path(out_p).exists():
+        raise OutputError(f"{manifest_path(out_p)} exists and there is no journal to resume: that run "
                           "finished (pass overwrite=True / --overwrite to scan again)")
-    targets = [out_p, writers.manifest_path(out_p) if out_p else None, win_p]
+    targets = [out_p, manifest_path(out_p) if out_p else None, win_p]
     if raven_p is not None:
         targets.append(raven_p / writers.RAVEN_COMBINED)
     writers.check_targets(targets, replace)
@@ -333,7 +332,7 @@ class _Run:
             res.duration_s = (len(probs) - 1) * self.hop / self.sr + self.window / self.sr
         events = find_events(probs, self.hop, self.window, self.sr, self.opts.rule, res.duration_s)
         self._add_bands(res, events)
-        res.recording_start = audio.start_time_from_name(res.rec.path)
+        res.recording_start = start_time_from_name(res.rec.path)
         res.probs, res.events = probs, events
         res.n_windows, res.n_events = len(probs), len(events)
 
@@ -373,26 +372,18 @@ class _Run:
         manifest = self._manifest(detections)
         if self.out is not None:
             writers.write_detections(self.out, detections, self._outputs)
-            writers.write_manifest(writers.manifest_path(self.out), manifest, self._outputs)
+            writers.write_manifest(manifest_path(self.out), manifest, self._outputs)
         self._outputs.commit()  # the manifest last: it is the mark of a complete run
         return RunResult(self.results, detections, manifest)
 
     def _manifest(self, detections) -> dict[str, Any]:
         files = [r.manifest() for r in self.results]
-        return {
-            "birdscan_version": __version__,
-            "created": datetime.now().astimezone().isoformat(timespec="seconds"),
-            "command": sys.argv if os.path.basename(sys.argv[0]).startswith("birdscan") else None,
-            "host": {"platform": platform.platform(), "python": platform.python_version(), "device": str(self.device)},
-            "model": self.model_info,
-            "options": self.opts.to_dict(),
-            "inputs": self.inputs,
-            "shard": self.shard_info,
-            "outputs": {"detections": str(self.out) if self.out else None, "windows": str(self.win) if self.win else None,
-                        "raven": str(self.raven) if self.raven else None},
-            "summary": summarize(files, len(detections), time.perf_counter() - self.t0),
-            "files": files,
-        }
+        return run_manifest(
+            version=__version__, model=self.model_info, options=self.opts.to_dict(), inputs=self.inputs,
+            host={"platform": platform.platform(), "python": platform.python_version(), "device": str(self.device)},
+            shard=self.shard_info, outputs=(self.out, self.win, self.raven),
+            summary=summarize(files, len(detections), time.perf_counter() - self.t0), files=files,
+        )
 
 
 def _describe(e: BaseException, path: Path) -> str:

@@ -12,7 +12,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from . import writers
+from ..tables import DETECTION_COLUMNS
 from .discover import Recording
 
 RESULT_OPTIONS = ("hop_s", "threshold", "threshold_off", "min_gap_s", "min_duration_s", "split_dip", "channel")
@@ -94,7 +94,7 @@ class RunResult:
 
 
 def detections_table(results: Sequence[FileResult]):
-    """All events of the recordings scanned, in run order, as ``writers.DETECTION_COLUMNS``."""
+    """All events of the recordings scanned, in run order, as ``tables.DETECTION_COLUMNS``."""
     import pandas as pd
 
     tables = []
@@ -106,7 +106,7 @@ def detections_table(results: Sequence[FileResult]):
         if res.recording_start is not None:
             t["start_time"] = [(res.recording_start + timedelta(seconds=s)).isoformat(timespec="milliseconds") for s in t["start_s"]]
         tables.append(t)
-    cols = writers.DETECTION_COLUMNS
+    cols = DETECTION_COLUMNS
     return pd.concat(tables, ignore_index=True).reindex(columns=cols) if tables else pd.DataFrame(columns=cols)
 
 

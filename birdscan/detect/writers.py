@@ -15,22 +15,11 @@ import numpy as np
 
 from ..errors import OutputError, ParameterError
 from ..files import OutputSet, atomic_open
+from ..tables import DETECTION_COLUMNS, RAVEN_COLUMNS, RAVEN_EXTRA, WINDOW_COLUMNS
 from .discover import printable
 
-DETECTION_COLUMNS = ["file", "start_s", "end_s", "peak_s", "max_prob", "mean_prob", "low_freq_hz", "high_freq_hz", "start_time"]
-WINDOW_COLUMNS = ["file", "start_s", "end_s", "prob"]
-RAVEN_COLUMNS = ["Selection", "View", "Channel", "Begin Time (s)", "End Time (s)", "Low Freq (Hz)", "High Freq (Hz)"]
-RAVEN_EXTRA = ["Peak Time (s)", "Max Prob", "Mean Prob"]
 RAVEN_COMBINED = "birdscan_combined.selections.txt"
 FLOAT_FORMAT = "%.4f"
-
-
-def manifest_path(out: str | os.PathLike[str]) -> Path:
-    """The run manifest sits next to the detections CSV: ``detections.csv`` -> ``run.json``
-    (``<stem>.run.json`` when the CSV is not called detections.csv, so two runs in one
-    folder do not clash)."""
-    out = Path(out)
-    return out.with_name("run.json" if out.stem == "detections" else f"{out.stem}.run.json")
 
 
 def check_targets(paths: Sequence[Path | None], overwrite: bool) -> None:

@@ -16,7 +16,8 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 import pandas as pd
 
-from .references import AUDIO_EXTENSIONS, manifest_next_to, read_detections, read_manifest, require_file
+from ..tables import is_audio_name
+from .references import manifest_next_to, read_detections, read_manifest, require_file
 from ..errors import AudioError, OutputError, ParameterError
 from ..files import atomic_open
 
@@ -80,7 +81,7 @@ def export_clips(
 def clip_name(file: str, start_s: float, max_prob: float) -> str:
     """``"unit03/night1.wav", 120.25, 0.9731`` -> ``"unit03__night1__0000120250ms__p0.973.wav"``."""
     p = PurePosixPath(file)
-    stem = str(p.with_suffix("")) if p.suffix.lower() in AUDIO_EXTENSIONS else file
+    stem = str(p.with_suffix("")) if is_audio_name(p) else file
     return f"{stem.replace('/', '__')}__{round(start_s * 1000):010d}ms__p{max_prob:.3f}.wav"
 
 

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .references import FormatError, manifest_next_to, read_detections, read_manifest, read_windows, require_file
-from ..errors import ParameterError
+from .references import manifest_next_to, read_detections, read_manifest, read_windows, require_file
+from ..errors import FormatError, ParameterError
 from ..files import atomic_open
 
 if TYPE_CHECKING:

@@ -31,18 +31,10 @@ from typing import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from ..errors import BirdscanError, ParameterError
-
-REFERENCE_COLUMNS = ["file", "start_s", "end_s", "centre_s", "low_freq_hz", "high_freq_hz"]
-DETECTION_COLUMNS = ["file", "start_s", "end_s", "peak_s", "max_prob", "mean_prob", "low_freq_hz", "high_freq_hz"]
-WINDOW_COLUMNS = ["file", "start_s", "end_s", "prob"]
-AUDIO_EXTENSIONS = {".wav", ".flac", ".mp3", ".ogg", ".opus", ".aif", ".aiff", ".aifc", ".w64", ".rf64", ".m4a"}
+from ..errors import FormatError, ParameterError
+from ..tables import DETECTION_COLUMNS, REFERENCE_COLUMNS, WINDOW_COLUMNS, is_audio_name, manifest_path
 STATUSES = ("ok", "reference_only", "detections_only", "run_error")
 _TABLE_SUFFIX = re.compile(r"(\.Table\.\d+)?\.selections\.txt$|\.(txt|csv|tsv)$", re.IGNORECASE)
-
-
-class FormatError(BirdscanError):
-    """An annotation, detections, windows or run.json file is not in the expected format."""
 
 
 def require_file(option: str, path: str | Path) -> Path:
@@ -83,8 +75,6 @@ def read_manifest(path: str | Path) -> pd.DataFrame:
 
 def manifest_next_to(detections: str | Path | pd.DataFrame) -> Path | None:
     """The run manifest ``birdscan run`` wrote next to a detections file, or None."""
-    from ..detect.writers import manifest_path
-
     if isinstance(detections, pd.DataFrame):
         return None
     path = manifest_path(detections)
@@ -368,7 +358,7 @@ def _posix(path: str) -> str:
 
 def _drop_ext(path: str) -> str:
     p = PurePosixPath(path)
-    return str(p.with_suffix("")) if p.suffix.lower() in AUDIO_EXTENSIONS else path
+    return str(p.with_suffix("")) if is_audio_name(p) else path
 
 
 def _stem(path: str) -> str:

@@ -16,9 +16,7 @@ import numpy as np
 
 from .dsp import check_int, check_rng, check_sr
 from ..errors import AudioError, ParameterError
-
-AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3")
-
+from ..tables import AUDIO_EXTENSIONS, is_audio_name, start_time_from_name
 
 def check_real(real: Any, sr: int) -> None:
     if real is not None and not isinstance(real, RealBackgrounds):
@@ -30,21 +28,18 @@ def check_real(real: Any, sr: int) -> None:
 
 
 # ---------------------------------------------------------------- real recordings
-_CLOCK = re.compile(r"(?<!\d)([01]\d|2[0-3])([0-5]\d)([0-5]\d)(?!\d)")
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
 def clock_seconds(name: str) -> int | None:
-    """Time of day (seconds after midnight) from the last stand-alone ``HHMMSS`` in a file name.
-
-    The group must be exactly six digits with no digit on either side, e.g.
-    ``S4A03895_20190522_213000.wav`` -> 77400 (21:30:00). None when there is none.
+    """Time of day (seconds after midnight) from the date-time stamp in a file name
+    (:func:`birdscan.tables.start_time_from_name`), e.g. ``S4A03895_20190522_213000.wav``
+    -> 77400 (21:30:00). None when there is none.
     """
-    found = list(_CLOCK.finditer(Path(name).stem))
-    if not found:
+    start = start_time_from_name(name)
+    if start is None:
         return None
-    h, m, s = (int(g) for g in found[-1].groups())
-    return 3600 * h + 60 * m + s
+    return 3600 * start.hour + 60 * start.minute + start.second
 
 
 def _parse_night(night: Any) -> tuple[int, int] | None:
@@ -128,7 +123,7 @@ class RealBackgrounds:
             raise ParameterError(f"mix_probability={mix_probability!r} must be a number in [0, 1]")
         if not folder.is_dir():
             raise ParameterError(f"folder={str(folder)!r} is not a directory")
-        paths = sorted(p for p in folder.rglob("*") if p.suffix.lower() in AUDIO_SUFFIXES and p.is_file())
+        paths = sorted(p for p in folder.rglob("*") if is_audio_name(p) and p.is_file())
         if window is not None:
             paths = [p for p in paths if _in_window(clock_seconds(p.name), window)]
         self.sr, self.gain_db, self.mix_probability = sr, (float(lo), float(hi)), float(mix_probability)
@@ -141,7 +136,7 @@ class RealBackgrounds:
                 self._audio.append(x)
         if not self._audio:
             which = f"night-time ({night[0]}-{night[1]}) " if night else ""
-            kinds = ", ".join(AUDIO_SUFFIXES)
+            kinds = ", ".join(AUDIO_EXTENSIONS)
             raise ParameterError(f"folder={str(folder)!r} holds no {which}audio files of 0.2 s or more ({kinds})")
         sizes = np.array([a.size for a in self._audio], dtype=np.float64)
         self._weights = sizes / sizes.sum()

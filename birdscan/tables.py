@@ -1,0 +1,94 @@
+"""Names shared by the outputs and their readers: column lists, where the run manifest
+goes and what it holds, and the naming conventions of recordings on disk.
+
+Writers (:mod:`birdscan.detect.writers`, :mod:`birdscan.detect.merge`) and readers
+(:mod:`birdscan.review.references`) take their columns from here, so the two cannot drift.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+# ---------------------------------------------------------------- columns of the outputs
+DETECTION_COLUMNS = ["file", "start_s", "end_s", "peak_s", "max_prob", "mean_prob", "low_freq_hz", "high_freq_hz", "start_time"]
+"""Detections CSV: one row per event; times in seconds from the recording start, ``start_time``
+the event's wall-clock time when the file name holds one (:func:`start_time_from_name`)."""
+WINDOW_COLUMNS = ["file", "start_s", "end_s", "prob"]
+"""Windows CSV(.gz): one row per window with its probability."""
+RAVEN_COLUMNS = ["Selection", "View", "Channel", "Begin Time (s)", "End Time (s)", "Low Freq (Hz)", "High Freq (Hz)"]
+"""The columns Raven Pro needs in a selection table, in its order."""
+RAVEN_EXTRA = ["Peak Time (s)", "Max Prob", "Mean Prob"]
+"""birdscan's own columns after :data:`RAVEN_COLUMNS`."""
+REFERENCE_COLUMNS = ["file", "start_s", "end_s", "centre_s", "low_freq_hz", "high_freq_hz"]
+"""Reference annotations as every reader returns them (seconds, Hz; NaN when unknown)."""
+
+# ---------------------------------------------------------------- recordings on disk
+AUDIO_EXTENSIONS = ("wav", "flac", "ogg", "opus", "mp3", "aif", "aiff", "aifc", "w64", "rf64")
+"""File extensions of the audio birdscan reads (libsndfile formats): scanned by default,
+loaded as real backgrounds, and stripped from recording names where a key is made of one."""
+
+_STAMP = re.compile(r"(?<!\d)(\d{4})-?(\d{2})-?(\d{2})[_T-](\d{2})[-:]?(\d{2})[-:]?(\d{2})(?!\d)")
+
+
+def is_audio_name(name: str | os.PathLike[str]) -> bool:
+    """Whether a file name ends in one of :data:`AUDIO_EXTENSIONS` (any case)."""
+    return Path(name).suffix.lower().lstrip(".") in AUDIO_EXTENSIONS
+
+
+def start_time_from_name(path: str | os.PathLike[str]) -> datetime | None:
+    """Recording start from a file name stamp: AudioMoth/Song Meter ``YYYYMMDD_HHMMSS``,
+    also ``YYYY-MM-DD_HH-MM-SS`` and ``YYYYMMDDTHHMMSS``. None when there is none.
+
+    >>> start_time_from_name("S4A03895_20190522_001500.wav")
+    datetime.datetime(2019, 5, 22, 0, 15)
+    """
+    m = _STAMP.search(Path(path).name)
+    if not m:
+        return None
+    try:
+        return datetime(*(int(g) for g in m.groups()))
+    except ValueError:
+        return None
+
+
+# ---------------------------------------------------------------- the run manifest
+def manifest_path(out: str | os.PathLike[str]) -> Path:
+    """The run manifest sits next to the detections CSV: ``detections.csv`` -> ``run.json``
+    (``<stem>.run.json`` when the CSV is not called detections.csv, so two runs in one
+    folder do not clash)."""
+    out = Path(out)
+    return out.with_name("run.json" if out.stem == "detections" else f"{out.stem}.run.json")
+
+
+def run_manifest(
+    *, version: str, host: Any, model: Any, options: Any, inputs: Any, shard: Any, outputs: tuple[Any, Any, Any],
+    summary: dict[str, Any], files: list[dict[str, Any]], merged_from: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The run manifest (``run.json``) of a run or of merged shards, keys in their fixed order.
+
+    ``outputs`` is ``(detections, windows, raven)`` (paths or None); ``created`` and the
+    ``command`` (when run from the ``birdscan`` command) are filled in here.
+    """
+    out, win, raven = outputs
+    manifest = {
+        "birdscan_version": version,
+        "created": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "command": sys.argv if os.path.basename(sys.argv[0]).startswith("birdscan") else None,
+        "host": host,
+        "model": model,
+        "options": options,
+        "inputs": inputs,
+        "shard": shard,
+    }
+    if merged_from is not None:
+        manifest["merged_from"] = merged_from
+    manifest["outputs"] = {"detections": str(out) if out else None, "windows": str(win) if win else None,
+                           "raven": str(raven) if raven else None}
+    manifest["summary"] = summary
+    manifest["files"] = files
+    return manifest
