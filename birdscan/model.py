@@ -14,13 +14,14 @@ from __future__ import annotations
 import hashlib
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .errors import ModelError
+from .birdvox70k import CLIP_SAMPLES, SAMPLE_RATE
+from .errors import BirdscanError, ModelError
 from .files import atomic_path
 
 FORMAT = 1
@@ -34,8 +35,10 @@ class ModelConfig:
 
     Attributes
     ----------
-    sample_rate : int, Hz. The model rate; recordings are resampled to it.
-    window : int, samples per window (12,000 = 0.5 s).
+    sample_rate : int, Hz. The model rate; recordings are resampled to it. BirdVox-70k's
+        rate by default (:data:`birdscan.birdvox70k.SAMPLE_RATE`, 24 kHz).
+    window : int, samples per window: one BirdVox-70k clip by default
+        (:data:`birdscan.birdvox70k.CLIP_SAMPLES`, 12,000 = 0.5 s).
     hop : int, default scan hop in samples (1,200 = 50 ms).
     n_fft, frame_hop : STFT size and hop in samples; ``frame_hop`` divides ``hop`` and ``window``.
     n_mels, fmin, fmax : mel filterbank (Hz); also the band reported for detections.
@@ -47,8 +50,8 @@ class ModelConfig:
         time stride is ``2 ** len(channels)`` frames.
     """
 
-    sample_rate: int = 24_000
-    window: int = 12_000
+    sample_rate: int = SAMPLE_RATE
+    window: int = CLIP_SAMPLES
     hop: int = 1_200
     n_fft: int = 512
     frame_hop: int = 150
@@ -310,15 +313,28 @@ def save_checkpoint(
     return path
 
 
+def torch_load(path: str | Path, error: Callable[[str], BirdscanError]) -> Any:
+    """``torch.load`` of a birdscan file, on the CPU, safely (``weights_only``: plain types and
+    tensors only, no code from the file runs).
+
+    Parameters
+    ----------
+    path : the file
+    error : makes the exception to raise from the reason the file cannot be read, e.g.
+        ``lambda why: ModelError(f"{path} is not a birdscan model file: {why}")``
+    """
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:  # torch raises many types for foreign or damaged files
+        raise error(f"{type(e).__name__}: {e}") from e
+
+
 def read_checkpoint(path: str | Path) -> dict[str, Any]:
     """Read a checkpoint dict safely (never executes code from the file)."""
     path = Path(path)
     if not path.is_file():
         raise ModelError(f"model file {path} does not exist")
-    try:
-        ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:  # torch raises many types for foreign or damaged files
-        raise ModelError(f"{path} is not a birdscan model file: {type(e).__name__}: {e}") from e
+    ckpt = torch_load(path, lambda why: ModelError(f"{path} is not a birdscan model file: {why}"))
     if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
         got = ckpt.get("format") if isinstance(ckpt, dict) else type(ckpt).__name__
         raise ModelError(f"{path}: checkpoint format {got!r}, this birdscan reads format {FORMAT}")

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .dsp import check_int, check_rng, check_sr
+from .dsp import check_int, check_rng, check_sr, crossfade, equal_power_fade
 from ..errors import AudioError, ParameterError
 from ..tables import AUDIO_EXTENSIONS, is_audio_name, start_time_from_name
 
@@ -158,7 +158,7 @@ class RealBackgrounds:
         check_rng(rng)
         n = check_int("n_samples", n_samples, 1)
         xf = int(0.05 * self.sr)
-        fade_in = np.sin(0.5 * np.pi * (np.arange(xf) + 0.5) / xf)
+        fade = equal_power_fade(xf)
         out = np.zeros(n)
         pos = 0
         while pos < n:
@@ -168,8 +168,9 @@ class RealBackgrounds:
             s = int(rng.integers(0, a.size - take + 1))
             piece = a[s : s + take].astype(np.float64)
             if pos:
-                out[at:pos] *= fade_in[::-1]
-                piece[:xf] *= fade_in
-            out[at : at + take] += piece
+                out[at:pos] = crossfade(out[at:pos], piece, fade)
+                out[pos : at + take] += piece[xf:]
+            else:
+                out[at : at + take] += piece
             pos = at + take
         return (out * 10 ** (rng.uniform(*self.gain_db) / 20)).astype(np.float32)

@@ -23,7 +23,7 @@ from ..files import OutputSet, atomic_open, atomic_path
 from .ambience import Mix, UnitProfile, background_mix, synth_background
 from .backgrounds import RealBackgrounds, check_real
 from .calls import call_info, draw_call, render_call, synth_call
-from .dsp import band_rms, check_int, check_rng, check_sr, loguniform, place, rms
+from .dsp import band_rms, check_int, check_rng, check_sr, crossfade, equal_power_fade, loguniform, place, rms
 from .negatives import draw_snr_db, hard_negative
 
 if TYPE_CHECKING:
@@ -378,7 +378,7 @@ def _render_recording(
     ch_gain = crng.uniform(0.6, 1.0, channels)
     ch_gain[0] = 1.0
     seg, xf = int(SEGMENT_S * sr), int(XFADE_S * sr)
-    fade_in = np.sin(0.5 * np.pi * (np.arange(xf) + 0.5) / xf)
+    fade = equal_power_fade(xf)
     carry: np.ndarray | None = None
     active: list[tuple[int, np.ndarray]] = []  # (start sample, scaled call) still sounding
     i = 0
@@ -389,7 +389,7 @@ def _render_recording(
         block = x[:size].copy()
         if carry is not None:
             m = min(xf, size)
-            block[:m] = carry[:m] * fade_in[::-1][:m] + block[:m] * fade_in[:m]
+            block[:m] = crossfade(carry[:m], block, fade)
         carry = x[size:]
         while i < len(plan) and plan[i].start < a + size:
             wave, _ = _scaled_call(block, sr, plan[i].params, plan[i].start - a, plan[i].snr_db)

@@ -133,3 +133,23 @@ def band_rms(x: np.ndarray, sr: int, lo: float, hi: float) -> float:
     f = np.fft.rfftfreq(x.size, 1 / sr)
     sel = (f >= lo) & (f <= hi) & (f > 0)
     return float(np.sqrt(2 * p[sel].sum()) / x.size) + 1e-12
+
+
+def equal_power_fade(n: int) -> np.ndarray:
+    """Fade-in gains of an equal-power crossfade over ``n`` samples, np.ndarray [shape=(n,)]:
+    ``sin`` from ~0 to ~1; the fade-out is the same curve reversed, so the powers sum to 1."""
+    return np.sin(0.5 * np.pi * (np.arange(n) + 0.5) / n)
+
+
+def crossfade(tail: np.ndarray, head: np.ndarray, fade: np.ndarray) -> np.ndarray:
+    """``tail`` fading out while ``head`` fades in, over ``m = len(tail)`` samples.
+
+    Parameters
+    ----------
+    tail : np.ndarray [shape=(m, ...)], the end of the sound that stops
+    head : np.ndarray [shape=(>= m, ...)], the sound that starts (its first ``m`` samples are used)
+    fade : np.ndarray [shape=(>= m,)], from :func:`equal_power_fade`; a shorter ``tail`` uses
+        the first ``m`` gains of the fade-out and of the fade-in
+    """
+    m = len(tail)
+    return tail * fade[::-1][:m] + head[:m] * fade[:m]

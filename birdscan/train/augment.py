@@ -12,6 +12,7 @@ from typing import Any
 
 import torch
 
+from ..birdvox70k import SAMPLE_RATE
 from ..errors import ParameterError
 
 _EPS = 1e-8
@@ -54,7 +55,7 @@ class Augment:
     noise_db: tuple[float, float] = (-30.0, -10.0)
     noise_exponent: tuple[float, float] = (0.0, 2.0)
     gain_db: float = 12.0
-    sample_rate: int = 24_000
+    sample_rate: int = SAMPLE_RATE
 
     def __post_init__(self) -> None:
         for name in ("mix_db", "bandstop_hz", "band", "noise_db", "noise_exponent"):

@@ -33,7 +33,7 @@ from ..device import amp_dtype, resolve_device, torch_settings
 from ..errors import DataError, OutputError, ParameterError
 from ..files import atomic_path
 from .metrics import append_jsonl, binary_metrics, plot_curves, write_jsonl
-from ..model import Detector, ModelConfig, load_model, read_checkpoint, save_checkpoint
+from ..model import Detector, ModelConfig, load_model, read_checkpoint, save_checkpoint, torch_load
 from .log import Reporter, reporter
 
 RESUME_FORMAT = 1
@@ -454,10 +454,7 @@ def read_resume(path: str | Path) -> dict[str, Any]:
         path = path.with_name(name)
     if not path.is_file():
         raise ParameterError(f"resume: {path} does not exist (train writes it next to the checkpoints)")
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:  # torch raises many types for damaged files
-        raise ParameterError(f"resume: {path} is not a birdscan resume file: {type(e).__name__}: {e}") from e
+    state = torch_load(path, lambda why: ParameterError(f"resume: {path} is not a birdscan resume file: {why}"))
     if not isinstance(state, dict) or state.get("format") != RESUME_FORMAT:
         raise ParameterError(f"resume: {path} is not a birdscan resume file (format {RESUME_FORMAT})")
     return state
