@@ -95,7 +95,7 @@ def _shard_option(ctx, param, value):
 @click.option("--windows", type=click.Path(dir_okay=False), help="Per-window probabilities, .csv or .csv.gz.")
 @click.option("--raven", type=click.Path(file_okay=False), help="Folder for Raven Pro selection tables.")
 @click.option("--model", type=click.Path(dir_okay=False), help="Model checkpoint (default: the shipped model).")
-@click.option("--hop", default=0.05, show_default=True, type=float, help="Seconds between window starts.")
+@click.option("--hop", type=float, help="Seconds between window starts [default: the model's hop, 0.05 s for the shipped model].")
 @click.option("--threshold", type=float, help="Probability that opens an event, in [0, 1] [default: the model's recommended threshold, 0.5 if none].")
 @click.option("--threshold-off", type=float, help="Probability under which an event closes (default: --threshold).")
 @click.option("--min-gap", default=0.1, show_default=True, type=float, help="Merge events closer than this many seconds.")

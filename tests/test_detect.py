@@ -116,14 +116,38 @@ def test_outputs_not_overwritten(tmp_path, make_audio):
 
 @pytest.mark.parametrize("kw,err,msg", [({"hop": -0.05}, ParameterError, "hop=-0.05"),
                                         ({"threshold": 1.5}, ParameterError, "threshold=1.5"),
+                                        ({"threshold_off": 1.5}, ParameterError, "threshold_off=1.5"),
                                         ({"device": "tpu"}, ParameterError, "device='tpu'"),
                                         ({"batch_size": 0}, ParameterError, "batch_size=0"),
                                         ({"channel": 0}, ParameterError, "channel=0"),
+                                        ({"windows": "w.txt"}, ParameterError, "must end in .csv or .csv.gz"),
                                         ({"model": "nope.pt"}, ModelError, "nope.pt does not exist")])
-def test_bad_options_fail_before_work(tmp_path, kw, err, msg):
+def test_bad_options_fail_before_work(tmp_path, monkeypatch, kw, err, msg):
+    import birdscan.model
+
+    def no_reading(path):
+        raise AssertionError(f"the model {path} was read before the options were checked")
+
+    monkeypatch.setattr(birdscan.model, "read_checkpoint", no_reading)
+    audio = write_tone_file(tmp_path / "a.wav", 24000, 1.0)
     with pytest.raises(err, match=msg):
-        scan([tmp_path / "does-not-exist"], out=tmp_path / "d.csv", **kw)
-    assert not (tmp_path / "d.csv").exists()
+        scan([audio], out=tmp_path / "o" / "d.csv", **kw)
+    assert not (tmp_path / "o").exists()
+
+
+def test_default_hop_is_the_models(tmp_path):
+    import torch
+
+    from birdscan.model import read_checkpoint
+
+    ckpt = read_checkpoint(default_model_path())
+    ckpt["config"]["hop"] = 2400  # 100 ms: still a multiple of the trunk's stride
+    torch.save(ckpt, tmp_path / "m.pt")
+    write_tone_file(tmp_path / "a.wav", 24000, 3.0)
+    res = scan([tmp_path / "a.wav"], model=tmp_path / "m.pt", device="cpu", workers=0)
+    assert res.manifest["options"]["hop_s"] == 0.1 and res.files[0].n_windows == count_windows(72000, 12000, 2400)
+    res = scan([tmp_path / "a.wav"], model=tmp_path / "m.pt", hop=0.05, device="cpu", workers=0)
+    assert res.manifest["options"]["hop_s"] == 0.05 and res.files[0].n_windows == count_windows(72000, 12000, 1200)
 
 
 def test_default_model_is_shipped():

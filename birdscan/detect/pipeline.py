@@ -42,7 +42,7 @@ class NullProgress:
 class ScanOptions:
     """Validated options of a run (everything that changes results is here)."""
 
-    hop: float = 0.05
+    hop: float
     rule: EventRule = EventRule()
     channel: int | None = None
     device: str = "auto"
@@ -79,7 +79,7 @@ def scan(
     windows: str | os.PathLike[str] | None = None,
     raven: str | os.PathLike[str] | None = None,
     model: str | os.PathLike[str] | None = None,
-    hop: float = 0.05,
+    hop: float | None = None,
     threshold: float | None = None,
     threshold_off: float | None = None,
     min_gap: float = 0.1,
@@ -105,7 +105,8 @@ def scan(
     windows : optional ``.csv`` / ``.csv.gz`` with one row per window
     raven : optional folder for Raven Pro selection tables
     model : checkpoint path; None takes the shipped default model
-    hop : float > 0, seconds between window starts (multiples of 50 ms scan densely)
+    hop : float > 0, seconds between window starts, or None for the model's own hop
+        (``config.hop``: 50 ms for the shipped model); multiples of the model's stride scan densely
     threshold : float in [0, 1] or None (the model's recommended threshold, 0.5 if it has none)
     threshold_off, min_gap, min_duration, split_dip : the rest of the event rule (see
         :mod:`birdscan.detect.events`); seconds for gaps and durations
@@ -131,19 +132,24 @@ def scan(
     >>> res.detections.head()  # doctest: +SKIP
     """
     from ..device import resolve_device, usable_cores
-    from ..model import default_threshold, read_checkpoint
+    from ..model import ModelConfig, default_threshold, read_checkpoint
 
-    model_path = _model_path(model)
-    ckpt = read_checkpoint(model_path)
-    if threshold is None:
-        threshold = default_threshold(ckpt)
     if workers is None:
         workers = min(8, max(1, usable_cores() // 2))
-    opts = ScanOptions(hop, EventRule(threshold, threshold_off, min_gap, min_duration, split_dip), channel, device, batch_size, workers)
+
+    def options(hop: float, threshold: float) -> ScanOptions:
+        rule = EventRule(threshold, threshold_off, min_gap, min_duration, split_dip)
+        return ScanOptions(hop, rule, channel, device, batch_size, workers)
+
+    # Every option is checked before any file or the model is opened. The model's hop and
+    # threshold stand in for those not given, so until it is read they are checked with
+    # stand-ins: any positive hop, and 1 as the upper bound of threshold_off.
+    options(1.0 if hop is None else hop, 1.0 if threshold is None else threshold)
     part = parse_shard(shard) if shard is not None else None
     if resume and out is None:
         raise ParameterError("resume=True needs out=: the journal of finished recordings is kept next to it")
     torch_device = resolve_device(device)
+    model_path = _model_path(model)
     out_p, win_p, raven_p = (Path(p) if p is not None else None for p in (out, windows, raven))
     writers.check_windows_path(win_p)
     # A journal means the interrupted run passed these checks: its outputs may be replaced.
@@ -158,6 +164,10 @@ def scan(
     recs = discover(inputs, recursive=recursive, ext=ext)
     if raven_p is not None:
         writers.check_targets(writers.raven_tables(raven_p, [r.rel for r in recs]), replace)
+    ckpt = read_checkpoint(model_path)
+    config = ModelConfig.from_dict(ckpt["config"])
+    opts = options(config.hop / config.sample_rate if hop is None else hop,
+                   default_threshold(ckpt) if threshold is None else threshold)
     remove_stale_temporaries(targets, [raven_p])
     run = _Run(recs, opts, model_path, ckpt, torch_device, out_p, win_p, raven_p, progress or NullProgress(), inputs)
     return run.go(part, resume)
