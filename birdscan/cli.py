@@ -65,6 +65,58 @@ class _RichProgress:
             self.bar.stop()
 
 
+class _RichTrainProgress:
+    """Training progress (a :class:`birdscan.train.log.Reporter`): on a terminal, a live table of
+    epochs (best in green) above a bar of the epoch's steps; elsewhere (a log file), plain lines."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+
+        self.console = Console(stderr=True)
+        self.live = None
+
+    def start(self, **info) -> None:
+        from .train.log import COLUMNS, start_lines
+
+        for line in start_lines(info):
+            self.console.print(line, highlight=False)
+        if not self.console.is_terminal:
+            self.console.print(" ".join(f"{title:>6}" for _, title, _ in COLUMNS), highlight=False)
+            return
+        from rich import box
+        from rich.console import Group
+        from rich.live import Live
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+        from rich.table import Column, Table
+
+        columns = [Column(title, justify="right", no_wrap=True, min_width=6) for _, title, _ in COLUMNS]
+        self.table = Table(*columns, box=box.SIMPLE_HEAD, padding=(0, 1))
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                            console=self.console)
+        self.task = self.bar.add_task(f"epoch {info['first']}", total=info["steps"])
+        self.live = Live(Group(self.table, self.bar), console=self.console, refresh_per_second=4)
+        self.live.start()
+
+    def batch(self, step: int, steps: int) -> None:
+        if self.live is not None:
+            self.bar.update(self.task, completed=step)
+
+    def epoch(self, row) -> None:
+        from .train.log import cells
+
+        if self.live is None:
+            self.console.print(" ".join(f"{c:>6}" for c in cells(row)) + (" *" if row.get("best") else ""), highlight=False)
+            return
+        self.table.add_row(*cells(row), style="bold green" if row.get("best") else None)
+        self.bar.update(self.task, completed=0, description=f"epoch {row['epoch'] + 1}")
+
+    def close(self) -> None:
+        if self.live is not None:
+            self.bar.remove_task(self.task)
+            self.live.stop()
+            self.live = None
+
+
 def _summary(result, quiet: bool) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -298,7 +350,7 @@ def train(quiet, channels, **options) -> None:
     from .train.loop import train as run_train
 
     try:
-        result = run_train(channels=_ints(channels), progress=not quiet, command=" ".join(["birdscan", *sys.argv[1:]]), **options)
+        result = run_train(channels=_ints(channels), progress=False if quiet else _RichTrainProgress(), command=" ".join(["birdscan", *sys.argv[1:]]), **options)
     except BirdscanError as e:
         raise _fail(e)
     m = result.best_metrics

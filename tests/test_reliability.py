@@ -16,7 +16,6 @@ import pytest
 from click.testing import CliRunner
 
 from birdscan import files
-from birdscan.detect import writers
 from birdscan.cli import main
 from birdscan.detect.pipeline import scan
 from birdscan.errors import OutputError, ParameterError

@@ -12,7 +12,6 @@ clips and long recordings. Sample rates are integers in Hz, lengths integer samp
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -26,7 +25,6 @@ from .dsp import (
     check_rng,
     check_sr,
     harmonics,
-    loguniform,
     noise,
     place,
     rms,
@@ -34,80 +32,8 @@ from .dsp import (
     tone,
 )
 from ..errors import ParameterError
-from .negatives import Event, Insect
-
-
-# ---------------------------------------------------------------- per-unit profile
-@dataclass(frozen=True)
-class UnitProfile:
-    """What the night sounds like at one recording unit; :meth:`draw` makes a random one.
-
-    Bed noise: ``noise_slope_db`` (dB per octave above 1 kHz), ``rumble_db`` of
-    extra level below ``rumble_hz``, ``bandlimit_hz`` (None, or a cutoff as in
-    a 22.05 kHz recording resampled to 24 kHz). Tonal lines: mains ``hum_hz``
-    harmonics with probability ``hum_prob``, steady ``tone_lines_hz``.
-    ``insects``: the species singing here. Events: clicks at ``click_hz`` at
-    ``click_rate`` per second (periodic if ``click_periodic``), rain and wind
-    with probabilities per stretch, ``rain_rate`` drops per second, traffic and
-    aircraft probabilities, and rates per second of handling noise,
-    broadband 1.5-10 kHz transients and non-call tonal sounds.
-    """
-
-    noise_slope_db: float = -2.0
-    rumble_db: float = 20.0
-    rumble_hz: float = 300.0
-    bandlimit_hz: float | None = None
-    hum_hz: float = 60.0
-    hum_prob: float = 0.2
-    tone_lines_hz: tuple[float, ...] = ()
-    insects: tuple[Insect, ...] = ()
-    click_hz: float = 4500.0
-    click_rate: float = 0.5
-    click_periodic: bool = False
-    rain_prob: float = 0.1
-    rain_rate: float = 30.0
-    wind_prob: float = 0.2
-    traffic_prob: float = 0.2
-    airplane_prob: float = 0.05
-    handling_rate: float = 0.02
-    transient_rate: float = 0.3
-    tonal_rate: float = 0.05
-
-    @classmethod
-    def draw(cls, rng: np.random.Generator | int) -> UnitProfile:
-        """A random unit profile from a generator or an integer seed.
-
-        Examples
-        --------
-        >>> UnitProfile.draw(3) == UnitProfile.draw(3)
-        True
-        """
-        if not isinstance(rng, np.random.Generator):
-            check_int("rng", rng, 0)
-            rng = np.random.default_rng(int(rng))
-        n_lines = int(rng.choice([0, 0, 1, 2]))
-        return cls(
-            noise_slope_db=float(rng.uniform(-4.5, 0.5)),
-            rumble_db=float(rng.uniform(5, 40)),
-            rumble_hz=loguniform(rng, 80, 800),
-            bandlimit_hz=float(rng.uniform(10000, 11500)) if rng.random() < 0.3 else None,
-            hum_hz=float(rng.choice([50.0, 60.0])),
-            hum_prob=float(rng.uniform(0, 0.6)) if rng.random() < 0.5 else 0.0,
-            tone_lines_hz=tuple(float(rng.uniform(800, 9000)) for _ in range(n_lines)),
-            insects=tuple(Insect.draw(rng) for _ in range(int(rng.choice([0, 1, 1, 2, 2, 3])))),
-            click_hz=float(rng.uniform(3800, 5200)),
-            click_rate=loguniform(rng, 0.05, 6),
-            click_periodic=bool(rng.random() < 0.4),
-            rain_prob=float(rng.uniform(0, 0.35)),
-            rain_rate=loguniform(rng, 5, 200),
-            wind_prob=float(rng.uniform(0, 0.5)),
-            traffic_prob=float(rng.uniform(0, 0.6)),
-            airplane_prob=float(rng.uniform(0, 0.15)),
-            handling_rate=loguniform(rng, 0.002, 0.1),
-            transient_rate=loguniform(rng, 0.05, 1.5),
-            tonal_rate=loguniform(rng, 0.01, 0.2),
-        )
-
+from .negatives import Event
+from .profile import UnitProfile
 
 
 # ---------------------------------------------------------------- backgrounds

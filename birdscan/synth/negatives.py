@@ -8,11 +8,11 @@ an :data:`Event`; :func:`hard_negative` draws one such event for a clip.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
 import numpy as np
 
+from .profile import Insect, UnitProfile
 from .dsp import (
     band_noise,
     envelope,
@@ -20,57 +20,11 @@ from .dsp import (
     harmonics,
     loguniform,
     lowpass_noise,
-    noise,
     place,
     smooth,
     tone,
 )
 
-if TYPE_CHECKING:
-    from .ambience import UnitProfile
-
-
-@dataclass(frozen=True)
-class Insect:
-    """One singing insect species: a carrier (tonal, or a noise band) gated by pulse trains.
-
-    ``pulse_rate_hz`` pulses per second, each ``duty`` of its period long; with
-    ``chirp_rate_hz`` > 0 the pulses come in chirps of ``chirp_duty`` of the
-    chirp period, otherwise as a continuous trill. ``presence`` is the chance
-    it sings in a given stretch, ``snr_db`` its level over the bed in its band.
-    """
-
-    freq_hz: float
-    bandwidth_hz: float
-    pulse_rate_hz: float
-    duty: float
-    chirp_rate_hz: float
-    chirp_duty: float
-    presence: float
-    snr_db: float
-
-    @classmethod
-    def draw(cls, rng: np.random.Generator) -> Insect:
-        """A random cricket (tonal, 2.5-8 kHz), katydid (noisy band, 5-11 kHz) or steady chorus."""
-        kind = rng.choice(["cricket", "katydid", "steady"], p=[0.5, 0.3, 0.2])
-        # (carrier Hz, noise bandwidth Hz, pulses per second, duty): ranges per kind
-        ranges = {
-            "cricket": ((2500, 8000), (0, 0), (12, 60), (0.3, 0.7)),
-            "katydid": ((5000, 11000), (800, 4000), (3, 30), (0.1, 0.5)),
-            "steady": ((3000, 8000), (0, 300), (60, 150), (0.6, 0.9)),
-        }[kind]
-        f, bw, rate, duty = (rng.uniform(lo, hi) for lo, hi in ranges)
-        chirped = kind != "steady" and rng.random() < 0.5
-        return cls(
-            freq_hz=float(f),
-            bandwidth_hz=float(bw),
-            pulse_rate_hz=float(rate),
-            duty=float(duty),
-            chirp_rate_hz=float(rng.uniform(0.5, 4)) if chirped else 0.0,
-            chirp_duty=float(rng.uniform(0.1, 0.5)),
-            presence=float(rng.uniform(0.15, 0.9)),
-            snr_db=float(rng.uniform(-3, 20)),
-        )
 
 
 # ---------------------------------------------------------------- hard-negative events

@@ -100,8 +100,7 @@ def train(
     resume: str | Path | None = None,
     patience: int = 8,
     overwrite: bool = False,
-    progress: bool | Callable[[dict[str, Any]], None] = True,
-    console: Any = None,
+    progress: bool | Callable[[dict[str, Any]], None] | Reporter = True,
     command: str | None = None,
 ) -> TrainResult:
     """Train a detector on BirdVox-70k-layout data, validating on held-out units.
@@ -135,9 +134,9 @@ def train(
         model, augmentation, seed) must be the same
     patience : stop after this many epochs without a better validation AUPRC (0: never)
     overwrite : allow replacing an existing ``out`` when not resuming
-    progress : True to show a rich table of the epochs (and a batch bar) on ``console``
-        (default: stderr); a callable to receive each epoch's row instead; False for silence
-    console : rich.console.Console to print on when ``progress`` is True
+    progress : True to print a line per epoch on stderr; a callable to receive each epoch's
+        row instead; a :class:`birdscan.train.log.Reporter` (e.g. the command line's live
+        table); False for silence
     command : the command line to record in the checkpoint (default ``sys.argv``)
 
     Returns
@@ -149,7 +148,7 @@ def train(
     >>> result = train("BirdVox-70k", "models/birdscan.pt", epochs=30)    # doctest: +SKIP
     >>> result.best_metrics["auprc"], result.clips_per_s                     # doctest: +SKIP
     """
-    arguments = _plain({k: v for k, v in locals().items() if k not in ("progress", "console")})
+    arguments = _plain({k: v for k, v in locals().items() if k != "progress"})
     config = _model_config(arch, frontend, channels, model_options)
     aug = _augment(augment, time_shift, config)
     _check_options(epochs, batch_size, lr, weight_decay, num_workers, patience, seed)
@@ -171,7 +170,7 @@ def train(
             "resume": paths["resume"].name}
     try:
         return _fit(sets, paths, info, run, state, config, aug, dev, amp, num_workers, patience,
-                    reporter(progress, console))
+                    reporter(progress))
     finally:
         for ds in sets.values():
             ds.close()
@@ -218,7 +217,6 @@ def _fit(sets: dict[str, ClipDataset], paths: dict[str, Path], info: dict[str, A
         epoch_s=float(np.mean([t[1] for t in timing])) if timing else float("nan"),
         device=str(dev), counts=info["data"]["clips"],
     )
-    reporter.finish(result)
     return result
 
 
