@@ -146,6 +146,7 @@ def _shard_option(ctx, param, value):
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Detections CSV (one row per event); run.json goes next to it.")
 @click.option("--windows", type=click.Path(dir_okay=False), help="Per-window probabilities, .csv or .csv.gz.")
 @click.option("--raven", type=click.Path(file_okay=False), help="Folder for Raven Pro selection tables.")
+@click.option("--audacity", type=click.Path(file_okay=False), help="Folder for Audacity label tracks (<file>.txt per recording).")
 @click.option("--model", type=click.Path(dir_okay=False), help="Model checkpoint (default: the shipped model).")
 @click.option("--hop", type=float, help="Seconds between window starts [default: the model's hop, 0.05 s for the shipped model].")
 @click.option("--threshold", type=float, help="Probability that opens an event, in [0, 1] [default: the model's recommended threshold, 0.5 if none].")
@@ -190,13 +191,14 @@ def run(inputs, quiet, **options) -> None:
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Merged detections CSV; run.json goes next to it.")
 @click.option("--windows", type=click.Path(dir_okay=False), help="Merged per-window probabilities, .csv or .csv.gz.")
 @click.option("--raven", type=click.Path(file_okay=False), help="Folder for the merged Raven Pro selection tables.")
+@click.option("--audacity", type=click.Path(file_okay=False), help="Folder for the merged Audacity label tracks.")
 @click.option("--overwrite", is_flag=True, help="Replace existing outputs.")
-def merge(detections, out, windows, raven, overwrite) -> None:
+def merge(detections, out, windows, raven, audacity, overwrite) -> None:
     """Join the outputs of `birdscan run --shard K/N` jobs (give every shard's detections CSV)."""
     from .detect.merge import merge as run_merge
 
     try:
-        man = run_merge(detections, out=out, windows=windows, raven=raven, overwrite=overwrite)
+        man = run_merge(detections, out=out, windows=windows, raven=raven, audacity=audacity, overwrite=overwrite)
     except BirdscanError as e:
         raise _fail(e)
     s = man["summary"]

@@ -22,8 +22,8 @@ WINDOW_COLUMNS = ["file", "start_s", "end_s", "prob"]
 """Windows CSV(.gz): one row per window with its probability."""
 RAVEN_COLUMNS = ["Selection", "View", "Channel", "Begin Time (s)", "End Time (s)", "Low Freq (Hz)", "High Freq (Hz)"]
 """The columns Raven Pro needs in a selection table, in its order."""
-RAVEN_EXTRA = ["Peak Time (s)", "Max Prob", "Mean Prob"]
-"""birdscan's own columns after :data:`RAVEN_COLUMNS`."""
+RAVEN_EXTRA = ["Call Type", "Call Freq (Hz)", "Peak Time (s)", "Max Prob", "Mean Prob", "Begin Path", "File Offset (s)"]
+"""birdscan's own columns after :data:`RAVEN_COLUMNS` (see :mod:`birdscan.detect.selections`)."""
 REFERENCE_COLUMNS = ["file", "start_s", "end_s", "centre_s", "low_freq_hz", "high_freq_hz"]
 """Reference annotations as every reader returns them (seconds, Hz; NaN when unknown)."""
 
@@ -71,10 +71,10 @@ def run_manifest(
 ) -> dict[str, Any]:
     """The run manifest (``run.json``) of a run or of merged shards, keys in their fixed order.
 
-    ``outputs`` is ``(detections, windows, raven)`` (paths or None); ``created`` and the
+    ``outputs`` is ``(detections, windows, raven[, audacity])`` (paths or None); ``created`` and the
     ``command`` (when run from the ``birdscan`` command) are filled in here.
     """
-    out, win, raven = outputs
+    out, win, raven, audacity = (*outputs, None)[:4]
     manifest = {
         "birdscan_version": version,
         "created": datetime.now().astimezone().isoformat(timespec="seconds"),
@@ -88,7 +88,7 @@ def run_manifest(
     if merged_from is not None:
         manifest["merged_from"] = merged_from
     manifest["outputs"] = {"detections": str(out) if out else None, "windows": str(win) if win else None,
-                           "raven": str(raven) if raven else None}
+                           "raven": str(raven) if raven else None, "audacity": str(audacity) if audacity else None}
     manifest["summary"] = summary
     manifest["files"] = files
     return manifest

@@ -33,3 +33,22 @@ def test_run_bad_option_message(tmp_path):
     assert r.exit_code != 0 and "threshold=2.0 must be within [0, 1]" in r.output
     r = CliRunner().invoke(main, ["run", str(tmp_path / "none"), "--out", str(tmp_path / "d.csv")])
     assert r.exit_code != 0 and "does not exist" in r.output
+
+
+def test_run_writes_review_tables_of_the_channel_scanned(tmp_path, make_audio):
+    from review_formats import read_audacity_strict, read_raven_strict
+
+    make_audio("in/st.wav", dur=6.0, calls=[3.0], channels=2)
+    make_audio("in/quiet.wav", dur=2.0, channels=2)
+    make_audio("in/mono.wav", dur=2.0)
+    out = tmp_path / "o"
+    r = CliRunner().invoke(main, ["run", str(tmp_path / "in"), "--out", str(out / "detections.csv"), "--raven", str(out / "raven"),
+                                  "--audacity", str(out / "aud"), "--channel", "2", "-q", "--device", "cpu"])
+    assert r.exit_code == 1 and "mono.wav: channel 2 asked for (counting from 1), but the file has 1 channel(s)" in r.output
+    rows = read_raven_strict(out / "raven" / "st.wav.selections.txt")
+    assert len(rows) == 1 and rows[0]["Channel"] == 2 and rows[0]["Begin Path"] == str(tmp_path / "in" / "st.wav")
+    assert read_raven_strict(out / "raven" / "quiet.wav.selections.txt") == []
+    assert [r["Channel"] for r in read_raven_strict(out / "raven" / "birdscan_combined.selections.txt")] == [2]
+    labels = read_audacity_strict(out / "aud" / "st.wav.txt")
+    assert len(labels) == 1 and labels[0]["start"] == rows[0]["Begin Time (s)"]
+    assert read_audacity_strict(out / "aud" / "quiet.wav.txt") == []

@@ -11,9 +11,10 @@ from birdscan.detect.pipeline import scan
 from birdscan.errors import ModelError, OutputError, ParameterError
 from birdscan.model import default_model_path
 from birdscan.detect.windows import count_windows
-from birdscan.tables import RAVEN_COLUMNS
+from birdscan.detect.selections import RAVEN_TABLE_COLUMNS as RAVEN_COLUMNS
 
 from conftest import write_tone_file
+from review_formats import read_raven_strict
 
 CALLS = [1.5, 4.2, 7.9]
 
@@ -82,9 +83,14 @@ def test_windows_cover_each_file(result):
 def test_raven_tables(result):
     res, out = result
     t = pd.read_csv(out / "raven" / "unitA" / "b.FLAC.selections.txt", sep="\t")
-    assert list(t.columns[:7]) == RAVEN_COLUMNS and len(t) == len(CALLS)
+    assert list(t.columns) == RAVEN_COLUMNS and len(t) == len(CALLS)
     with open(out / "raven" / "unitB" / "deep" / "c.wav.selections.txt") as f:
-        assert f.readline().rstrip("\n").split("\t")[:7] == RAVEN_COLUMNS
+        assert f.readline().rstrip("\n").split("\t") == RAVEN_COLUMNS
+    for f in res.files:
+        if f.status == "ok":  # Channel an integer, peaks inside their selections, also for files without events
+            rows = read_raven_strict(out / "raven" / f"{f.rec.rel}.selections.txt")
+            assert {r["Begin Path"] for r in rows} <= {str(f.rec.path)}
+    assert {r["Channel"] for r in read_raven_strict(out / "raven" / "birdscan_combined.selections.txt")} == {1}
     c = pd.read_csv(out / "raven" / "birdscan_combined.selections.txt", sep="\t")
     assert (c["High Freq (Hz)"][c["Begin Path"].str.endswith("c.wav")] <= 8000).all()
     ok = [f for f in res.files if f.status == "ok"]

@@ -263,7 +263,7 @@ def test_result_to_json(tmp_path):
 
 
 def test_reads_the_tables_birdscan_run_writes(tmp_path):
-    from birdscan.detect import writers
+    from birdscan.detect import selections, writers
 
     files = ["unit03/night1.wav", "unit05/night1.wav"]
     events = pd.DataFrame({"start_s": CENTRES - HALF, "end_s": CENTRES + HALF, "peak_s": CENTRES,
@@ -274,8 +274,8 @@ def test_reads_the_tables_birdscan_run_writes(tmp_path):
         {"file": f, "path": f"/rec/{f}", "status": "ok", "duration_s": 600.0} for f in files]})
     raven = tmp_path / "raven"
     for f in files:  # same file name in two folders: told apart by the path inside the folder
-        writers.write_raven(writers.raven_path(raven, f), events, nyquist=12000)
-    writers.write_raven_combined(tmp_path / "combined.txt", [(f"/rec/{f}", 600.0, 12000, events) for f in files])
+        selections.write_raven(selections.raven_path(raven, f), events, nyquist=12000, band=(1000, 11000), begin_path=f"/rec/{f}")
+    selections.write_raven_combined(tmp_path / "combined.txt", [(f"/rec/{f}", 600.0, 12000, events) for f in files], band=(1000, 11000))
     for reference in (raven, tmp_path / "combined.txt"):
         r = evaluate(tmp_path / "out" / "detections.csv", reference)
         assert r.per_file["status"].tolist() == ["ok", "ok"] and r.overall["f1"] == 1.0

@@ -169,9 +169,10 @@ def sharded(tmp_path_factory):
     root = tmp_path_factory.mktemp("shards")
     rec = make_corpus(root / "rec", [6.0, 2.0, 4.0, 3.0, 5.0, 2.5])
     kw = dict(device="cpu", workers=0)
-    whole = scan([rec], out=root / "whole/detections.csv", windows=root / "whole/windows.csv.gz", raven=root / "whole/raven", **kw)
+    whole = scan([rec], out=root / "whole/detections.csv", windows=root / "whole/windows.csv.gz", raven=root / "whole/raven",
+                 audacity=root / "whole/audacity", **kw)
     runs = [scan([rec], out=root / f"s{k}/detections.csv", windows=root / f"s{k}/windows.csv.gz", raven=root / f"s{k}/raven",
-                 shard=(k, 3), **kw) for k in (1, 2, 3)]
+                 audacity=root / f"s{k}/audacity", shard=(k, 3), **kw) for k in (1, 2, 3)]
     return root, whole, runs
 
 
@@ -189,7 +190,8 @@ def test_merge_equals_unsharded_run(sharded):
     root, whole, runs = sharded
     shards = [root / f"s{k}/detections.csv" for k in (3, 1, 2)]
     r = CliRunner().invoke(main, ["merge", *map(str, shards), "--out", str(root / "merged/detections.csv"),
-                                  "--windows", str(root / "merged/windows.csv.gz"), "--raven", str(root / "merged/raven")])
+                                  "--windows", str(root / "merged/windows.csv.gz"), "--raven", str(root / "merged/raven"),
+                                  "--audacity", str(root / "merged/audacity")])
     assert r.exit_code == 0, r.output
     assert "merged 3 shard(s)" in r.output
     a, b = outputs_of(root / "whole"), outputs_of(root / "merged")

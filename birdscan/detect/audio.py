@@ -86,7 +86,7 @@ def _to_mono(x: np.ndarray, channel: int | None, path: Path) -> np.ndarray:
     if channel is None:
         return x.mean(axis=1, dtype=np.float32) if x.shape[1] > 1 else x[:, 0]
     if not 0 <= channel < x.shape[1]:
-        raise AudioError(f"{path}: channel={channel} asked for, but the file has {x.shape[1]} channel(s)")
+        raise AudioError(f"{path}: channel {channel + 1} asked for (counting from 1), but the file has {x.shape[1]} channel(s)")
     return x[:, channel]
 
 
@@ -135,7 +135,7 @@ def _stream(path: Path, sample_rate: int, channel: int | None, block: int, quali
 
     meta = info(path)
     if channel is not None and channel >= meta.channels:
-        raise AudioError(f"{path}: channel={channel} asked for, but the file has {meta.channels} channel(s)")
+        raise AudioError(f"{path}: channel {channel + 1} asked for (counting from 1), but the file has {meta.channels} channel(s)")
     resampler = None
     if meta.sample_rate != sample_rate:
         resampler = soxr.ResampleStream(meta.sample_rate, sample_rate, 1, dtype="float32", quality=quality)

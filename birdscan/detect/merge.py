@@ -20,13 +20,12 @@ from typing import IO, Any, Iterator, Sequence
 
 import numpy as np
 
-from . import writers
+from . import selections, writers
 from ..files import OutputSet, atomic_open
 from ..tables import DETECTION_COLUMNS, WINDOW_COLUMNS, manifest_path, run_manifest
 from ..errors import ParameterError
 from .results import RESULT_OPTIONS, summarize
 
-_EVENT_COLUMNS = DETECTION_COLUMNS[1:8]  # start_s .. high_freq_hz
 
 
 @dataclass
@@ -76,6 +75,7 @@ def merge(
     out: str | os.PathLike[str],
     windows: str | os.PathLike[str] | None = None,
     raven: str | os.PathLike[str] | None = None,
+    audacity: str | os.PathLike[str] | None = None,
     overwrite: bool = False,
 ) -> dict[str, Any]:
     """Combine the outputs of the N shards of a run into those of one run.
@@ -86,6 +86,7 @@ def merge(
     out : merged detections CSV; the merged ``run.json`` is written next to it
     windows : merged windows ``.csv`` / ``.csv.gz`` (every shard must have written windows)
     raven : folder for the per-recording and combined Raven tables (every shard must have them)
+    audacity : folder for the per-recording Audacity label tracks (every shard must have them)
     overwrite : replace existing outputs
 
     Returns
@@ -103,9 +104,9 @@ def merge(
     """
     if not detections:
         raise ParameterError("no shard outputs given: name each shard's detections CSV")
-    out_p, win_p, raven_p = (Path(p) if p is not None else None for p in (out, windows, raven))
+    out_p, win_p, raven_p, aud_p = (Path(p) if p is not None else None for p in (out, windows, raven, audacity))
     writers.check_windows_path(win_p)
-    targets = [out_p, manifest_path(out_p), win_p, raven_p / writers.RAVEN_COMBINED if raven_p else None]
+    targets = [out_p, manifest_path(out_p), win_p, raven_p / selections.RAVEN_COMBINED if raven_p else None]
     writers.check_targets(targets, overwrite)
     shards = [_Shard.read(d) for d in detections]
     files = _check(shards)
@@ -116,7 +117,9 @@ def merge(
             _copy_rows(shards, files, win_p, "windows", outputs)
         if raven_p is not None:
             _merge_raven(shards, files, events, raven_p, overwrite, outputs)
-        manifest = _manifest(shards, [f for _, f in files], sum(len(e) for e in events.values()), out_p, win_p, raven_p)
+        if aud_p is not None:
+            _copy_tables(shards, files, "audacity", aud_p, selections.audacity_path, overwrite, outputs)
+        manifest = _manifest(shards, [f for _, f in files], sum(len(e) for e in events.values()), out_p, win_p, raven_p, aud_p)
         writers.write_manifest(manifest_path(out_p), manifest, outputs)
         outputs.commit()
     except BaseException:
@@ -200,8 +203,8 @@ def _copy_rows(shards: list[_Shard], files, path: Path, kind: str, outputs: Outp
                         raise ParameterError(f"{sources[pos]} does not hold the {entry[count]} rows of {entry['file']!r} its run.json lists")
                 f.write("".join(rows))
                 if kind == "detections" and entry["status"] == "ok":
-                    table = [[float(v) if v else np.nan for v in row[1:8]] for row in csv.reader(rows)]
-                    events[entry["index"]] = pd.DataFrame(table or np.zeros((0, 7)), columns=_EVENT_COLUMNS)
+                    table = pd.DataFrame(list(csv.reader(rows)), columns=columns, dtype=object)
+                    events[entry["index"]] = _events(table)
         for src, reader in zip(sources, readers):
             if next(reader, None) is not None:
                 raise ParameterError(f"{src} holds more rows than its run.json lists")
@@ -211,27 +214,48 @@ def _copy_rows(shards: list[_Shard], files, path: Path, kind: str, outputs: Outp
     return events
 
 
-def _merge_raven(shards, files, events, raven: Path, overwrite: bool, outputs: OutputSet) -> None:
-    sources = [s.output("raven") for s in shards]
+def _events(table):
+    """A recording's detection rows (text) as the event table the writers take."""
+    import pandas as pd
+
+    events = table.drop(columns=["file", "start_time"], errors="ignore")
+    for c in events.columns:
+        if c != "call_type":
+            events[c] = pd.to_numeric(events[c].replace("", np.nan), errors="coerce").astype(float)
+    return events
+
+
+def _copy_tables(shards, files, kind: str, folder: Path, path_of, overwrite: bool, outputs: OutputSet) -> None:
+    """Copy each recording's review table (``kind``: raven, audacity) from its shard, verbatim."""
+    sources = [s.output(kind) for s in shards]
     ok = [(pos, f) for pos, f in files if f["status"] == "ok"]
-    tables = writers.raven_tables(raven, [f["file"] for _, f in ok])
-    for (pos, f), dst in zip(ok, tables):
-        src = writers.raven_path(sources[pos], f["file"])
+    if kind == "raven":
+        selections.raven_tables(folder, [f["file"] for _, f in ok])
+    for pos, f in ok:
+        src, dst = path_of(sources[pos], f["file"]), path_of(folder, f["file"])
         if dst.exists() and src.exists() and os.path.samefile(src, dst):
             continue  # the shards wrote their tables into the merged folder
         writers.check_targets([dst], overwrite)
         try:
             data = src.read_bytes()
         except OSError as e:
-            raise ParameterError(f"{shards[pos].name}: cannot read its Raven table {src} ({e.strerror})") from e
+            raise ParameterError(f"{shards[pos].name}: cannot read its {kind} table {src} ({e.strerror})") from e
         with atomic_open(dst, "wb", outputs=outputs) as g:
             g.write(data)
-    sr = shards[0].man["model"]["config"]["sample_rate"]
-    parts = [(f["path"], f["duration_s"], (f["sample_rate"] or sr) / 2, events[f["index"]]) for _, f in ok]
-    writers.write_raven_combined(raven / writers.RAVEN_COMBINED, parts, outputs)
 
 
-def _manifest(shards: list[_Shard], files: list[dict[str, Any]], n_events: int, out, win, raven) -> dict[str, Any]:
+def _merge_raven(shards, files, events, raven: Path, overwrite: bool, outputs: OutputSet) -> None:
+    _copy_tables(shards, files, "raven", raven, selections.raven_path, overwrite, outputs)
+    man = shards[0].man
+    cfg = man["model"]["config"]
+    channel = man["options"].get("channel")
+    parts = [(f["path"], f["duration_s"], (f["sample_rate"] or cfg["sample_rate"]) / 2, events[f["index"]])
+             for _, f in files if f["status"] == "ok"]
+    selections.write_raven_combined(raven / selections.RAVEN_COMBINED, parts, band=(cfg["fmin"], cfg["fmax"]),
+                                    channel=channel if isinstance(channel, int) else 1, outputs=outputs)
+
+
+def _manifest(shards: list[_Shard], files: list[dict[str, Any]], n_events: int, out, win, raven, audacity=None) -> dict[str, Any]:
     first = shards[0].man
     wall = sum((s.man.get("summary") or {}).get("wall_s") or 0.0 for s in shards)
     merged_from = [{"manifest": str(s.manifest_path), "shard": f"{s.spec['k']}/{s.spec['n']}", "created": s.man.get("created"),
@@ -239,6 +263,6 @@ def _manifest(shards: list[_Shard], files: list[dict[str, Any]], n_events: int, 
                    for s in sorted(shards, key=lambda s: s.spec["k"])]
     return run_manifest(
         version=first["birdscan_version"], host=first.get("host"), model=first["model"], options=first["options"],
-        inputs=first.get("inputs"), shard=None, merged_from=merged_from, outputs=(out, win, raven),
+        inputs=first.get("inputs"), shard=None, merged_from=merged_from, outputs=(out, win, raven, audacity),
         summary=summarize(files, n_events, wall), files=files,
     )

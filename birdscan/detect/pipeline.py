@@ -16,7 +16,7 @@ from .. import __version__
 from ..errors import AudioError, BirdscanError, ModelError, OutputError, ParameterError
 from ..files import OutputSet, remove_stale_temporaries
 from ..tables import manifest_path, run_manifest, start_time_from_name
-from . import audio, writers
+from . import audio, selections, writers
 from .discover import discover
 from .events import EventRule, event_band, find_events
 from .journal import Journal, journal_dir
@@ -78,6 +78,7 @@ def scan(
     out: str | os.PathLike[str] | None = None,
     windows: str | os.PathLike[str] | None = None,
     raven: str | os.PathLike[str] | None = None,
+    audacity: str | os.PathLike[str] | None = None,
     model: str | os.PathLike[str] | None = None,
     hop: float | None = None,
     threshold: float | None = None,
@@ -103,7 +104,8 @@ def scan(
     inputs : files and/or folders (walked recursively unless ``recursive=False``)
     out : detections CSV (one row per event); ``run.json`` is written next to it
     windows : optional ``.csv`` / ``.csv.gz`` with one row per window
-    raven : optional folder for Raven Pro selection tables
+    raven : optional folder for Raven Pro selection tables (see :mod:`birdscan.detect.selections`)
+    audacity : optional folder for Audacity label tracks, one ``<file>.txt`` per recording
     model : checkpoint path; None takes the shipped default model
     hop : float > 0, seconds between window starts, or None for the model's own hop
         (``config.hop``: 50 ms for the shipped model); multiples of the model's stride scan densely
@@ -150,7 +152,7 @@ def scan(
         raise ParameterError("resume=True needs out=: the journal of finished recordings is kept next to it")
     torch_device = resolve_device(device)
     model_path = _model_path(model)
-    out_p, win_p, raven_p = (Path(p) if p is not None else None for p in (out, windows, raven))
+    out_p, win_p, raven_p, aud_p = (Path(p) if p is not None else None for p in (out, windows, raven, audacity))
     writers.check_windows_path(win_p)
     # A journal means the interrupted run passed these checks: its outputs may be replaced.
     replace = overwrite or (resume and journal_dir(out_p).is_dir())
@@ -159,17 +161,19 @@ def scan(
                           "finished (pass overwrite=True / --overwrite to scan again)")
     targets = [out_p, manifest_path(out_p) if out_p else None, win_p]
     if raven_p is not None:
-        targets.append(raven_p / writers.RAVEN_COMBINED)
+        targets.append(raven_p / selections.RAVEN_COMBINED)
     writers.check_targets(targets, replace)
     recs = discover(inputs, recursive=recursive, ext=ext)
     if raven_p is not None:
-        writers.check_targets(writers.raven_tables(raven_p, [r.rel for r in recs]), replace)
+        writers.check_targets(selections.raven_tables(raven_p, [r.rel for r in recs]), replace)
+    if aud_p is not None:
+        writers.check_targets([selections.audacity_path(aud_p, r.rel) for r in recs], replace)
     ckpt = read_checkpoint(model_path)
     config = ModelConfig.from_dict(ckpt["config"])
     opts = options(config.hop / config.sample_rate if hop is None else hop,
                    default_threshold(ckpt) if threshold is None else threshold)
-    remove_stale_temporaries(targets, [raven_p])
-    run = _Run(recs, opts, model_path, ckpt, torch_device, out_p, win_p, raven_p, progress or NullProgress(), inputs)
+    remove_stale_temporaries(targets, [raven_p, aud_p])
+    run = _Run(recs, opts, model_path, ckpt, torch_device, out_p, win_p, (raven_p, aud_p), progress or NullProgress(), inputs)
     return run.go(part, resume)
 
 
@@ -186,15 +190,17 @@ def _model_path(model: str | os.PathLike[str] | None) -> Path:
 class _Run:
     """One run's state: scanning, per-file finishing in order, writing."""
 
-    def __init__(self, recs, opts, model_path, ckpt, device, out, win, raven, progress, inputs) -> None:
+    def __init__(self, recs, opts, model_path, ckpt, device, out, win, review, progress, inputs) -> None:
         from .infer import Scanner, default_batch_size
         from ..model import file_sha256, model_from_checkpoint
 
-        self.recs, self.opts, self.out, self.win, self.raven, self.progress = recs, opts, out, win, raven, progress
+        self.recs, self.opts, self.out, self.win, self.progress = recs, opts, out, win, progress
+        self.raven, self.audacity = review
         self.t0 = time.perf_counter()
         self.net = model_from_checkpoint(ckpt, model_path, device, inference=True)
         cfg = self.net.config
         self.sr, self.window = cfg.sample_rate, cfg.window
+        self._band = (cfg.fmin, cfg.fmax)
         self.hop = audio.seconds_to_samples(opts.hop, self.sr)
         if self.hop < 1:
             raise ParameterError(f"hop={opts.hop} s is shorter than one sample at {self.sr} Hz")
@@ -367,9 +373,13 @@ class _Run:
             starts = np.arange(len(res.probs)) * (self.hop / self.sr)
             ends = np.minimum(starts + self.window / self.sr, res.duration_s)
             self._win_writer.add(res.rec.rel, starts, ends, res.probs)
+        nyquist, band = (res.sample_rate or self.sr) / 2, self._band
         if self.raven is not None:
-            path = writers.raven_path(self.raven, res.rec.rel)
-            writers.write_raven(path, res.events, (res.sample_rate or self.sr) / 2, self._outputs)
+            selections.write_raven(selections.raven_path(self.raven, res.rec.rel), res.events, nyquist=nyquist, band=band,
+                                   channel=self.opts.channel or 1, begin_path=str(res.rec.path), outputs=self._outputs)
+        if self.audacity is not None:
+            selections.write_audacity(selections.audacity_path(self.audacity, res.rec.rel), res.events, nyquist=nyquist,
+                                      band=band, outputs=self._outputs)
 
     def _write(self) -> RunResult:
         detections = detections_table(self.results)
@@ -378,7 +388,8 @@ class _Run:
             self._win_writer = None
         if self.raven is not None:
             parts = [(str(r.rec.path), r.duration_s, (r.sample_rate or self.sr) / 2, r.events) for r in self.results if r.status == "ok"]
-            writers.write_raven_combined(self.raven / writers.RAVEN_COMBINED, parts, self._outputs)
+            selections.write_raven_combined(self.raven / selections.RAVEN_COMBINED, parts, band=self._band,
+                                            channel=self.opts.channel or 1, outputs=self._outputs)
         manifest = self._manifest(detections)
         if self.out is not None:
             writers.write_detections(self.out, detections, self._outputs)
@@ -391,7 +402,7 @@ class _Run:
         return run_manifest(
             version=__version__, model=self.model_info, options=self.opts.to_dict(), inputs=self.inputs,
             host={"platform": platform.platform(), "python": platform.python_version(), "device": str(self.device)},
-            shard=self.shard_info, outputs=(self.out, self.win, self.raven),
+            shard=self.shard_info, outputs=(self.out, self.win, self.raven, self.audacity),
             summary=summarize(files, len(detections), time.perf_counter() - self.t0), files=files,
         )
 

@@ -1,4 +1,4 @@
-"""Outputs: detections CSV, windows CSV(.gz), Raven Pro selection tables, the run manifest.
+"""Outputs: detections CSV, windows CSV(.gz), the run manifest (review tables: :mod:`.selections`).
 
 Every file is written atomically through :mod:`birdscan.files`; a run stages all its
 outputs in one :class:`~birdscan.files.OutputSet` and renames them together at the end.
@@ -15,10 +15,8 @@ import numpy as np
 
 from ..errors import OutputError, ParameterError
 from ..files import OutputSet, atomic_open
-from ..tables import DETECTION_COLUMNS, RAVEN_COLUMNS, RAVEN_EXTRA, WINDOW_COLUMNS
-from .discover import printable
+from ..tables import DETECTION_COLUMNS, WINDOW_COLUMNS
 
-RAVEN_COMBINED = "birdscan_combined.selections.txt"
 FLOAT_FORMAT = "%.4f"
 
 
@@ -69,85 +67,6 @@ class WindowsWriter:
                 self._ctx.__exit__(OutputError, OutputError("run failed"), None)
             except OutputError:
                 pass
-
-
-def _raven_rows(events, nyquist: float) -> "Any":
-    import pandas as pd
-
-    n = len(events)
-    return pd.DataFrame({
-        "Selection": np.arange(1, n + 1),
-        "View": ["Spectrogram 1"] * n,
-        "Channel": [1] * n,
-        "Begin Time (s)": events["start_s"].to_numpy(),
-        "End Time (s)": events["end_s"].to_numpy(),
-        "Low Freq (Hz)": np.minimum(events["low_freq_hz"].to_numpy(), nyquist),
-        "High Freq (Hz)": np.minimum(events["high_freq_hz"].to_numpy(), nyquist),
-        "Peak Time (s)": events["peak_s"].to_numpy(),
-        "Max Prob": events["max_prob"].to_numpy(),
-        "Mean Prob": events["mean_prob"].to_numpy(),
-    })
-
-
-def raven_path(raven_dir: str | os.PathLike[str], rel: str) -> Path:
-    """``<raven_dir>/<rel>.selections.txt`` (the recording's extension is kept, so
-    ``a.wav`` and ``a.flac`` get different tables)."""
-    return Path(raven_dir) / f"{rel}.selections.txt"
-
-
-def raven_tables(raven_dir: str | os.PathLike[str], rels: Sequence[str]) -> list[Path]:
-    """The per-recording tables of ``rels``; raises :class:`ParameterError` when one of them
-    would be the combined table (a recording named like it, without extension)."""
-    combined = Path(raven_dir) / RAVEN_COMBINED
-    paths = [raven_path(raven_dir, rel) for rel in rels]
-    for rel, p in zip(rels, paths):
-        if p == combined:
-            raise ParameterError(f"recording {rel!r} would write its Raven table over {combined}; rename it or scan it without raven=")
-    return paths
-
-
-def write_raven(path: str | os.PathLike[str], events, nyquist: float, outputs: OutputSet | None = None) -> Path:
-    """One recording's Raven Pro selection table (tab-separated), High Freq capped at ``nyquist``."""
-    with atomic_open(path, outputs=outputs) as f:
-        _raven_rows(events, nyquist).to_csv(f, sep="\t", index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
-    return Path(path)
-
-
-def as_written(values) -> np.ndarray:
-    """Float values as they read back from a CSV written here (``%.4f``): the combined
-    Raven table is computed from these, so merging shards' CSVs gives the same table."""
-    return np.array([float(FLOAT_FORMAT % v) for v in np.asarray(values, dtype=np.float64)], dtype=np.float64)
-
-
-def write_raven_combined(path: str | os.PathLike[str], parts: Sequence[tuple[str, float, float, Any]],
-                         outputs: OutputSet | None = None) -> Path:
-    """A Raven table over the concatenated recordings, in run order.
-
-    ``parts``: ``(begin_path, duration_s, nyquist, events)`` for every recording scanned,
-    with or without events; Begin/End Time count from the start of the first recording,
-    ``File Offset (s)`` from the start of each. Event times and bands are taken as the
-    detections CSV holds them (:func:`as_written`).
-    """
-    import pandas as pd
-
-    tables, offset = [], 0.0
-    for begin_path, duration, nyquist, events in parts:
-        events = events.copy()
-        for c in ("start_s", "end_s", "peak_s", "max_prob", "mean_prob", "low_freq_hz", "high_freq_hz"):
-            events[c] = as_written(events[c])
-        t = _raven_rows(events, nyquist)
-        t["Begin Path"] = printable(begin_path)
-        t["File Offset (s)"] = t["Begin Time (s)"]
-        t["Begin Time (s)"] += offset
-        t["End Time (s)"] += offset
-        tables.append(t)
-        offset += duration
-    columns = RAVEN_COLUMNS + RAVEN_EXTRA + ["Begin Path", "File Offset (s)"]
-    table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=columns)
-    table["Selection"] = np.arange(1, len(table) + 1)
-    with atomic_open(path, outputs=outputs) as f:
-        table.to_csv(f, sep="\t", index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
-    return Path(path)
 
 
 def write_manifest(path: str | os.PathLike[str], manifest: dict[str, Any], outputs: OutputSet | None = None) -> Path:

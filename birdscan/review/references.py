@@ -244,7 +244,8 @@ def _read_raven(path: Path, key: str) -> pd.DataFrame:
         df = df.assign(_s=~spectro_first).sort_values("_s", kind="stable").drop_duplicates("Selection")
         df = df.sort_index()
     begin, end = _numeric(df, "Begin Time (s)", path), _numeric(df, "End Time (s)", path)
-    file_col = next((c for c in ("Begin Path", "Begin File") if c in df.columns), None)
+    file_col = next((c for c in ("Begin Path", "Begin File") if c in df.columns and df[c].notna().all()
+                     and (df[c].astype(str).str.strip() != "").all()), None)
     if file_col is None:
         keys: list[str] | str = key
     else:
