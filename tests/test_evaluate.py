@@ -280,3 +280,134 @@ def test_reads_the_tables_birdscan_run_writes(tmp_path):
         r = evaluate(tmp_path / "out" / "detections.csv", reference)
         assert r.per_file["status"].tolist() == ["ok", "ok"] and r.overall["f1"] == 1.0
         assert r.overall["hours"] == pytest.approx(1200 / 3600)
+
+
+RAVEN_HEADER = raven_line("Selection", "View", "Channel", "Begin Time (s)", "End Time (s)", "Low Freq (Hz)", "High Freq (Hz)")
+
+
+@pytest.fixture
+def night(tmp_path):
+    """A run of four recordings and a reference folder, counted by hand:
+
+    a.wav  calls 10, 20, 30 (Raven) + 40 (a second file, plain CSV); detections 10.1, 20.1, 50, 60
+           -> tp 2 (10, 20), fp 2 (50, 60), fn 2 (30, 40); two references for one recording
+    b.wav  a Raven table with its header and no rows; detections 5, 6, 7 -> fp 3
+    c.wav  no reference; detections 1, 2 -> not scored
+    d.wav  in the references (Audacity, calls 3 and 4) but not in the run -> fn 2
+    """
+    (tmp_path / "out").mkdir()
+    det = write_detections(tmp_path / "out" / "detections.csv",
+                           {"peak_s": [10.1, 20.1, 50.0, 60.0, 5.0, 6.0, 7.0, 1.0, 2.0]},
+                           file=["a.wav"] * 4 + ["b.wav"] * 3 + ["c.wav"] * 2)
+    write_manifest(tmp_path / "out" / "run.json", {"a.wav": 1800.0, "b.wav": 1800.0, "c.wav": 1800.0})
+    refs = tmp_path / "refs"
+    refs.mkdir()
+    (refs / "a.wav.selections.txt").write_text(RAVEN_HEADER + "".join(
+        raven_line(i, "Spectrogram 1", 1, c - HALF, c + HALF, LOW, HIGH) for i, c in enumerate([10, 20, 30], 1)))
+    (refs / "b.wav.selections.txt").write_text(RAVEN_HEADER)
+    (refs / "d.txt").write_text("3.0\t3.1\tcall\n4.0\t4.1\tcall\n")
+    pd.DataFrame({"file": ["a.wav"], "start_s": [39.95], "end_s": [40.05]}).to_csv(refs / "extra.csv", index=False)
+    return det, refs
+
+
+def test_empty_duplicate_and_unmatched_references_against_a_hand_count(night):
+    det, refs = night
+    r = evaluate(det, refs)
+    per = r.per_file.set_index("file")
+    assert per["status"].to_dict() == {"a.wav": "ok", "b.wav": "ok", "c.wav": "detections_only", "d": "reference_only"}
+    assert per.loc["b.wav", ["n_reference", "tp", "fp", "fn"]].tolist() == [0, 0, 3, 0]  # annotated, no calls
+    assert per.loc["a.wav", ["n_reference", "tp", "fp", "fn"]].tolist() == [4, 2, 2, 2]
+    assert (r.overall["tp"], r.overall["fp"], r.overall["fn"]) == (2, 5, 4)
+    assert r.overall["precision"] == pytest.approx(2 / 7) and r.overall["recall"] == pytest.approx(2 / 6)
+    assert r.overall["false_alarms_per_hour"] == pytest.approx(5 / 1.0)  # a and b: one hour
+    assert len(r.warnings) == 3
+    assert "1 reference(s) match no recording of the run" in r.warnings[0] and "d" in r.warnings[0]
+    assert r.warnings[1] == "1 recording(s) have no reference and are not scored: c.wav"
+    assert r.warnings[2].startswith("a.wav is annotated by 2 reference files")
+    assert json.loads(r.to_json())["warnings"] == r.warnings
+
+
+def test_strict_makes_mismatches_errors(night):
+    from birdscan.review.evaluate import ReferenceMismatch
+
+    det, refs = night
+    with pytest.raises(ReferenceMismatch, match=r"match no recording.*\(strict\)"):
+        evaluate(det, refs, strict=True)
+    evaluate(det, refs / "b.wav.selections.txt", manifest=None, strict=False)
+
+
+def test_empty_reference_file_and_audio_given_as_reference(tmp_path):
+    det = write_detections(tmp_path / "detections.csv", {"peak_s": [1.0]}, file=["x.wav"])
+    (tmp_path / "x.wav.txt").write_text("")  # Audacity writes an empty track for no labels
+    r = evaluate(det, tmp_path / "x.wav.txt")
+    assert r.per_file["status"].tolist() == ["ok"] and r.overall["fp"] == 1  # annotated, no calls
+    (tmp_path / "x.csv").write_text("")
+    with pytest.raises(FormatError, match="empty file"):
+        evaluate(det, tmp_path / "x.csv")
+    (tmp_path / "a.wav").write_bytes(b"RIFF\x10\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00")
+    with pytest.raises(FormatError, match=r"a.wav: is a binary \(audio\?\) file, not a reference table"):
+        evaluate(det, tmp_path / "a.wav")
+
+
+def _freq_detections(path, freq_hz=None, call_type=None):
+    det = pd.read_csv(write_detections(path, {"peak_s": CENTRES}))
+    if freq_hz is not None:
+        det["freq_hz"] = freq_hz
+    if call_type is not None:
+        det["call_type"] = call_type
+    det.to_csv(path, index=False)
+    return path
+
+
+def test_frequency_error_and_type_accuracy(tmp_path):
+    truth = np.array([3000.0, 3000.0, 7000.0, 7000.0, 4800.0])
+    bv = "Time (s),Freq (Hz)\n" + "".join(f"{c},{f}\n" for c, f in zip(CENTRES, truth))
+    (tmp_path / "BirdVox-full-night_csv-annotations_unit03.csv").write_text(bv)
+    ref = tmp_path / "BirdVox-full-night_csv-annotations_unit03.csv"
+    semis = np.array([0.0, 1.0, -2.0, 0.5, 1.0])  # the last crosses 5 kHz: wrong type
+    det = _freq_detections(tmp_path / "det.csv", freq_hz=truth * 2 ** (semis / 12))
+    r = evaluate(det, ref)
+    assert r.overall["n_freq"] == 5 and r.overall["freq_error_st"] == pytest.approx(1.0)
+    assert r.overall["type_accuracy"] == pytest.approx(4 / 5)
+    assert r.per_file.iloc[0]["freq_error_st"] == pytest.approx(1.0)
+    assert evaluate(det, ref, type_boundary=6000).overall["type_accuracy"] == 1.0
+    # Raven Low/High Freq: the band's log centre is the call's frequency
+    raven = RAVEN_HEADER + "".join(raven_line(i, "Spectrogram 1", 1, c - HALF, c + HALF, f / 1.25, f * 1.25)
+                                   for i, (c, f) in enumerate(zip(CENTRES, truth), 1))
+    (tmp_path / "unit03.selections.txt").write_text(raven)
+    assert evaluate(det, tmp_path / "unit03.selections.txt").overall["freq_error_st"] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("columns", ["absent", "empty"])
+def test_detections_without_a_frequency_head(tmp_path, columns):
+    (tmp_path / "BirdVox-full-night_csv-annotations_unit03.csv").write_text(
+        "Time (s),Freq (Hz)\n" + "".join(f"{c},3000\n" for c in CENTRES))
+    det = write_detections(tmp_path / "det.csv", {"peak_s": CENTRES}) if columns == "absent" else \
+        _freq_detections(tmp_path / "det.csv", freq_hz=np.nan, call_type="")
+    r = evaluate(det, tmp_path / "BirdVox-full-night_csv-annotations_unit03.csv")
+    assert r.overall["f1"] == 1.0 and r.overall["n_freq"] == 0 and math.isnan(r.overall["freq_error_st"])
+    assert math.isnan(r.overall["type_accuracy"]) and json.loads(r.to_json())["overall"]["freq_error_st"] is None
+    typed = _freq_detections(tmp_path / "typed.csv", call_type=["thrush", "thrush", "tseep", "thrush", "thrush"])
+    r = evaluate(typed, tmp_path / "BirdVox-full-night_csv-annotations_unit03.csv")
+    assert r.overall["type_accuracy"] == pytest.approx(4 / 5) and r.overall["n_freq"] == 0
+
+
+def test_cli_summary_fits_80_columns_and_warns(night, tmp_path):
+    from click.testing import CliRunner
+
+    from birdscan.cli import main
+
+    det, refs = night
+    long = refs / ("a_very_long_recording_name_from_a_recorder_in_the_jura_" * 2 + "x.txt")
+    long.write_text("1\t2\tcall\n")
+    r = CliRunner().invoke(main, ["evaluate", str(det), "-r", str(refs), "--json", str(tmp_path / "e.json")],
+                                           env={"COLUMNS": "80"})
+    assert r.exit_code == 0, r.output + r.stderr
+    lines = r.stdout.splitlines()
+    assert max(map(len, lines)) <= 80, "\n".join(lines)
+    overall = next(line for line in lines if line.strip().startswith("overall"))
+    assert overall.split()[1:8] == ["7", "7", "2", "5", "5", "0.286", "0.286"]  # ref det tp fp fn prec recall
+    assert "warning: 2 reference(s) match no recording of the run" in r.stderr
+    assert json.loads((tmp_path / "e.json").read_text())["warnings"][0].startswith("2 reference(s)")
+    r = CliRunner().invoke(main, ["evaluate", str(det), "-r", str(refs), "--strict"])
+    assert r.exit_code == 1 and "(strict)" in r.stderr and "Traceback" not in r.stderr

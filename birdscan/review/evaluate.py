@@ -4,12 +4,21 @@ A detection (its ``peak_s``) matches a reference call (its centre) when they are
 ``tolerance`` seconds apart; each call and each detection is used at most once, and the
 number of matches is the largest possible.
 
-Which recordings are scored: every recording with reference calls. A reference whose
-recording is not in the run (not in the detections, the ``run.json`` or the windows) is
-reported as ``reference_only`` and its calls count as misses; a recording with no
-reference is reported as ``detections_only`` and left out of the totals (nobody said what
-it holds). See :func:`birdscan.review.references.match_reference_files` for how reference files
-are tied to recordings.
+Which recordings are scored: every recording a reference file annotates, also when the
+file lists no calls (a table with its header and no rows says "annotated, no calls": every
+detection there is a false alarm). A reference whose recording is not in the run (not in
+the detections, the ``run.json`` or the windows) is reported as ``reference_only`` and its
+calls count as misses; a recording with no reference is reported as ``detections_only``
+and left out of the totals (nobody said what it holds). Both, and two reference files
+tied to one recording, are listed in ``warnings`` (errors with ``strict=True``). See
+:func:`birdscan.review.references.match_reference_files` for how reference files are tied
+to recordings.
+
+Frequency: when both a matched call and its detection have a frequency (the reference's
+``Freq (Hz)`` or the centre of its Low/High Freq band; the detection's ``freq_hz`` from a
+model with a frequency head), the error in semitones (``12 * |log2(detected / reference)|``)
+and the call type (``thrush`` below ``type_boundary`` Hz, ``tseep`` above) are scored: the
+median error and the type accuracy, per file and overall.
 """
 
 from __future__ import annotations
@@ -29,13 +38,20 @@ from .references import (
     manifest_next_to,
     read_detections,
     read_manifest,
-    read_references,
+    load_references,
     read_windows,
     recording_table,
     require_file,
 )
-from ..errors import ParameterError
+from ..errors import BirdscanError, ParameterError
 from ..files import atomic_open
+
+TYPE_BOUNDARY_HZ = 5000.0
+"""Thrush-type calls below, tseep calls above (Hz)."""
+
+
+class ReferenceMismatch(BirdscanError):
+    """With ``strict=True``: references and recordings do not pair up one to one."""
 
 
 
@@ -74,8 +90,16 @@ class EvaluationResult:
         false_alarms_per_hour`` (status one of ``ok, reference_only, detections_only, run_error``)
     overall : totals over the scored rows (``tp, fp, fn, precision, recall, f1,
         false_alarms_per_hour, ...``; ``auprc, best_threshold, best_f1`` with windows)
-    matches : one row per outcome: ``file, outcome (tp|fp|fn), peak_s, centre_s, max_prob``
+        and, where frequencies are known, ``n_freq, freq_error_st`` (median, semitones) and
+        ``type_accuracy``
+    overall : totals over the scored rows (``tp, fp, fn, precision, recall, f1,
+        false_alarms_per_hour, ...``; ``auprc, best_threshold, best_f1`` with windows;
+        ``n_freq, freq_error_st, type_accuracy`` over all matched calls with both frequencies)
+    matches : one row per outcome: ``file, outcome (tp|fp|fn), peak_s, centre_s, max_prob,
+        reference_freq_hz, detection_freq_hz, reference_type, detection_type``
     pr : the PR curve when windows were given
+    warnings : what did not pair up: references matching no recording, recordings with no
+        reference, two references for one recording
     """
 
     per_file: pd.DataFrame
@@ -83,6 +107,7 @@ class EvaluationResult:
     matches: pd.DataFrame
     pr: PRCurve | None = None
     tolerance: float = 0.25
+    warnings: list[str] | None = None
 
     def to_json(self, path: str | Path | None = None) -> str:
         """The result as JSON (NaN as null); also written atomically to ``path`` when given."""
@@ -91,6 +116,7 @@ class EvaluationResult:
         doc = {
             "birdscan_version": __version__,
             "overall": self.overall,
+            "warnings": list(self.warnings or []),
             "per_file": self.per_file.astype(object).to_dict("records"),
             "pr_curve": None if self.pr is None else self.pr.to_frame().to_dict("list"),
         }
@@ -109,6 +135,8 @@ def evaluate(
     manifest: str | Path | None = None,
     file_map: Mapping[str, str] | None = None,
     thresholds: int | Sequence[float] = 200,
+    type_boundary: float = TYPE_BOUNDARY_HZ,
+    strict: bool = False,
 ) -> EvaluationResult:
     """Score a detections table against reference annotations.
 
@@ -124,20 +152,27 @@ def evaluate(
     file_map : {reference key: detections file} for names the matching rules get wrong
     thresholds : int >= 2 (about that many thresholds: half at quantiles of the local maxima
         of the window probabilities, half evenly spaced between them) or the thresholds, in [0, 1]
+    type_boundary : float > 0, Hz: thrush-type calls below, tseep calls above
+    strict : raise :class:`ReferenceMismatch` instead of warning when a reference matches no
+        recording, a recording has no reference or two references name one recording
 
     Examples
     --------
     >>> r = evaluate("out/detections.csv", ["BirdVox-full-night_csv-annotations_unit03.csv"])  # doctest: +SKIP
     >>> r.overall["f1"]  # doctest: +SKIP
     """
-    refs, thresholds = _validate(detections, reference, windows, tolerance, manifest, file_map, thresholds)
+    refs, thresholds = _validate(detections, reference, windows, tolerance, manifest, file_map, thresholds, type_boundary)
     det = read_detections(detections)
     manifest = manifest or manifest_next_to(detections)
     man = read_manifest(manifest) if manifest else None
     win = read_windows(windows) if windows is not None else None
-    ref = read_references(refs)
+    loaded = load_references(refs)
+    ref = loaded.calls
 
-    table, keymap = recording_table(det, ref, man, win, file_map)
+    table, keymap = recording_table(det, ref, man, win, file_map, keys=loaded.keys)
+    warnings = _mismatches(table, loaded.sources, keymap)
+    if strict and warnings:
+        raise ReferenceMismatch("; ".join(warnings) + " (strict)")
     ref = ref.assign(file=ref["file"].map(keymap))
     scored = table.loc[table["scored"], "file"].tolist()
     det_by, ref_by = _split(det, scored), _split(ref, scored)
@@ -147,17 +182,16 @@ def evaluate(
         d, r = det_by[f], ref_by[f]
         ri, di = match_events(r["centre_s"].to_numpy(), d["peak_s"].to_numpy(), tolerance)
         rows.append((f, len(ri), len(d) - len(ri), len(r) - len(ri)))
-        matches.append(_outcomes(f, d, r, ri, di))
+        matches.append(_outcomes(f, d, r, ri, di, type_boundary))
     counts = pd.DataFrame(rows, columns=["file", "tp", "fp", "fn"])
-    per_file = _per_file(table, det, ref, counts)
-    overall = _overall(per_file, tolerance)
+    match_table = pd.concat(matches, ignore_index=True) if matches else _outcomes("", det.iloc[:0], ref.iloc[:0], [], [], type_boundary)
+    per_file = _per_file(table, det, ref, counts, match_table)
+    overall = _overall(per_file, tolerance, match_table)
     pr = None
     if win is not None:
         pr = pr_curve(win, ref_by, scored, tolerance, thresholds)
         overall.update(auprc=pr.auprc, best_threshold=pr.best_threshold, best_f1=pr.best_f1)
-    columns = ["file", "outcome", "peak_s", "centre_s", "max_prob"]
-    match_table = pd.concat(matches, ignore_index=True) if matches else pd.DataFrame(columns=columns)
-    return EvaluationResult(per_file, overall, match_table, pr, tolerance)
+    return EvaluationResult(per_file, overall, match_table, pr, tolerance, warnings)
 
 
 def match_events(reference_s, detection_s, tolerance: float) -> tuple[np.ndarray, np.ndarray]:
@@ -280,20 +314,100 @@ def _split(df: pd.DataFrame, files: Sequence[str]) -> dict[str, pd.DataFrame]:
     return {f: groups.get(f, df.iloc[:0]) for f in files}
 
 
-def _outcomes(f: str, d: pd.DataFrame, r: pd.DataFrame, ri: np.ndarray, di: np.ndarray) -> pd.DataFrame:
-    det_hit, ref_hit = np.zeros(len(d), bool), np.zeros(len(r), bool)
-    det_hit[di], ref_hit[ri] = True, True
-    peak, prob, centre = d["peak_s"].to_numpy(), d["max_prob"].to_numpy(), r["centre_s"].to_numpy()
-    parts = [
-        pd.DataFrame({"outcome": "tp", "peak_s": peak[di], "centre_s": centre[ri], "max_prob": prob[di]}),
-        pd.DataFrame({"outcome": "fp", "peak_s": peak[~det_hit], "centre_s": np.nan, "max_prob": prob[~det_hit]}),
-        pd.DataFrame({"outcome": "fn", "peak_s": np.nan, "centre_s": centre[~ref_hit], "max_prob": np.nan}),
-    ]
-    out = pd.concat([p for p in parts if len(p)], ignore_index=True) if len(d) + len(r) else parts[0]
-    return out.assign(file=f)[["file", "outcome", "peak_s", "centre_s", "max_prob"]]
+def call_type(freq_hz, boundary: float = TYPE_BOUNDARY_HZ) -> np.ndarray:
+    """``"thrush"`` below ``boundary`` Hz, ``"tseep"`` at or above it, ``""`` where unknown.
+
+    >>> call_type([3120.0, 7000.0, float("nan")]).tolist()
+    ['thrush', 'tseep', '']
+    """
+    f = np.asarray(freq_hz, dtype=float)
+    return np.where(~np.isfinite(f) | (f <= 0), "", np.where(f < boundary, "thrush", "tseep")).astype(object)
 
 
-def _per_file(table, det, ref, counts) -> pd.DataFrame:
+def semitones(detected_hz, reference_hz) -> np.ndarray:
+    """Absolute frequency error in semitones, ``12 * |log2(detected / reference)|`` (NaN where unknown)."""
+    d, r = np.asarray(detected_hz, dtype=float), np.asarray(reference_hz, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        e = 12 * np.abs(np.log2(d / r))
+    return np.where(np.isfinite(e) & (d > 0) & (r > 0), e, np.nan)
+
+
+def _reference_freq(r: pd.DataFrame) -> np.ndarray:
+    # a band's centre on a log scale; a point (BirdVox Freq (Hz)) is low = high
+    low, high = r["low_freq_hz"].to_numpy(dtype=float), r["high_freq_hz"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        f = np.sqrt(low * high)
+    return np.where((low > 0) & (high > 0), f, np.nan)
+
+
+def _detection_freq_and_type(d: pd.DataFrame, boundary: float) -> tuple[np.ndarray, np.ndarray]:
+    n = len(d)
+    freq = pd.to_numeric(d["freq_hz"], errors="coerce").to_numpy(dtype=float) if "freq_hz" in d.columns else np.full(n, np.nan)
+    kind = call_type(freq, boundary)
+    if "call_type" in d.columns:  # a table with types but no frequencies
+        given = np.array(["" if not isinstance(v, str) else v.strip() for v in d["call_type"]], dtype=object)
+        kind = np.where(kind == "", given, kind)
+    return freq, kind
+
+
+def _outcomes(f: str, d: pd.DataFrame, r: pd.DataFrame, ri, di, boundary: float) -> pd.DataFrame:
+    """One row per matched pair (tp), unmatched detection (fp) and missed call (fn)."""
+    ri, di = np.asarray(ri, dtype=int), np.asarray(di, dtype=int)
+    fp, fn = np.setdiff1d(np.arange(len(d)), di), np.setdiff1d(np.arange(len(r)), ri)
+    ref_freq = _reference_freq(r)
+    det_freq, det_type = _detection_freq_and_type(d, boundary)
+    det_cols = {"peak_s": d["peak_s"].to_numpy(dtype=float), "max_prob": d["max_prob"].to_numpy(dtype=float),
+                "detection_freq_hz": det_freq, "detection_type": det_type}
+    ref_cols = {"centre_s": r["centre_s"].to_numpy(dtype=float), "reference_freq_hz": ref_freq,
+                "reference_type": call_type(ref_freq, boundary)}
+    blank = {"peak_s": np.nan, "max_prob": np.nan, "detection_freq_hz": np.nan, "detection_type": "",
+             "centre_s": np.nan, "reference_freq_hz": np.nan, "reference_type": ""}
+    parts = []
+    for outcome, det, ref in (("tp", di, ri), ("fp", fp, None), ("fn", None, fn)):
+        n = len(det if det is not None else ref)
+        cols = {c: np.full(n, v, dtype=object if v == "" else float) for c, v in blank.items()}
+        cols.update({c: v[det] for c, v in det_cols.items()} if det is not None else {})
+        cols.update({c: v[ref] for c, v in ref_cols.items()} if ref is not None else {})
+        parts.append(pd.DataFrame({"file": f, "outcome": outcome, **cols}))
+    columns = ["file", "outcome", "peak_s", "centre_s", "max_prob", "reference_freq_hz", "detection_freq_hz",
+               "reference_type", "detection_type"]
+    return pd.concat(parts, ignore_index=True)[columns]
+
+
+def _frequency_scores(m: pd.DataFrame) -> dict[str, float | int]:
+    """``n_freq, freq_error_st, n_type, type_accuracy`` of the matched calls in ``m``."""
+    tp = m[m["outcome"] == "tp"]
+    err = semitones(tp["detection_freq_hz"], tp["reference_freq_hz"])
+    err = err[np.isfinite(err)]
+    typed = tp[(tp["reference_type"] != "") & (tp["detection_type"] != "")]
+    right = int((typed["reference_type"] == typed["detection_type"]).sum())
+    return {"n_freq": int(err.size), "freq_error_st": float(np.median(err)) if err.size else math.nan,
+            "n_type": len(typed), "type_accuracy": right / len(typed) if len(typed) else math.nan}
+
+
+def _mismatches(table: pd.DataFrame, sources: list[tuple[str, list[str]]], keymap: Mapping[str, str]) -> list[str]:
+    """What did not pair up between reference files and the run's recordings, as sentences."""
+    def some(names: list[str]) -> str:
+        return ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+
+    out = []
+    unmatched = table.loc[table["status"] == "reference_only", "file"].tolist()
+    if unmatched:
+        out.append(f"{len(unmatched)} reference(s) match no recording of the run, their calls count as misses: {some(unmatched)}")
+    bare = table.loc[table["status"] == "detections_only", "file"].tolist()
+    if bare:
+        out.append(f"{len(bare)} recording(s) have no reference and are not scored: {some(bare)}")
+    by_recording: dict[str, list[str]] = {}
+    for src, keys in sources:
+        for rec in dict.fromkeys(keymap.get(k, k) for k in keys):
+            by_recording.setdefault(rec, []).append(src)
+    for rec, srcs in by_recording.items():
+        if len(srcs) > 1:
+            out.append(f"{rec} is annotated by {len(srcs)} reference files ({some(srcs)}); their calls are pooled")
+    return out
+
+
+def _per_file(table, det, ref, counts, matches) -> pd.DataFrame:
     t = table.copy()
     t["n_reference"] = t["file"].map(ref["file"].value_counts()).fillna(0).astype(int)
     t["n_detections"] = t["file"].map(det["file"].value_counts()).fillna(0).astype(int)
@@ -303,12 +417,15 @@ def _per_file(table, det, ref, counts) -> pd.DataFrame:
         t["precision"], t["recall"] = tp / (tp + fp), tp / (tp + fn)
         t["f1"] = 2 * tp / (2 * tp + fp + fn)
         t["false_alarms_per_hour"] = fp / (t["duration_s"] / 3600)
+    freq = {f: _frequency_scores(g) for f, g in matches.groupby("file", sort=False)}
+    for c in ("n_freq", "freq_error_st", "n_type", "type_accuracy"):
+        t[c] = [freq[f][c] if f in freq else (0 if c.startswith("n_") else math.nan) for f in t["file"]]
     cols = ["file", "reference", "status", "scored", "n_reference", "n_detections", "tp", "fp", "fn",
-            "precision", "recall", "f1", "duration_s", "false_alarms_per_hour"]
+            "precision", "recall", "f1", "duration_s", "false_alarms_per_hour", "n_freq", "freq_error_st", "n_type", "type_accuracy"]
     return t[cols]
 
 
-def _overall(per_file: pd.DataFrame, tolerance: float) -> dict[str, float | int]:
+def _overall(per_file: pd.DataFrame, tolerance: float, matches: pd.DataFrame) -> dict[str, float | int]:
     s = per_file[per_file["scored"]]
     tp, fp, fn = (int(s[c].sum()) for c in ("tp", "fp", "fn"))
     ok = s[s["status"] == "ok"]
@@ -323,12 +440,15 @@ def _overall(per_file: pd.DataFrame, tolerance: float) -> dict[str, float | int]
         "f1": 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else math.nan,
         "hours": hours,
         "false_alarms_per_hour": fp / hours if hours > 0 else math.nan,
+        **_frequency_scores(matches),
     }
 
 
-def _validate(detections, reference, windows, tolerance, manifest, file_map, thresholds):
+def _validate(detections, reference, windows, tolerance, manifest, file_map, thresholds, type_boundary):
     if not isinstance(tolerance, Real) or not math.isfinite(tolerance) or tolerance <= 0:
         raise ParameterError(f"tolerance={tolerance!r} must be a positive number of seconds")
+    if not isinstance(type_boundary, Real) or not math.isfinite(type_boundary) or type_boundary <= 0:
+        raise ParameterError(f"type_boundary={type_boundary!r} must be a positive frequency in Hz (e.g. 5000)")
     if isinstance(thresholds, Integral) and not isinstance(thresholds, bool):
         thresholds = int(thresholds)
     if isinstance(thresholds, bool) or (isinstance(thresholds, int) and thresholds < 2):

@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Iterable, Mapping
 
@@ -103,11 +104,16 @@ def read_reference(path: str | Path, name: str | None = None) -> pd.DataFrame:
     path = Path(path)
     key = _TABLE_SUFFIX.sub("", _posix(name or path.name))
     text = _read_text(path)
+    if "\x00" in text[:4096] or text.startswith(("RIFF", "fLaC", "OggS", "ID3", "FORM")):
+        raise FormatError(f"{path}: is a binary (audio?) file, not a reference table; expected a Raven selection "
+                          "table, a BirdVox-full-night CSV, an Audacity label track or a CSV with file,start_s,end_s")
     first = next((line for line in text.splitlines() if line.strip()), "")
     tab_fields = [f.strip() for f in first.split("\t")]
     comma_fields = [f.strip() for f in first.split(",")]
-    if not first:
+    if not first and path.suffix.lower() == ".txt":  # Audacity exports a track without labels so
         df = _frame(path, key, [], [])
+    elif not first:
+        raise FormatError(f"{path}: empty file; a table of no calls needs its header line")
     elif "Begin Time (s)" in tab_fields:
         df = _read_raven(path, key)
     elif "Time (s)" in comma_fields:
@@ -127,15 +133,43 @@ def read_reference(path: str | Path, name: str | None = None) -> pd.DataFrame:
 def read_references(paths: Iterable[str | Path]) -> pd.DataFrame:
     """Read reference files into one table; a folder gives every ``.txt``/``.csv``/``.tsv`` in its tree,
     keyed by their path inside it (see :func:`read_reference`)."""
-    frames = []
+    return load_references(paths).calls
+
+
+@dataclass
+class References:
+    """Reference calls and the files they came from.
+
+    calls : DataFrame ``file, start_s, end_s, centre_s, low_freq_hz, high_freq_hz`` (``file`` the key)
+    sources : ``(reference file, keys)`` per file read: the recordings it annotates, also when it
+        lists no calls (a table with a header and no rows says "annotated, no calls")
+    """
+
+    calls: pd.DataFrame
+    sources: list[tuple[str, list[str]]]
+
+    @property
+    def keys(self) -> list[str]:
+        """Every recording key annotated, in order of first appearance."""
+        return list(dict.fromkeys(k for _, keys in self.sources for k in keys))
+
+
+def load_references(paths: Iterable[str | Path]) -> References:
+    """Like :func:`read_references`, keeping which file annotates which recordings."""
+    frames, sources = [], []
     for p in map(Path, paths):
         if p.is_dir():
             tables = sorted(q for q in p.rglob("*") if q.suffix.lower() in {".txt", ".csv", ".tsv"}
                             and q.is_file() and not q.name.startswith("."))
-            frames += [read_reference(q, q.relative_to(p).as_posix()) for q in tables]
+            found = [(q, read_reference(q, q.relative_to(p).as_posix())) for q in tables]
         else:
-            frames.append(read_reference(p))
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=REFERENCE_COLUMNS)
+            found = [(p, read_reference(p))]
+        for q, df in found:
+            frames.append(df)
+            sources.append((str(q), list(df.attrs.get("keys", dict.fromkeys(df["file"])))))
+    calls = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=REFERENCE_COLUMNS)
+    calls.attrs = {}
+    return References(calls, sources)
 
 
 def match_reference_files(
@@ -192,7 +226,7 @@ def match_reference_files(
     return out
 
 
-def recording_table(det, ref, man, win, file_map=None) -> tuple[pd.DataFrame, dict[str, str]]:
+def recording_table(det, ref, man, win, file_map=None, keys=None) -> tuple[pd.DataFrame, dict[str, str]]:
     """Every recording on either side, and how reference keys map to them.
 
     Parameters
@@ -200,6 +234,7 @@ def recording_table(det, ref, man, win, file_map=None) -> tuple[pd.DataFrame, di
     det, ref, man, win : detections, references (keys in ``file``), run.json files (or None),
         windows (or None), as read by this module's readers
     file_map : see :func:`match_reference_files`
+    keys : every reference key, also of tables without calls (default: those in ``ref``)
 
     Returns
     -------
@@ -220,7 +255,7 @@ def recording_table(det, ref, man, win, file_map=None) -> tuple[pd.DataFrame, di
         run_files |= set(man["file"])
         durations.update({f: d for f, d in zip(man["file"], man["duration_s"]) if np.isfinite(d)})
         errors = set(man.loc[man["status"] != "ok", "file"])
-    matched = match_reference_files(ref["file"].unique(), run_files, file_map)
+    matched = match_reference_files(list(dict.fromkeys([*(keys or []), *ref["file"]])), run_files, file_map)
     keymap = {k: v or k for k, v in matched.items()}  # an unmatched reference keeps its own name
     keys_of: dict[str, list[str]] = {}
     for k, f in sorted(keymap.items()):
@@ -244,7 +279,7 @@ def _read_raven(path: Path, key: str) -> pd.DataFrame:
         df = df.assign(_s=~spectro_first).sort_values("_s", kind="stable").drop_duplicates("Selection")
         df = df.sort_index()
     begin, end = _numeric(df, "Begin Time (s)", path), _numeric(df, "End Time (s)", path)
-    file_col = next((c for c in ("Begin Path", "Begin File") if c in df.columns and df[c].notna().all()
+    file_col = next((c for c in ("Begin Path", "Begin File") if c in df.columns and len(df) and df[c].notna().all()
                      and (df[c].astype(str).str.strip() != "").all()), None)
     if file_col is None:
         keys: list[str] | str = key
@@ -294,12 +329,14 @@ def _frame(path: Path, keys, start, end, low=None, high=None) -> pd.DataFrame:
     if np.any(end < start) or not np.all(np.isfinite(start)):
         raise FormatError(f"{path}: an event ends before it starts or has no start time")
     nan = np.full(len(start), np.nan)
-    return pd.DataFrame({
+    df = pd.DataFrame({
         "file": keys if not isinstance(keys, str) else [keys] * len(start),
         "start_s": start, "end_s": end, "centre_s": (start + end) / 2,
         "low_freq_hz": nan if low is None else np.asarray(low, dtype=float),
         "high_freq_hz": nan if high is None else np.asarray(high, dtype=float),
     }, columns=REFERENCE_COLUMNS)
+    df.attrs["keys"] = [keys] if isinstance(keys, str) else list(dict.fromkeys(keys))
+    return df
 
 
 def _read_table(source: str | Path | pd.DataFrame, required: list[str], what: str) -> pd.DataFrame:
@@ -307,7 +344,7 @@ def _read_table(source: str | Path | pd.DataFrame, required: list[str], what: st
         df, path = source.copy(), f"<{what} DataFrame>"
     else:
         path = source
-        df = _read_csv(Path(source), dtype={"file": str, "start_time": str})
+        df = _read_csv(Path(source), dtype={"file": str, "start_time": str, "call_type": str})
     _require(df, required, path)
     for c in required[1:]:
         df[c] = _numeric(df, c, path)
