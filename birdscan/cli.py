@@ -11,8 +11,42 @@ import click
 from .errors import BirdscanError
 
 
+# Library keyword names that differ from the option that sets them, per command.
+_ALIASES = {
+    "clips": {"out_dir": "--out"},
+    "plot": {"file": "--file"},
+    "synth": {"out": "OUT", "clips_per_unit": "--clips-per-unit", "sr": "--sample-rate"},
+    "evaluate": {"detections": "DETECTIONS"},
+    "train": {"model_options": "--freq-head/--bg-stats"},
+}
+
+
 def _fail(e: BirdscanError) -> click.ClickException:
-    return click.ClickException(str(e))
+    """The library's error in the words of the command line: ``hop=0`` -> ``--hop 0``,
+    ``overwrite=True (--overwrite)`` -> ``--overwrite``, Python callers keep keyword names."""
+    return click.ClickException(in_cli_words(str(e), click.get_current_context(silent=True)))
+
+
+def in_cli_words(text: str, ctx: click.Context | None) -> str:
+    """Rewrite keyword arguments named in a library message as the options of ``ctx``'s command."""
+    import re
+
+    if ctx is None:
+        return text
+    names = {p.name: max(p.opts, key=len) for p in ctx.command.params if isinstance(p, click.Option) and p.name}
+    names.update({p.name: p.human_readable_name for p in ctx.command.params if isinstance(p, click.Argument) and p.name})
+    names.update(_ALIASES.get(ctx.command.name, {}))
+    text = re.sub(r"\b\w+=True \((--[\w-]+)\)", r"\1", text)  # "pass overwrite=True (--overwrite)"
+    text = re.sub(r"\b\w+=True / (--[\w-]+)", r"\1", text)
+    text = re.sub(r"\b\w+=/(--[\w-]+)", r"\1", text)  # "give one with model=/--model"
+    for kw, opt in sorted(names.items(), key=lambda kv: -len(kv[0])):
+        if not opt.startswith("--"):
+            text = re.sub(rf"(?<![\w.-]){kw}=", f"{opt} ", text)
+            continue
+        text = re.sub(rf"(?<![\w.-]){kw}=True\b", opt, text)
+        text = re.sub(rf"(?<![\w.-]){kw}=(?=[\s:;,)]|$)", opt, text)
+        text = re.sub(rf"(?<![\w.-]){kw}=", f"{opt} ", text)
+    return text
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -369,12 +403,16 @@ def _audio_path(detections, windows, file_, audio_root):
 @click.option("--sample", type=click.Choice(["top", "random", "stratified"]), default="top", show_default=True,
               help="Which detections when --max-clips cuts: top scores, random, or equal numbers per score decile.")
 @click.option("--seed", default=0, show_default=True, type=int)
-def clips(detections, out, audio_root, pad, max_clips, sample, seed) -> None:
+@click.option("--type", "call_type", type=click.Choice(["thrush", "tseep"]), help="Only detections of this call type (models with a frequency head).")
+@click.option("--per-type", is_flag=True, help="--max-clips and --sample apply to each call type on its own.")
+@click.option("--overwrite", is_flag=True, help="Write into a folder that is not empty (clips of the same name are replaced).")
+def clips(detections, out, audio_root, pad, max_clips, sample, seed, call_type, per_type, overwrite) -> None:
     """Export one short WAV per detection, named to sort by file and time, for listening."""
     from .review.clips import export_clips
 
     try:
-        table = export_clips(detections, out, audio_root=audio_root, pad=pad, max_clips=max_clips, sample=sample, seed=seed)
+        table = export_clips(detections, out, audio_root=audio_root, pad=pad, max_clips=max_clips, sample=sample, seed=seed,
+                             call_type=call_type, per_type=per_type, overwrite=overwrite)
     except BirdscanError as e:
         raise _fail(e)
     bad = int((table["status"] != "ok").sum()) if len(table) else 0
@@ -460,7 +498,8 @@ def evaluate_clips(data, units, model, device, as_json) -> None:
 @click.option("--backgrounds", type=click.Path(file_okay=False), help="Folder of real night recordings to mix in as backgrounds.")
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=int, help="Processes writing units in parallel (same data).")
-def synth(out, kind, clips_per_unit, units, duration, sample_rate, calls_per_minute, channels, backgrounds, seed, workers) -> None:
+@click.option("--overwrite", is_flag=True, help="Write into a folder that is not empty, or replace a recording.")
+def synth(out, kind, clips_per_unit, units, duration, sample_rate, calls_per_minute, channels, backgrounds, seed, workers, overwrite) -> None:
     """Generate training data in the BirdVox-70k layout, or a long recording with ground truth."""
     from . import birdvox70k as data
     from .synth.compose import write_birdvox70k, write_recording
@@ -468,11 +507,11 @@ def synth(out, kind, clips_per_unit, units, duration, sample_rate, calls_per_min
     try:
         if kind == "birdvox70k":
             paths = write_birdvox70k(out, clips_per_unit=clips_per_unit, units=units.split(",") if units else data.UNITS,
-                                     seed=seed, backgrounds=backgrounds, workers=workers)
+                                     seed=seed, backgrounds=backgrounds, workers=workers, overwrite=overwrite)
             click.echo(f"wrote {len(paths)} unit files to {out}")
         else:
             truth = write_recording(out, duration, sr=sample_rate, calls_per_minute=calls_per_minute, seed=seed,
-                                    backgrounds=backgrounds, channels=channels)
+                                    backgrounds=backgrounds, channels=channels, overwrite=overwrite)
             click.echo(f"wrote {out} with {len(truth)} calls (truth next to it)")
     except BirdscanError as e:
         raise _fail(e)

@@ -326,7 +326,11 @@ def torch_load(path: str | Path, error: Callable[[str], BirdscanError]) -> Any:
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # torch raises many types for foreign or damaged files
-        raise error(f"{type(e).__name__}: {e}") from e
+        # torch's own text (pickle opcodes, "pop from empty list") means nothing to a user
+        with open(path, "rb") as f:
+            head = f.read(4)
+        audio = head in (b"RIFF", b"fLaC", b"OggS", b"FORM") or head[:3] == b"ID3"
+        raise error("it is an audio file" if audio else "it is damaged or another kind of file") from e
 
 
 def read_checkpoint(path: str | Path) -> dict[str, Any]:
@@ -334,7 +338,7 @@ def read_checkpoint(path: str | Path) -> dict[str, Any]:
     path = Path(path)
     if not path.is_file():
         raise ModelError(f"model file {path} does not exist")
-    ckpt = torch_load(path, lambda why: ModelError(f"{path} is not a birdscan model file: {why}"))
+    ckpt = torch_load(path, lambda why: ModelError(f"{path} is not a birdscan model file (.pt written by birdscan train): {why}"))
     if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
         got = ckpt.get("format") if isinstance(ckpt, dict) else type(ckpt).__name__
         raise ModelError(f"{path}: checkpoint format {got!r}, this birdscan reads format {FORMAT}")

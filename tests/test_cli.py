@@ -30,7 +30,7 @@ def test_run_reports_bad_files_and_exits_nonzero(tmp_path, make_audio):
 
 def test_run_bad_option_message(tmp_path):
     r = CliRunner().invoke(main, ["run", str(tmp_path), "--out", str(tmp_path / "d.csv"), "--threshold", "2"])
-    assert r.exit_code != 0 and "threshold=2.0 must be within [0, 1]" in r.output
+    assert r.exit_code != 0 and "--threshold 2.0 must be within [0, 1]" in r.output
     r = CliRunner().invoke(main, ["run", str(tmp_path / "none"), "--out", str(tmp_path / "d.csv")])
     assert r.exit_code != 0 and "does not exist" in r.output
 
@@ -52,3 +52,26 @@ def test_run_writes_review_tables_of_the_channel_scanned(tmp_path, make_audio):
     labels = read_audacity_strict(out / "aud" / "st.wav.txt")
     assert len(labels) == 1 and labels[0]["start"] == rows[0]["Begin Time (s)"]
     assert read_audacity_strict(out / "aud" / "quiet.wav.txt") == []
+
+
+def test_errors_name_the_options_as_typed(tmp_path, make_audio):
+    rec = make_audio("in/a.wav", dur=2.0)
+    out = str(tmp_path / "o" / "d.csv")
+    cases = [
+        (["run", str(rec), "--out", out, "--hop", "0"], "--hop 0.0 must be a positive number of seconds"),
+        (["run", str(rec), "--out", out, "--threshold", "2"], "--threshold 2.0 must be within [0, 1]"),
+        (["run", str(rec), "--out", out, "--model", str(rec)], "is not a birdscan model file (.pt written by birdscan train): it is an audio file"),
+        (["clips", str(tmp_path / "none.csv"), "--out", str(tmp_path / "c")], "DETECTIONS"),
+        (["evaluate", str(tmp_path / "none.csv"), "-r", str(rec)], "DETECTIONS"),
+        (["synth", str(tmp_path / "in"), "--clips-per-unit", "2", "--units", "unit01"], "is not empty; pass --overwrite to write into it"),
+        (["synth", str(rec), "--kind", "recording", "--duration", "1"], "a.wav exists; pass --overwrite to replace it"),
+    ]
+    for args, message in cases:
+        r = CliRunner().invoke(main, args)
+        assert r.exit_code != 0 and message in r.output, (args, r.output)
+        assert "Traceback" not in r.output and "=" not in r.output.split("Error:")[-1].split("/")[0], r.output
+    assert CliRunner().invoke(main, ["run", str(rec), "--out", out, "-q", "--device", "cpu"]).exit_code == 0
+    r = CliRunner().invoke(main, ["run", str(rec), "--out", out, "-q", "--device", "cpu"])
+    assert r.exit_code != 0 and "d.csv exists; pass --overwrite to replace it" in r.output
+    r = CliRunner().invoke(main, ["evaluate", out, "-r", str(rec)])
+    assert r.exit_code != 0 and "is a binary (audio?) file, not a reference table" in r.output and "RIFF" not in r.output

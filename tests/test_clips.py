@@ -104,3 +104,34 @@ def test_bad_options(run, tmp_path):
 def test_clip_name():
     assert clip_name("unit03/night1.flac", 120.25, 0.9731) == "unit03__night1__0000120250ms__p0.973.wav"
     assert clip_name("top.wav", 0.0, 1.0) == "top__0000000000ms__p1.000.wav"
+
+
+@pytest.mark.parametrize("types", ["absent", "empty", "given"])
+def test_per_type_sampling_with_and_without_a_frequency_head(run, tmp_path, types):
+    det = run["det"]
+    if types == "empty":
+        det = det.assign(freq_hz=np.nan, call_type="")
+    if types == "given":
+        det = det.assign(freq_hz=[3000, 7000] * 4, call_type=["thrush", "tseep"] * 4)
+    det.to_csv(tmp_path / "typed.csv", index=False)
+    out = export_clips(tmp_path / "typed.csv", tmp_path / "c", audio_root=run["audio"], max_clips=2, per_type=True)
+    if types != "given":
+        assert len(out) == 2 and set(out["call_type"]) == {""} and not out["clip"].str.contains("thrush|tseep").any()
+        return
+    assert sorted(out["call_type"]) == ["thrush", "thrush", "tseep", "tseep"]
+    assert sorted(out["max_prob"]) == [0.61, 0.7, 0.97, 0.99]  # the top two of each type
+    assert out["clip"].str.endswith(("_thrush.wav", "_tseep.wav")).all()
+    tseep = export_clips(tmp_path / "typed.csv", tmp_path / "t", audio_root=run["audio"], call_type="tseep")
+    assert len(tseep) == 4 and set(tseep["call_type"]) == {"tseep"}
+
+
+def test_a_folder_with_files_needs_overwrite(run, tmp_path):
+    from birdscan.errors import OutputError
+
+    det = run["dir"] / "detections.csv"
+    export_clips(det, tmp_path / "c", audio_root=run["audio"], max_clips=1)
+    with pytest.raises(OutputError, match=r"c is not empty; pass overwrite=True \(--overwrite\)"):
+        export_clips(det, tmp_path / "c", audio_root=run["audio"], max_clips=1)
+    assert len(export_clips(det, tmp_path / "c", audio_root=run["audio"], max_clips=2, overwrite=True)) == 2
+    with pytest.raises(ParameterError, match="call_type='warbler' must be one of thrush, tseep"):
+        export_clips(det, tmp_path / "d", call_type="warbler")

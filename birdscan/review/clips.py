@@ -2,9 +2,10 @@
 
 One WAV per detection, ``[start_s - pad, end_s + pad]`` cut to the recording, at the
 recording's sample rate and channels (and its sample format when WAV has it, else float).
-Names sort by file then time and carry the score::
+Names sort by file then time and carry the score, and the call type when the model gives one::
 
-    unit03__night1__0000120250ms__p0.973.wav   # unit03/night1.flac, detection at 120.250 s
+    unit03__night1__0000120250ms__p0.973.wav         # unit03/night1.flac, detection at 120.250 s
+    unit03__night1__0000120250ms__p0.973_tseep.wav   # the same from a model with a frequency head
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from ..files import atomic_open
 
 SAMPLES = ("top", "random", "stratified")
 _WAV_SUBTYPES = {"PCM_U8", "PCM_16", "PCM_24", "PCM_32", "FLOAT", "DOUBLE"}
-COLUMNS = ["file", "start_s", "end_s", "peak_s", "max_prob", "clip", "clip_start_s", "clip_end_s",
+CALL_TYPES = ("thrush", "tseep")
+COLUMNS = ["file", "start_s", "end_s", "peak_s", "max_prob", "call_type", "clip", "clip_start_s", "clip_end_s",
            "sample_rate", "channels", "status", "error"]
 
 
@@ -36,6 +38,9 @@ def export_clips(
     sample: str = "top",
     seed: int = 0,
     manifest: str | Path | None = None,
+    call_type: str | None = None,
+    per_type: bool = False,
+    overwrite: bool = False,
 ) -> pd.DataFrame:
     """Write one WAV clip per detection (or per sampled detection).
 
@@ -51,6 +56,11 @@ def export_clips(
         ``max_prob``), ``"random"``, or ``"stratified"`` (the same number, at random, from
         each decile of ``max_prob``)
     seed : int, for ``"random"`` and ``"stratified"``
+    call_type : ``"thrush"`` or ``"tseep"``: only detections of that type (needs a
+        ``call_type`` column, written by models with a frequency head); None: all
+    per_type : ``max_clips`` and ``sample`` apply to each call type on its own (thrush,
+        tseep, and detections of no type), so both streams of a night are heard
+    overwrite : needed when ``out_dir`` exists and is not empty
 
     Returns
     -------
@@ -62,11 +72,17 @@ def export_clips(
     --------
     >>> export_clips("out/detections.csv", "clips", max_clips=200, sample="stratified")  # doctest: +SKIP
     """
-    _validate(detections, out_dir, audio_root, pad, max_clips, sample, seed, manifest)
+    _validate(detections, out_dir, audio_root, pad, max_clips, sample, seed, manifest, call_type, overwrite)
     locate = _locator(detections, audio_root, manifest)
     det = read_detections(detections)
-    chosen = _select(det, max_clips, sample, seed).sort_values(["file", "start_s"], kind="stable")
-    chosen = chosen.assign(clip=[clip_name(r.file, r.start_s, r.max_prob) for r in chosen.itertuples()])
+    types = det["call_type"].fillna("").astype(str).str.strip() if "call_type" in det.columns else pd.Series("", index=det.index)
+    det = det.assign(call_type=types)
+    if call_type is not None:
+        det = det[det["call_type"] == call_type]
+    groups = [g for _, g in det.groupby("call_type", sort=True)] if per_type else [det]
+    chosen = pd.concat([_select(g, max_clips, sample, seed) for g in groups]) if groups else det
+    chosen = chosen.sort_values(["file", "start_s"], kind="stable")
+    chosen = chosen.assign(clip=[clip_name(r.file, r.start_s, r.max_prob, r.call_type) for r in chosen.itertuples()])
     twice = chosen["clip"][chosen["clip"].duplicated()]
     if len(twice):
         raise OutputError(f"two detections would write the same clip {twice.iloc[0]!r} in {out_dir}")
@@ -78,11 +94,13 @@ def export_clips(
     return out.sort_values(["file", "start_s"], kind="stable").reset_index(drop=True)
 
 
-def clip_name(file: str, start_s: float, max_prob: float) -> str:
-    """``"unit03/night1.wav", 120.25, 0.9731`` -> ``"unit03__night1__0000120250ms__p0.973.wav"``."""
+def clip_name(file: str, start_s: float, max_prob: float, call_type: str = "") -> str:
+    """``"unit03/night1.wav", 120.25, 0.9731`` -> ``"unit03__night1__0000120250ms__p0.973.wav"``
+    (``..._p0.973_tseep.wav`` with a call type)."""
     p = PurePosixPath(file)
     stem = str(p.with_suffix("")) if is_audio_name(p) else file
-    return f"{stem.replace('/', '__')}__{round(start_s * 1000):010d}ms__p{max_prob:.3f}.wav"
+    kind = f"_{call_type}" if call_type else ""
+    return f"{stem.replace('/', '__')}__{round(start_s * 1000):010d}ms__p{max_prob:.3f}{kind}.wav"
 
 
 def _write_file_clips(path: Path | None, group: pd.DataFrame, out_dir: Path, pad: float) -> list[tuple]:
@@ -91,7 +109,7 @@ def _write_file_clips(path: Path | None, group: pd.DataFrame, out_dir: Path, pad
     from ..detect.audio import info, read_segment, seconds_to_samples
 
     def row(r, status="ok", error="", a=math.nan, b=math.nan, sr=0, ch=0):
-        return (r.file, r.start_s, r.end_s, r.peak_s, r.max_prob, r.clip if status == "ok" else "",
+        return (r.file, r.start_s, r.end_s, r.peak_s, r.max_prob, r.call_type, r.clip if status == "ok" else "",
                 a, b, sr, ch, status, error)
 
     if path is None:
@@ -155,7 +173,7 @@ def _locator(detections, audio_root, manifest):
     return paths.get
 
 
-def _validate(detections, out_dir, audio_root, pad, max_clips, sample, seed, manifest) -> None:
+def _validate(detections, out_dir, audio_root, pad, max_clips, sample, seed, manifest, call_type, overwrite) -> None:
     if not isinstance(pad, Real) or not math.isfinite(pad) or pad < 0:
         raise ParameterError(f"pad={pad!r} must be a number of seconds >= 0")
     if max_clips is not None and (not isinstance(max_clips, Integral) or isinstance(max_clips, bool) or max_clips < 1):
@@ -164,8 +182,12 @@ def _validate(detections, out_dir, audio_root, pad, max_clips, sample, seed, man
         raise ParameterError(f"sample={sample!r} must be one of {', '.join(SAMPLES)}")
     if not isinstance(seed, Integral) or isinstance(seed, bool):
         raise ParameterError(f"seed={seed!r} must be an integer")
+    if call_type is not None and call_type not in CALL_TYPES:
+        raise ParameterError(f"call_type={call_type!r} must be one of {', '.join(CALL_TYPES)} (or None for all)")
     if Path(out_dir).exists() and not Path(out_dir).is_dir():
         raise ParameterError(f"out_dir={str(out_dir)!r} exists and is not a folder")
+    if Path(out_dir).is_dir() and any(Path(out_dir).iterdir()) and not overwrite:
+        raise OutputError(f"{out_dir} is not empty; pass overwrite=True (--overwrite) to write clips into it")
     if audio_root is not None and not Path(audio_root).is_dir():
         raise ParameterError(f"audio_root={str(audio_root)!r}: no such folder")
     if not isinstance(detections, pd.DataFrame):

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 import numpy as np
 
 from .. import birdvox70k as data
-from ..errors import ParameterError
+from ..errors import OutputError, ParameterError
 from ..files import OutputSet, atomic_open, atomic_path
 from .ambience import Mix, UnitProfile, background_mix, synth_background
 from .backgrounds import RealBackgrounds, check_real
@@ -221,6 +221,7 @@ def write_birdvox70k(
     backgrounds: str | Path | RealBackgrounds | None = None,
     positive_fraction: float = 0.5,
     workers: int = 1,
+    overwrite: bool = False,
 ) -> list[Path]:
     """Write a synthetic data set in the BirdVox-70k layout, one HDF5 file per unit.
 
@@ -246,6 +247,8 @@ def write_birdvox70k(
     positive_fraction : float in [0, 1]
     workers : int >= 1
         Processes writing units in parallel (the data do not depend on it).
+    overwrite : bool
+        Needed when ``out_dir`` exists and is not empty (as for ``birdscan run``'s outputs).
 
     Returns
     -------
@@ -270,6 +273,8 @@ def write_birdvox70k(
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise ParameterError(f"out_dir={str(out_dir)!r} exists and is not a directory")
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not overwrite:
+        raise OutputError(f"{out_dir} is not empty; pass overwrite=True (--overwrite) to write into it")
     workers = check_int("workers", workers, 1, 256)
     real = _load_backgrounds(backgrounds, data.SAMPLE_RATE)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -414,6 +419,7 @@ def write_recording(
     backgrounds: str | Path | RealBackgrounds | None = None,
     channels: int = 1,
     subtype: str | None = None,
+    overwrite: bool = False,
 ) -> pd.DataFrame:
     """Write a long synthetic night recording with flight calls at known times, and its truth table.
 
@@ -443,6 +449,8 @@ def write_recording(
         Extra channels carry the same scene with their own gain and self-noise.
     subtype : str or None
         A soundfile subtype (e.g. ``"PCM_24"``, ``"FLOAT"``); None: ``PCM_16``.
+    overwrite : bool
+        Needed to replace an existing recording or truth file.
 
     Returns
     -------
@@ -462,6 +470,9 @@ def write_recording(
     path = Path(path)
     fmt, n = _check_recording_args(path, duration_s, sr, calls_per_minute, seed, channels, subtype)
     _check_backgrounds(backgrounds, sr)
+    for target in (path, path.with_suffix(".truth.csv")):
+        if target.exists() and not overwrite:
+            raise OutputError(f"{target} exists; pass overwrite=True (--overwrite) to replace it")
     real = _load_backgrounds(backgrounds, sr)
     plan = _plan_calls(np.random.default_rng([seed, 22]), n, sr, float(calls_per_minute))
     subtype = (subtype or "PCM_16").upper()
