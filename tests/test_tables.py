@@ -18,7 +18,7 @@ def test_run_manifest_keys_and_outputs(tmp_path):
     man = tables.run_manifest(outputs=(tmp_path / "d.csv", None, None), **common)
     assert list(man) == ["birdscan_version", "created", "command", "host", "model", "options", "inputs", "shard",
                          "outputs", "summary", "files"]
-    assert man["outputs"] == {"detections": str(tmp_path / "d.csv"), "windows": None, "raven": None}
+    assert man["outputs"] == {"detections": str(tmp_path / "d.csv"), "windows": None, "raven": None, "audacity": None}
     merged = tables.run_manifest(outputs=(None, None, None), merged_from=[{"shard": "1/2"}], **common)
     assert list(merged).index("merged_from") == list(merged).index("shard") + 1
     json.dumps(man)
