@@ -152,19 +152,89 @@ class _RichTrainProgress:
             self.live = None
 
 
-def _summary(result, quiet: bool) -> None:
-    from rich.console import Console
-    from rich.table import Table
+class _PlainProgress:
+    """Progress as plain lines for logs (stderr not a terminal, e.g. a SLURM job): one line
+    every ``every`` of the audio or ``seconds`` of wall time, whichever comes first."""
 
+    def __init__(self, quiet: bool, every: float = 0.05, seconds: float = 60.0) -> None:
+        self.quiet, self.every, self.seconds = quiet, every, seconds
+        self.t0 = self.last_t = time.perf_counter()
+        self.n_files = self.done = 0
+        self.total = self.audio = self.last_audio = 0.0
+
+    def start(self, n_files: int, total_audio_s: float) -> None:
+        self.n_files, self.total = n_files, total_audio_s
+        self._say(f"birdscan: scanning {n_files} file(s), {total_audio_s / 3600:.2f} h of audio")
+
+    def advance(self, audio_s: float) -> None:
+        self.audio += audio_s
+        now = time.perf_counter()
+        if (self.total and self.audio - self.last_audio >= self.every * self.total) or now - self.last_t >= self.seconds:
+            self._line(now)
+
+    def file_done(self, result) -> None:
+        self.done += 1
+        if result.status != "ok":
+            click.echo(f"birdscan: error {result.error}", err=True)
+
+    def stop(self) -> None:
+        pass
+
+    def _line(self, now: float) -> None:
+        self.last_t, self.last_audio = now, self.audio
+        wall = now - self.t0
+        speed = self.audio / wall if wall > 0 else 0.0
+        eta = (self.total - self.audio) / speed if speed > 0 else float("nan")
+        self._say(f"birdscan: {self.done}/{self.n_files} files, {self.audio / 3600:.2f}/{self.total / 3600:.2f} h audio "
+                  f"({self.audio / self.total:.0%}), {speed:,.0f}x real time, ETA {_duration(eta)}" if self.total else
+                  f"birdscan: {self.done}/{self.n_files} files")
+
+    def _say(self, text: str) -> None:
+        if not self.quiet:
+            click.echo(text, err=True)
+
+
+def _duration(seconds: float) -> str:
+    if seconds != seconds:
+        return "?"
+    m, s = divmod(int(round(seconds)), 60)
+    h, m = divmod(m, 60)
+    return f"{h}h{m:02d}m" if h else f"{m}m{s:02d}s" if m else f"{s}s"
+
+
+def _summary(result, quiet: bool) -> None:
+    """The run's totals (a table on a terminal, a line in a log) and the files written."""
     s = result.manifest["summary"]
     if quiet:
         return
-    t = Table(title="birdscan run", show_header=True)
-    for col in ("files", "audio h", "events", "errors", "wall s", "x real time"):
-        t.add_column(col, justify="right")
-    t.add_row(str(s["files"]), f"{s['audio_s'] / 3600:.2f}", str(s["events"]), str(s["errors"]),
-              f"{s['wall_s']:.1f}", f"{s['x_realtime'] or 0:,.0f}")
-    Console(stderr=True).print(t)
+    if sys.stderr.isatty():
+        from rich.console import Console
+        from rich.table import Table
+
+        t = Table(title="birdscan run", show_header=True)
+        for col in ("files", "audio h", "events", "errors", "wall s", "x real time"):
+            t.add_column(col, justify="right")
+        t.add_row(str(s["files"]), f"{s['audio_s'] / 3600:.2f}", str(s["events"]), str(s["errors"]),
+                  f"{s['wall_s']:.1f}", f"{s['x_realtime'] or 0:,.0f}")
+        Console(stderr=True).print(t)
+    else:
+        click.echo(f"birdscan: done: {s['files']} files, {s['audio_s'] / 3600:.2f} h audio, {s['events']} events, "
+                   f"{s['errors']} errors in {s['wall_s']:.1f} s ({s['x_realtime'] or 0:,.0f}x real time)", err=True)
+    written = _written(result.manifest)
+    if written:
+        click.echo("birdscan: wrote " + ", ".join(written), err=True)
+
+
+def _written(manifest) -> list[str]:
+    from .tables import manifest_path
+
+    out = manifest.get("outputs") or {}
+    names = []
+    if out.get("detections"):
+        names += [out["detections"], str(manifest_path(out["detections"]))]
+    names += [out[k] for k in ("windows",) if out.get(k)]
+    names += [f"{out[k]}/ ({what})" for k, what in (("raven", "Raven tables"), ("audacity", "Audacity labels")) if out.get(k)]
+    return names
 
 
 def _shard_option(ctx, param, value):
@@ -204,11 +274,17 @@ def run(inputs, quiet, **options) -> None:
     """Scan recordings (files or folders) for flight calls."""
     from .detect.pipeline import scan
 
-    progress = _RichProgress(quiet)
+    progress = _RichProgress(quiet) if sys.stderr.isatty() else _PlainProgress(quiet)
     try:
         result = scan(inputs, progress=progress, **options)
     except BirdscanError as e:
         raise _fail(e)
+    except KeyboardInterrupt:
+        progress.stop()
+        hint = (" the recordings finished so far are kept: run the same command with --resume to go on"
+                if options.get("out") else " (with --out, a run can be resumed)")
+        click.echo(f"\nbirdscan: interrupted;{hint}", err=True)
+        sys.exit(130)
     finally:
         progress.stop()
     _summary(result, quiet)

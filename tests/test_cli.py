@@ -75,3 +75,31 @@ def test_errors_name_the_options_as_typed(tmp_path, make_audio):
     assert r.exit_code != 0 and "d.csv exists; pass --overwrite to replace it" in r.output
     r = CliRunner().invoke(main, ["evaluate", out, "-r", str(rec)])
     assert r.exit_code != 0 and "is a binary (audio?) file, not a reference table" in r.output and "RIFF" not in r.output
+
+
+def test_plain_progress_lines_and_files_written_in_a_log(tmp_path, make_audio):
+    for i in range(3):
+        make_audio(f"in/n{i}.wav", dur=4.0, calls=[2.0])
+    out = tmp_path / "o"
+    r = CliRunner().invoke(main, ["run", str(tmp_path / "in"), "--out", str(out / "detections.csv"), "--raven", str(out / "raven"),
+                                  "--device", "cpu"])  # CliRunner's stderr is no terminal, as in a SLURM log
+    assert r.exit_code == 0, r.output
+    lines = r.stderr.splitlines()
+    assert lines[0] == "birdscan: scanning 3 file(s), 0.00 h of audio"
+    progress = [line for line in lines if "x real time, ETA" in line]
+    assert progress and all(line.startswith("birdscan: ") and "\x1b" not in line and "\r" not in line for line in lines)
+    assert any(line.startswith("birdscan: 3/3 files") for line in progress) or "birdscan: done: 3 files" in r.stderr
+    assert f"birdscan: wrote {out / 'detections.csv'}, {out / 'run.json'}, {out / 'raven'}/ (Raven tables)" in r.stderr
+    assert "birdscan: scanning" not in CliRunner().invoke(main, ["run", str(tmp_path / "in"), "--out", str(out / "d2.csv"),
+                                                                 "-q", "--device", "cpu"]).stderr
+
+
+def test_ctrl_c_says_how_to_resume(tmp_path, monkeypatch):
+    import birdscan.detect.pipeline as pipeline
+
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline, "scan", interrupted)
+    r = CliRunner().invoke(main, ["run", str(tmp_path), "--out", str(tmp_path / "d.csv")])
+    assert r.exit_code == 130 and "run the same command with --resume to go on" in r.stderr
