@@ -73,7 +73,7 @@ def test_activity_rejects_bad_options(tmp_path):
         plot_activity(detections(False), tmp_path / "a.jpg")
 
 
-def test_trace_over_spectrogram(tmp_path):
+def test_trace_over_spectrogram(tmp_path, monkeypatch):
     sr, seconds = 22050, 30
     t = np.arange(sr * seconds) / sr
     rng = np.random.default_rng(0)
@@ -91,6 +91,17 @@ def test_trace_over_spectrogram(tmp_path):
                      start=5, end=20, detections=det)
     assert out == tmp_path / "trace.png"
     assert_png(out, min_kb=20)
+    import birdscan.review.plot as plot
+
+    figures = []
+    monkeypatch.setattr(plot, "_save", lambda fig, out: figures.append(fig))
+    plot_trace(tmp_path / "windows.csv.gz", tmp_path / "a.wav", tmp_path / "t.png", start=5, end=20, detections=det, threshold=0.7)
+    spec, trace = figures[0].axes
+    (box,) = [p for p in spec.patches]
+    assert (box.get_y(), box.get_height(), box.get_x()) == (5500, 1000, 11.9)  # the event's band, not the full height
+    assert [t.get_text() for t in trace.get_legend().get_texts()] == [
+        "detection (its band; dashed: peak)", "call probability", "threshold 0.7"]
+    assert any(list(line.get_ydata()) == [0.7, 0.7] for line in trace.lines)
     with pytest.raises(ParameterError, match=r"start=40 is past the end of .*a.wav \(30.0 s\)"):
         plot_trace(tmp_path / "windows.csv.gz", tmp_path / "a.wav", tmp_path / "t.png", start=40, end=50)
     with pytest.raises(ParameterError, match=r"start=5, end=5: need 0 <= start < end"):
@@ -132,3 +143,58 @@ def test_activity_start_times_per_event_or_from_run_json(tmp_path):
     (tmp_path / "run.json").write_text(json.dumps(
         {"files": [{"file": f, "status": "ok", "recording_start": t} for f, t in starts.items()]}))
     pd.testing.assert_frame_equal(plot_activity(tmp_path / "detections.csv", tmp_path / "c.png"), expected)
+
+
+def flat_night(tmp_path, typed: str = "absent"):
+    """One recorder's flat folder: six 1-hour files 21:00-24:00 and 02:00-05:00 (a gap at night), two without calls."""
+    files, rows = [], []
+    for i, hour in enumerate([21, 22, 23, 2, 3, 4]):
+        day = 1 if hour > 12 else 2
+        name = f"REC_2024050{day}_{hour:02d}0000.wav"
+        files.append({"file": name, "path": f"/rec/{name}", "status": "ok", "duration_s": 3600.0,
+                      "recording_start": f"2024-05-0{day}T{hour:02d}:00:00"})
+        if i in (1, 4):
+            continue
+        peaks = np.array([100.0, 700.0, 1300.0])
+        rows.append(pd.DataFrame({"file": name, "start_s": peaks - 0.1, "end_s": peaks + 0.1, "peak_s": peaks, "max_prob": 0.9,
+                                  "mean_prob": 0.7, "low_freq_hz": 3000, "high_freq_hz": 8000, "start_time": ""}))
+    det = pd.concat(rows, ignore_index=True)
+    if typed == "empty":
+        det = det.assign(freq_hz=np.nan, call_type="")
+    if typed == "given":
+        det = det.assign(freq_hz=[3000.0, 7000.0, 7500.0] * 4, call_type=["thrush", "tseep", "tseep"] * 4)
+    det.to_csv(tmp_path / "detections.csv", index=False)
+    (tmp_path / "run.json").write_text(json.dumps({"files": files}))
+    return tmp_path / "detections.csv"
+
+
+@pytest.mark.parametrize("typed", ["absent", "empty", "given"])
+def test_activity_of_one_recorders_flat_folder(tmp_path, typed):
+    from PIL import Image
+
+    counts = plot_activity(flat_night(tmp_path, typed), tmp_path / "a.png", interval="10min")
+    assert set(counts["unit"]) == {"all recordings"}  # one panel, not one per file
+    assert len(counts) == 6 * 6  # six recorded hours of 10-minute bins; the 00:00-02:00 gap is not drawn as zeros
+    assert not ((counts["bin_start"] >= pd.Timestamp("2024-05-02 00:00")) & (counts["bin_start"] < pd.Timestamp("2024-05-02 02:00"))).any()
+    assert counts["calls"].sum() == 12 and (counts["calls"] == 0).sum() == 36 - 12
+    with Image.open(tmp_path / "a.png") as im:
+        assert im.size[1] < 400  # one panel
+    if typed == "given":
+        assert counts["thrush"].sum() == 4 and counts["tseep"].sum() == 8
+    else:
+        assert "thrush" not in counts.columns
+
+
+def test_activity_counts_recordings_without_detections(tmp_path, monkeypatch):
+    import birdscan.review.plot as plot
+
+    titles = []
+    original = plot._draw_activity
+
+    def spy(counts, files, *args):
+        titles.extend((u, len(g), int((g["n_detections"] == 0).sum())) for u, g in files.groupby("unit"))
+        return original(counts, files, *args)
+
+    monkeypatch.setattr(plot, "_draw_activity", spy)
+    plot_activity(flat_night(tmp_path), tmp_path / "a.png")
+    assert titles == [("all recordings", 6, 2)]

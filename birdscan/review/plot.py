@@ -25,6 +25,11 @@ if TYPE_CHECKING:
 FORMATS = (".png", ".pdf", ".svg")
 
 
+ALL_RECORDINGS = "all recordings"
+"""The unit of recordings at the top of the run's folder (by="folder")."""
+CALL_TYPES = ("thrush", "tseep")
+
+
 def plot_activity(
     detections: str | Path | pd.DataFrame,
     out: str | Path,
@@ -32,7 +37,7 @@ def plot_activity(
     by: str = "folder",
     manifest: str | Path | None = None,
 ) -> pd.DataFrame:
-    """Calls per interval through the night, one panel per recording unit.
+    """Calls per interval through the night, one panel per recording unit, per call type when known.
 
     Times are clock times (recording start + ``peak_s``, in the recording's own local time)
     when every detection's recording start is known, else hours from the recording's start.
@@ -40,19 +45,26 @@ def plot_activity(
     (read as each event's start when one file's rows carry different values, as
     ``birdscan run`` writes it; else as the recording's start).
 
+    With the run's ``run.json``, only the intervals some recording of the unit covers are
+    drawn (a gap between recordings is a gap, not a stretch of zeros) and each panel counts
+    the recordings with no detection. With a ``call_type`` column (models with a frequency
+    head), thrush and tseep calls are drawn stacked, one colour each.
+
     Parameters
     ----------
     detections : detections CSV of ``birdscan run`` (or its DataFrame)
     out : image file to write (.png, .pdf, .svg)
     interval : bin width: seconds > 0, or a pandas duration such as ``"10min"``, ``"1h"``
-    by : ``"folder"`` (a unit is the first folder of ``file``; files at the top are their own
-        unit) or ``"file"``
+    by : ``"folder"`` (a unit is the first folder of ``file``; recordings at the top of the
+        run's folder, such as one recorder's flat folder, are one unit, ``"all recordings"``)
+        or ``"file"``
     manifest : the run's ``run.json``; default: the one next to ``detections``, if any
 
     Returns
     -------
-    pd.DataFrame with columns ``unit, bin_start, calls`` (``bin_start`` a timestamp for clock
-    time, else seconds from the recording's start), empty bins included.
+    pd.DataFrame with columns ``unit, bin_start, calls`` and, with call types, ``thrush,
+    tseep`` (``bin_start`` a timestamp for clock time, else seconds from the recording's
+    start), one row per recorded bin (empty ones included, gaps left out).
 
     Examples
     --------
@@ -68,16 +80,84 @@ def plot_activity(
         require_file("manifest", manifest)
     det = read_detections(detections)
     manifest = manifest or manifest_next_to(detections)
-    unit = det["file"] if by == "file" else det["file"].str.split("/").str[0]
-    starts = _recording_starts(det, read_manifest(manifest) if manifest else None)
+    man = read_manifest(manifest) if manifest else None
+    starts = _recording_starts(det, man)
     clock = starts is not None
-    if clock:
-        when = (starts + pd.to_timedelta(det["peak_s"], unit="s")).dt.floor(pd.Timedelta(seconds=seconds))
-    else:
-        when = np.floor(det["peak_s"] / seconds) * seconds
-    counts = _counts(pd.DataFrame({"unit": unit, "bin_start": when}), seconds, clock)
-    _draw_activity(counts, out, seconds, clock)
+    files = _recordings(det, man, starts)
+    unit_of = (lambda f: f) if by == "file" else (lambda f: f.split("/")[0] if "/" in f else ALL_RECORDINGS)
+    types = _types(det)
+    step = pd.Timedelta(seconds=seconds) if clock else seconds
+    when = (starts + pd.to_timedelta(det["peak_s"], unit="s")) if clock else det["peak_s"]
+    events = pd.DataFrame({"unit": det["file"].map(unit_of), "bin_start": _floor(when, seconds, clock), "type": types})
+    counts = _counts(events, _recorded_bins(files, unit_of, seconds, clock), bool(types.ne("").any()), step)
+    files = files.assign(unit=files["file"].map(unit_of))
+    _draw_activity(counts, files, out, seconds, step, clock)
     return counts
+
+
+def _floor(when: pd.Series, seconds: float, clock: bool) -> pd.Series:
+    if clock:
+        return when.dt.floor(pd.Timedelta(seconds=seconds))
+    return np.floor(when / seconds) * seconds
+
+
+def _types(det: pd.DataFrame) -> pd.Series:
+    if "call_type" not in det.columns:
+        return pd.Series("", index=det.index, dtype=object)
+    return det["call_type"].where(det["call_type"].isin(CALL_TYPES), "").astype(object)
+
+
+def _recordings(det: pd.DataFrame, man: pd.DataFrame | None, starts: pd.Series | None) -> pd.DataFrame:
+    """Each recording of the run: ``file, start`` (wall time, or 0), ``duration_s`` (NaN when
+    unknown), ``n_detections``; from run.json when there is one, else from the detections."""
+    n = det["file"].value_counts()
+    start_of = {} if starts is None else starts.groupby(det["file"]).first().to_dict()
+    if man is None:
+        files = pd.DataFrame({"file": sorted(set(det["file"]))})
+        files["duration_s"] = math.nan
+    else:
+        files = man.loc[man["status"] == "ok", ["file", "duration_s", "recording_start"]].copy()
+        if starts is not None:
+            known = files["recording_start"].notna() & (files["recording_start"].astype(str).str.strip() != "")
+            start_of = {**dict(zip(files["file"][known], _wall_times(files["recording_start"][known]))), **start_of}
+    files["start"] = [start_of.get(f, pd.NaT) if starts is not None else 0.0 for f in files["file"]]
+    files["n_detections"] = files["file"].map(n).fillna(0).astype(int)
+    return files.reset_index(drop=True)
+
+
+def _recorded_bins(files: pd.DataFrame, unit_of, seconds: float, clock: bool) -> dict[str, set]:
+    """The bins each unit's recordings cover (units whose durations are unknown are left out)."""
+    bins: dict[str, set] = {}
+    step = pd.Timedelta(seconds=seconds) if clock else seconds
+    for f, start, duration in zip(files["file"], files["start"], files["duration_s"]):
+        if not np.isfinite(duration) or (clock and pd.isna(start)):
+            continue
+        end = start + (pd.Timedelta(seconds=duration) if clock else duration)
+        first = start.floor(step) if clock else math.floor(start / seconds) * seconds
+        edges = pd.date_range(first, end, freq=step, inclusive="left") if clock else np.arange(first, end, seconds)
+        bins.setdefault(unit_of(f), set()).update(edges)
+    return bins
+
+
+def _counts(events: pd.DataFrame, recorded: dict[str, set], typed: bool, step) -> pd.DataFrame:
+    """Calls per unit and bin: every recorded bin, and bins with calls; per type when ``typed``.
+    A unit whose recordings' durations are unknown spans its first to its last call."""
+    keys = []
+    for u in sorted(set(events["unit"]) | set(recorded)):
+        seen = set(events.loc[events["unit"] == u, "bin_start"]) | recorded.get(u, set())
+        if u not in recorded and seen:
+            lo, hi = min(seen), max(seen)
+            seen |= set(pd.date_range(lo, hi, freq=step) if isinstance(step, pd.Timedelta) else np.arange(lo, hi + step / 2, step))
+        keys += [(u, b) for b in sorted(seen)]
+    if not keys:
+        empty = {"unit": pd.Series(dtype=str), "bin_start": pd.Series(dtype=float), "calls": pd.Series(dtype=int)}
+        return pd.DataFrame({**empty, **({t: pd.Series(dtype=int) for t in CALL_TYPES} if typed else {})})
+    index = pd.MultiIndex.from_tuples(keys, names=["unit", "bin_start"])
+    table = pd.DataFrame({"calls": events.groupby(["unit", "bin_start"]).size()}).reindex(index, fill_value=0)
+    if typed:
+        for t in CALL_TYPES:
+            table[t] = events[events["type"] == t].groupby(["unit", "bin_start"]).size().reindex(index, fill_value=0)
+    return table.astype(int).reset_index()
 
 
 def plot_trace(
@@ -88,6 +168,7 @@ def plot_trace(
     start: float = 120.0,
     end: float = 180.0,
     detections: str | Path | pd.DataFrame | None = None,
+    threshold: float | None = None,
 ) -> Path:
     """Spectrogram of ``[start, end]`` s of a recording, its window probabilities and detections.
 
@@ -98,7 +179,10 @@ def plot_trace(
     out : image file to write (.png, .pdf, .svg)
     file : the recording's ``file`` in the windows table; may be left out when it holds one file
     start, end : seconds, 0 <= start < end
-    detections : detections CSV (or DataFrame) whose events in the segment are shaded
+    detections : detections CSV (or DataFrame) whose events in the segment are outlined over
+        their frequency band (the band around ``freq_hz`` when the model estimates it)
+    threshold : the event threshold drawn over the trace; default: the run's, from the
+        ``run.json`` next to ``detections``, if any
 
     Returns
     -------
@@ -134,7 +218,9 @@ def plot_trace(
     if detections is not None:
         d = read_detections(detections)
         events = d[(d["file"] == file) & (d["end_s"] > start) & (d["start_s"] < end)]
-    _draw_trace(samples.mean(axis=1), sr, start, end, trace, events, out, title=file)
+    if threshold is None and detections is not None:
+        threshold = _run_threshold(detections)
+    _draw_trace(samples.mean(axis=1), sr, start, end, trace, events, out, title=file, threshold=threshold)
     return out
 
 
@@ -182,40 +268,61 @@ def spectrogram(x: np.ndarray, sr: int, max_frames: int = 4000) -> tuple[np.ndar
     return 20 * np.log10(mag.T + 1e-10), hop / sr
 
 
-def _counts(df: pd.DataFrame, seconds: float, clock: bool) -> pd.DataFrame:
-    if df.empty:
-        return pd.DataFrame({"unit": pd.Series(dtype=str), "bin_start": pd.Series(dtype=float), "calls": pd.Series(dtype=int)})
-    lo, hi = df["bin_start"].min(), df["bin_start"].max()
-    step = pd.Timedelta(seconds=seconds) if clock else seconds
-    bins = pd.date_range(lo, hi, freq=step) if clock else np.arange(lo, hi + step / 2, step)
-    full = pd.MultiIndex.from_product([sorted(df["unit"].unique()), bins], names=["unit", "bin_start"])
-    counts = df.groupby(["unit", "bin_start"]).size().reindex(full, fill_value=0)
-    return counts.rename("calls").reset_index()
+def _draw_activity(counts: pd.DataFrame, files: pd.DataFrame, out: Path, seconds: float, step, clock: bool) -> None:
+    from matplotlib.ticker import MaxNLocator
 
-
-def _draw_activity(counts: pd.DataFrame, out: Path, seconds: float, clock: bool) -> None:
-    units = list(dict.fromkeys(counts["unit"]))
-    step = pd.Timedelta(seconds=seconds) if clock else seconds
-    fig, axes = _figure(10, 1.0 + 1.4 * max(len(units), 1), rows=max(len(units), 1))
+    units = list(dict.fromkeys(counts["unit"])) or [ALL_RECORDINGS]
+    typed = all(t in counts.columns for t in CALL_TYPES)
+    fig, axes = _figure(10, 1.2 + 1.5 * len(units), rows=len(units))
     axes = np.atleast_1d(axes)
     for ax, unit in zip(axes, units):
         c = counts[counts["unit"] == unit]
-        edges = pd.concat([c["bin_start"], c["bin_start"].tail(1) + step], ignore_index=True)  # close the last bin
-        x = edges if clock else edges / 3600
-        y = np.r_[c["calls"].to_numpy(), c["calls"].to_numpy()[-1:]]
-        ax.step(x, y, where="post", lw=1.2)
-        ax.fill_between(x, y, step="post", alpha=0.3)
+        layers = [(t, c[t].to_numpy(), colour) for t, colour in zip(CALL_TYPES, ("C0", "C1"))] if typed else []
+        other = c["calls"].to_numpy() - sum((layer[1] for layer in layers), np.zeros(len(c), dtype=int))
+        if other.any() or not typed:
+            layers.append(("calls" if not typed else "no type", other, "C0" if not typed else "0.6"))
+        for x, ys in _runs(c["bin_start"], [layer[1] for layer in layers], step):
+            x = x if clock else np.asarray(x, dtype=float) / 3600
+            base = np.zeros(len(x))
+            for (label, _, colour), y in zip(layers, ys):
+                ax.fill_between(x, base, base + y, step="post", color=colour, alpha=0.5, lw=0, label=label)
+                ax.step(x, base + y, where="post", color=colour, lw=1.0)
+                base = base + y
+        mine = files[files["unit"] == unit]
+        quiet = int((mine["n_detections"] == 0).sum())
+        what = f"{len(mine)} recording(s), {quiet} without detections, " if len(mine) else ""
+        ax.set_title(f"{unit}: {what}{int(c['calls'].sum())} calls", loc="left", fontsize=9)
         ax.set_ylabel("calls")
-        ax.set_title(unit, loc="left", fontsize=9)
+        ax.set_ylim(bottom=0)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
-    if not units:
+        if typed:
+            handles, labels = ax.get_legend_handles_labels()
+            keep = dict(zip(labels, handles))
+            ax.legend(keep.values(), keep.keys(), loc="upper right", fontsize=8)
+    if counts.empty:
         axes[0].text(0.5, 0.5, "no detections", ha="center", va="center", transform=axes[0].transAxes)
     per = f"{seconds / 60:g} min" if seconds >= 60 else f"{seconds:g} s"
-    axes[-1].set_xlabel(("clock time" if clock else "hours from recording start") + f"; calls per {per}")
+    axes[-1].set_xlabel(("clock time" if clock else "hours from recording start") + f"; calls per {per}; gaps: not recorded")
     _save(fig, out)
 
 
-def _draw_trace(x, sr, start, end, trace, events, out, title) -> None:
+def _runs(bins: pd.Series, values: list[np.ndarray], step):
+    """Contiguous stretches of bins, each closed by one more edge: ``(x [k+1], [y [k+1] per layer])``."""
+    bins = list(bins)
+    if not bins:
+        return
+    cut = [0] + [i for i in range(1, len(bins)) if bins[i] - bins[i - 1] != step] + [len(bins)]
+    for a, b in zip(cut[:-1], cut[1:]):
+        x = bins[a:b] + [bins[b - 1] + step]
+        yield x, [np.r_[v[a:b], v[b - 1]] for v in values]
+
+
+def _draw_trace(x, sr, start, end, trace, events, out, title, threshold=None) -> None:
+    from matplotlib.patches import Rectangle
+
+    from ..detect.selections import event_bands
+
     fig, ax = _figure(12, 4.5)
     if len(x):
         s_db, _ = spectrogram(x, sr)
@@ -224,12 +331,35 @@ def _draw_trace(x, sr, start, end, trace, events, out, title) -> None:
                   vmin=top - 80, vmax=top)
     ax.set(xlim=(start, end), xlabel="seconds from recording start", ylabel="frequency (Hz)", title=title)
     twin = ax.twinx()
-    twin.plot(trace["t"], trace["prob"], color="cyan", lw=1.2, label="probability")
+    twin.plot(trace["t"], trace["prob"], color="cyan", lw=1.2, label="call probability")
+    if threshold is not None:
+        twin.axhline(threshold, color="white", lw=0.9, ls=":", label=f"threshold {threshold:g}")
     twin.set(ylim=(0, 1.05), ylabel="probability")
-    for e in [] if events is None else events.itertuples():
-        ax.axvspan(max(e.start_s, start), min(e.end_s, end), color="lime", alpha=0.25, lw=0)
-        twin.axvline(e.peak_s, color="lime", lw=0.8, ls="--")
+    if events is not None and len(events):
+        low, high = event_bands(events, sr / 2, (0.0, sr / 2))
+        for e, lo, hi in zip(events.itertuples(), low, high):
+            a, b = max(e.start_s, start), min(e.end_s, end)
+            ax.add_patch(Rectangle((a, lo), b - a, hi - lo, fill=False, edgecolor="lime", lw=1.2))
+            twin.axvline(e.peak_s, color="lime", lw=0.8, ls="--")
+        ax.plot([], [], color="lime", lw=1.2, label="detection (its band; dashed: peak)")
+    handles = [h for a in (ax, twin) for h in a.get_legend_handles_labels()[0]]
+    labels = [lab for a in (ax, twin) for lab in a.get_legend_handles_labels()[1]]
+    twin.legend(handles, labels, loc="upper right", fontsize=8, framealpha=0.6)
     _save(fig, out)
+
+
+def _run_threshold(detections) -> float | None:
+    """The event threshold of the run that wrote ``detections`` (its run.json), or None."""
+    import json
+
+    path = manifest_next_to(detections)
+    if path is None:
+        return None
+    try:
+        value = json.loads(path.read_text(encoding="utf-8")).get("options", {}).get("threshold")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return float(value) if isinstance(value, (int, float)) else None
 
 
 def _figure(width: float, height: float, rows: int = 1):
