@@ -15,9 +15,10 @@ import numpy as np
 from .. import __version__
 from ..errors import AudioError, BirdscanError, ModelError, OutputError, ParameterError
 from ..files import OutputSet, remove_stale_temporaries
-from ..tables import manifest_path, run_manifest, start_time_from_name
+from ..tables import manifest_path, run_manifest
 from . import audio, selections, writers
 from .discover import discover
+from .metadata import recording_start
 from .events import EventRule, event_band, find_events
 from .journal import Journal, journal_dir
 from .prefetch import prefetch
@@ -348,7 +349,7 @@ class _Run:
             res.duration_s = (len(probs) - 1) * self.hop / self.sr + self.window / self.sr
         events = find_events(probs, self.hop, self.window, self.sr, self.opts.rule, res.duration_s)
         self._add_bands(res, events)
-        res.recording_start = start_time_from_name(res.rec.path)
+        res.recording_start, _ = recording_start(res.rec.path)
         res.probs, res.events = probs, events
         res.n_windows, res.n_events = len(probs), len(events)
 
