@@ -151,6 +151,9 @@ class _RichTrainProgress:
             self.live.stop()
             self.live = None
 
+    def note(self, text: str) -> None:
+        self.console.print(f"note: {text}", highlight=False)
+
 
 class _PlainProgress:
     """Progress as plain lines for logs (stderr not a terminal, e.g. a SLURM job): one line
@@ -520,7 +523,9 @@ def _ints(text):
 @click.option("--cache", is_flag=True, help="Load all clips into RAM once (float16).")
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--device", default="auto", show_default=True)
-@click.option("--resume", type=click.Path(dir_okay=False), help="Continue from a checkpoint written by an earlier run.")
+@click.option("--resume", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Continue an interrupted run: give its checkpoint (the --out .pt or .last.pt) or the <out>.resume.pt "
+                   "train keeps next to it (optimiser, schedule and history after each epoch); the other options must be the same.")
 @click.option("--patience", default=8, show_default=True, type=int, help="Stop after this many epochs without a better validation AUPRC.")
 @click.option("--overwrite", is_flag=True, help="Replace existing outputs.")
 @click.option("--quiet", "-q", is_flag=True)
@@ -533,8 +538,10 @@ def train(quiet, channels, **options) -> None:
     except BirdscanError as e:
         raise _fail(e)
     m = result.best_metrics
-    click.echo(f"best epoch {result.best_epoch}: val accuracy {m.get('accuracy', float('nan')):.3f}, AUPRC {m.get('auprc', float('nan')):.3f}; "
-               f"{result.clips_per_s:,.0f} clips/s, {result.epoch_s:.1f} s/epoch on {result.device}; wrote {result.best}")
+    speed = (f"{result.clips_per_s:,.0f} clips/s, {result.epoch_s:.1f} s/epoch on {result.device}" if result.epochs_run and
+             result.clips_per_s == result.clips_per_s else "no epoch left to run (the resumed run had finished)")
+    click.echo(f"best epoch {result.best_epoch}: val accuracy {m.get('accuracy', float('nan')):.3f}, "
+               f"AUPRC {m.get('auprc', float('nan')):.3f}; {speed}; wrote {result.best}")
 
 
 @main.command("evaluate-clips")

@@ -251,8 +251,6 @@ def test_train_checks_options_before_work(toy, tmp_path, run):
         train(toy, tmp_path / "model.bin", **TINY)
     with pytest.raises(OutputError, match="exists; pass overwrite=True"):
         train(toy, run.best, **TINY)
-    with pytest.raises(ParameterError, match=r"batch_size=1000 is larger than the 192 training clips"):
-        train(toy, tmp_path / "m.pt", **{**TINY, "batch_size": 1000})
     with pytest.raises(ParameterError, match=r"val_units: units \['unit09'\] are not in the data"):
         train(toy, tmp_path / "m.pt", val_units="unit09", **TINY)
     with pytest.raises(ParameterError, match=r"channels='4,x' must be integers"):
@@ -271,3 +269,14 @@ def test_validation_units_need_both_labels(tmp_path):
     with pytest.raises(DataError, match=r"validation units \['unit02'\] hold clips of one label only"):
         train(tmp_path, tmp_path / "m.pt", **TINY)
 
+
+
+def test_batch_larger_than_the_training_set_is_reduced_with_a_note(toy, tmp_path):
+    import io
+
+    from birdscan.train.log import LineReporter
+
+    text = io.StringIO()
+    result = train(toy, tmp_path / "m.pt", **{**TINY, "epochs": 1, "batch_size": 1000, "progress": LineReporter(text)})
+    assert "note: batch_size=1000 is more than the 192 training clips; using batch_size=192" in text.getvalue()
+    assert result.epochs_run == 1 and result.clips_per_s > 0

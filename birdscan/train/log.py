@@ -36,6 +36,9 @@ class Reporter:
     def close(self) -> None:
         """After the last epoch, or when training stops with an error."""
 
+    def note(self, text: str) -> None:
+        """Before training: something the user should know (e.g. an option adjusted to the data)."""
+
 
 def cells(row: dict[str, Any]) -> list[str]:
     """An epoch row formatted as the :data:`COLUMNS` (``-`` where a value is missing)."""
@@ -65,6 +68,9 @@ class LineReporter(Reporter):
 
     def epoch(self, row: dict[str, Any]) -> None:
         self._print(" ".join(f"{c:>6}" for c in cells(row)) + (" *" if row.get("best") else ""))
+
+    def note(self, text: str) -> None:
+        self._print(f"note: {text}")
 
 
 class _CallbackReporter(Reporter):

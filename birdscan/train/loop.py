@@ -157,7 +157,12 @@ def train(
     state = read_resume(resume) if resume is not None else None
     if state is None and paths["best"].exists() and not overwrite:
         raise OutputError(f"{paths['best']} exists; pass overwrite=True to replace it, or resume= to continue its run")
-    sets = _datasets(data, val_units, test_units, config.sample_rate, cache, batch_size)
+    report = reporter(progress)
+    sets = _datasets(data, val_units, test_units, config.sample_rate, cache)
+    if len(sets["train"]) < batch_size:  # a small folder: one step per epoch, not an error
+        report.note(f"batch_size={batch_size} is more than the {len(sets['train'])} training clips; "
+                    f"using batch_size={len(sets['train'])}")
+        batch_size = max(2, len(sets["train"]))
     run = {"split": {part: sorted(set(ds.units)) for part, ds in sets.items()},
            "clips": {part: len(ds) for part, ds in sets.items()}, "epochs": epochs, "batch_size": batch_size,
            "lr": lr, "weight_decay": weight_decay, "config": config.to_dict(),
@@ -169,8 +174,7 @@ def train(
             "arguments": arguments, "command": command or shlex.join(sys.argv), "seed": seed, "epochs": epochs,
             "resume": paths["resume"].name}
     try:
-        return _fit(sets, paths, info, run, state, config, aug, dev, amp, num_workers, patience,
-                    reporter(progress))
+        return _fit(sets, paths, info, run, state, config, aug, dev, amp, num_workers, patience, report)
     finally:
         for ds in sets.values():
             ds.close()
@@ -426,15 +430,14 @@ def _check_options(epochs: int, batch_size: int, lr: float, weight_decay: float,
         raise ParameterError("; ".join(problems))
 
 
-def _datasets(data: str | Path, val_units: Any, test_units: Any, sample_rate: int, cache: bool,
-              batch_size: int) -> dict[str, ClipDataset]:
+def _datasets(data: str | Path, val_units: Any, test_units: Any, sample_rate: int, cache: bool) -> dict[str, ClipDataset]:
     found = bdata.find_units(data)
     split = bdata.split_units(found, val_units=val_units, test_units=test_units)
     index = bdata.index_units({u: found[u] for u in (*split.train, *split.val, *split.test)}, sample_rate=sample_rate)
     parts = {"train": split.train, "val": split.val, "test": split.test}
     rows = {part: index[index["unit"].isin(units)] for part, units in parts.items()}
-    if len(rows["train"]) < batch_size:
-        raise ParameterError(f"batch_size={batch_size} is larger than the {len(rows['train'])} training clips")
+    if len(rows["train"]) < 2:
+        raise DataError(f"training units {list(split.train)} hold {len(rows['train'])} clip(s): training needs at least 2")
     if rows["val"]["label"].nunique() < 2:
         raise DataError(f"validation units {list(split.val)} hold clips of one label only: "
                         "AUPRC needs both flight calls and negatives")
