@@ -15,7 +15,7 @@ from .errors import BirdscanError
 _ALIASES = {
     "clips": {"out_dir": "--out"},
     "plot": {"file": "--file"},
-    "synth": {"out": "OUT", "clips_per_unit": "--clips-per-unit", "sr": "--sample-rate"},
+    "synth": {"out_dir": "OUT", "path": "OUT", "duration_s": "--duration", "sr": "--sample-rate", "folder": "--backgrounds"},
     "evaluate": {"detections": "DETECTIONS"},
     "train": {"model_options": "--freq-head/--bg-stats"},
 }

@@ -57,3 +57,45 @@ def read_audacity_strict(path: Path) -> list[dict]:
         assert float(start) <= float(end) and 0 < float(low) <= float(high)
         out.append({"start": float(start), "end": float(end), "kind": kind, "low": float(low), "high": float(high)})
     return out
+
+
+def read_detections_strict(path: Path) -> list[dict]:
+    """Rows of a detections CSV (comma, ``\\n`` lines, RFC 4180 quoting) as typed dicts: times in
+    seconds from the recording start with start <= peak <= end, probabilities in [0, 1]."""
+    from datetime import datetime
+
+    from birdscan.tables import DETECTION_COLUMNS
+
+    with open(path, encoding="utf-8", newline="") as f:
+        text = f.read()
+    assert "\r" not in text, f"{path}: lines must end in \\n only"
+    rows = list(csv.reader(text.splitlines(keepends=True), strict=True))
+    assert rows[0][: len(DETECTION_COLUMNS)] == DETECTION_COLUMNS, rows[0]
+    out = []
+    for row in rows[1:]:
+        d = dict(zip(rows[0], row))
+        assert len(row) == len(rows[0])
+        for c in ("start_s", "end_s", "peak_s", "max_prob", "mean_prob", "low_freq_hz", "high_freq_hz"):
+            d[c] = float(d[c])
+        assert 0 <= d["start_s"] <= d["peak_s"] <= d["end_s"] and 0 <= d["mean_prob"] <= d["max_prob"] <= 1
+        if d["start_time"]:
+            d["start_time"] = datetime.fromisoformat(d["start_time"])
+        if d.get("freq_hz"):
+            d["freq_hz"] = float(d["freq_hz"])
+        assert d.get("call_type", "") in ("", "thrush", "tseep")
+        out.append(d)
+    return out
+
+
+def read_windows_strict(lines) -> list[tuple[str, float, float, float]]:
+    """Rows of a windows CSV (given as text lines): ``file, start_s < end_s, prob in [0, 1]``."""
+    from birdscan.tables import WINDOW_COLUMNS
+
+    rows = list(csv.reader(lines, strict=True))
+    assert rows[0] == WINDOW_COLUMNS, rows[0]
+    out = []
+    for file, a, b, p in rows[1:]:
+        a, b, p = float(a), float(b), float(p)
+        assert 0 <= a < b and 0 <= p <= 1
+        out.append((file, a, b, p))
+    return out

@@ -1,6 +1,7 @@
 """End-to-end scans with the shipped model on generated recordings."""
 
 import json
+from datetime import timedelta
 
 import numpy as np
 import pandas as pd
@@ -14,7 +15,7 @@ from birdscan.detect.windows import count_windows
 from birdscan.detect.selections import RAVEN_TABLE_COLUMNS as RAVEN_COLUMNS
 
 from conftest import write_tone_file
-from review_formats import read_raven_strict
+from review_formats import read_detections_strict, read_raven_strict, read_windows_strict
 
 CALLS = [1.5, 4.2, 7.9]
 
@@ -78,6 +79,23 @@ def test_windows_cover_each_file(result):
             assert len(rows) == n == f.n_windows
             assert rows.start_s.iloc[0] == 0 and rows.end_s.max() <= f.duration_s + 1e-3
     assert len(win[win.file == "unitB/short.wav"]) == 1
+
+
+def test_outputs_read_strictly_on_one_time_base(result):
+    import gzip
+
+    res, out = result
+    rows = read_detections_strict(out / "detections.csv")
+    ok = {f.rec.rel: f for f in res.files if f.status == "ok"}
+    assert {r["file"] for r in rows} <= set(ok) and len(rows) == len(res.detections)
+    for r in rows:  # seconds from the recording's own start, inside the recording
+        assert r["end_s"] <= ok[r["file"]].duration_s + 1e-3
+        if r["start_time"]:
+            expected = ok[r["file"]].recording_start + timedelta(seconds=r["start_s"])
+            assert abs((r["start_time"] - expected).total_seconds()) < 0.002
+    with gzip.open(out / "windows.csv.gz", "rt", encoding="utf-8", newline="") as f:
+        windows = read_windows_strict(f.read().splitlines())
+    assert len(windows) == sum(f.n_windows for f in ok.values())
 
 
 def test_raven_tables(result):
