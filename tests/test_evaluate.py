@@ -411,3 +411,12 @@ def test_cli_summary_fits_80_columns_and_warns(night, tmp_path):
     assert json.loads((tmp_path / "e.json").read_text())["warnings"][0].startswith("2 reference(s)")
     r = CliRunner().invoke(main, ["evaluate", str(det), "-r", str(refs), "--strict"])
     assert r.exit_code == 1 and "(strict)" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_many_duplicated_references_make_one_warning(tmp_path):
+    det = write_detections(tmp_path / "detections.csv", {"peak_s": [1.0, 1.0]}, file=["a.wav", "b.wav"])
+    for name in ("one.csv", "two.csv"):
+        pd.DataFrame({"file": ["a.wav", "b.wav"], "start_s": [0.95, 0.95], "end_s": [1.05, 1.05]}).to_csv(tmp_path / name, index=False)
+    r = evaluate(det, [tmp_path / "one.csv", tmp_path / "two.csv"])
+    assert len(r.warnings) == 1 and r.warnings[0].startswith("2 recordings are annotated by more than one reference file")
+    assert (r.overall["tp"], r.overall["fn"]) == (2, 2)

@@ -401,9 +401,15 @@ def _mismatches(table: pd.DataFrame, sources: list[tuple[str, list[str]]], keyma
     for src, keys in sources:
         for rec in dict.fromkeys(keymap.get(k, k) for k in keys):
             by_recording.setdefault(rec, []).append(src)
-    for rec, srcs in by_recording.items():
-        if len(srcs) > 1:
-            out.append(f"{rec} is annotated by {len(srcs)} reference files ({some(srcs)}); their calls are pooled")
+    twice = {rec: srcs for rec, srcs in by_recording.items() if len(srcs) > 1}
+    if len(twice) == 1:
+        ((rec, srcs),) = twice.items()
+        out.append(f"{rec} is annotated by {len(srcs)} reference files ({some(srcs)}); their calls are pooled")
+    elif twice:
+        rec, srcs = next(iter(twice.items()))
+        out.append(f"{len(twice)} recordings are annotated by more than one reference file, their calls pooled "
+                   f"(e.g. {rec}: {some(srcs)}); give each recording's calls once (e.g. the per-recording "
+                   "tables or a combined table, not both)")
     return out
 
 
