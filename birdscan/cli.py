@@ -509,7 +509,8 @@ def _ints(text):
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Best checkpoint (.pt); .last.pt, .metrics.jsonl, .curves.png go next to it.")
 @click.option("--val-units", help="Comma-separated validation units (default: the last unit found).")
 @click.option("--test-units", help="Comma-separated held-out test units (default: none).")
-@click.option("--epochs", default=30, show_default=True, type=int)
+@click.option("--epochs", default=30, show_default=True, type=int,
+              help="Total epochs (one-cycle schedule); with --resume, more than the run had extends it.")
 @click.option("--batch-size", default=256, show_default=True, type=int)
 @click.option("--lr", default=3e-3, show_default=True, type=float)
 @click.option("--weight-decay", default=1e-2, show_default=True, type=float)

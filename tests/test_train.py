@@ -219,8 +219,10 @@ def test_resume_continues_the_run_exactly(run, toy, tmp_path, capfd):
     assert capfd.readouterr() == ("", "")  # the library prints nothing unless asked
     paths = output_paths(out)
     assert [json.loads(line)["epoch"] for line in paths["metrics"].read_text().splitlines()] == [1, 2]
-    with pytest.raises(ParameterError, match=r"resume: options differ .* epochs: run 3, now 4"):
-        train(toy, out, resume=paths["last"], **{**TINY, "epochs": 4})
+    with pytest.raises(ParameterError, match=r"resume: epochs=1 is fewer than the 2 epochs the run has done"):
+        train(toy, out, resume=paths["last"], **{**TINY, "epochs": 1})
+    with pytest.raises(ParameterError, match=r"resume: options differ .* lr: run 0.003, now 0.001"):
+        train(toy, out, resume=paths["last"], **{**TINY, "lr": 1e-3})
 
     lines = io.StringIO()
     resumed = train(toy, out, resume=paths["last"], **{**TINY, "progress": LineReporter(lines)})
@@ -280,3 +282,11 @@ def test_batch_larger_than_the_training_set_is_reduced_with_a_note(toy, tmp_path
     result = train(toy, tmp_path / "m.pt", **{**TINY, "epochs": 1, "batch_size": 1000, "progress": LineReporter(text)})
     assert "note: batch_size=1000 is more than the 192 training clips; using batch_size=192" in text.getvalue()
     assert result.epochs_run == 1 and result.clips_per_s > 0
+
+
+def test_resume_can_extend_the_epochs_of_a_finished_run(run, toy, tmp_path):
+    longer = train(toy, tmp_path / "longer.pt", resume=run.resume, **{**TINY, "epochs": 4})
+    assert [r["epoch"] for r in longer.history] == [1, 2, 3, 4] and longer.epochs_run == 4
+    a, b = read_checkpoint(run.last)["state_dict"], read_checkpoint(longer.last)["state_dict"]
+    assert any(not torch.equal(a[k], b[k]) for k in a)  # epoch 4 trained
+    assert [r["val_auprc"] for r in longer.history[:3]] == [r["val_auprc"] for r in run.history]

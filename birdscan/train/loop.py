@@ -113,7 +113,8 @@ def train(
     val_units, test_units : units (``"unit10"``, ``10``, ``"unit07,unit10"`` or a list).
         Default: validate on the last unit (``unit10``), no test units; test units are only
         counted, never used (evaluate them with :func:`evaluate_clips`).
-    epochs : int >= 1, total epochs of the one-cycle schedule (also when resuming)
+    epochs : int >= 1, total epochs of the one-cycle schedule; when resuming, more than the run
+        had extends it (the schedule is redrawn over the new total from the current step)
     batch_size : int >= 2, clips per step (and per validation batch)
     lr, weight_decay : AdamW peak learning rate and decoupled weight decay (not on
         biases and norm parameters)
@@ -189,7 +190,7 @@ def _fit(sets: dict[str, ClipDataset], paths: dict[str, Path], info: dict[str, A
     loop = _Loop(config, dev, amp, run["lr"], run["weight_decay"], epochs, len(train_batches), seed, aug)
     log = _Log(paths, info, config, state)
     if state is not None:
-        loop.load(state)
+        loop.load(state, extended=state["run"]["epochs"] != epochs, done=state["epoch"])
     timing: list[tuple[float, float]] = []
     reporter.start(device=str(dev), clips=run["clips"], first=log.epoch + 1, epochs=epochs, steps=loop.steps)
     try:
@@ -380,10 +381,21 @@ class _Loop:
         return {"model": self.model_state(), "optimizer": self.optimizer.state_dict(),
                 "scheduler": self.scheduler.state_dict(), "scaler": self.scaler.state_dict()}
 
-    def load(self, state: dict[str, Any]) -> None:
+    def load(self, state: dict[str, Any], extended: bool = False, done: int = 0) -> None:
+        """Take back a run's state. ``extended``: the run now has more epochs; its one-cycle
+        schedule is redrawn over the new total and continues from the ``done`` epochs' step
+        (a warm restart of the learning rate when the run had finished)."""
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
-        self.scheduler.load_state_dict(state["scheduler"])
+        if extended:
+            import warnings
+
+            self.scheduler.last_epoch = done * self.steps - 1
+            with warnings.catch_warnings():  # "step() before optimizer.step()": no step is due here
+                warnings.simplefilter("ignore")
+                self.scheduler.step()
+        else:
+            self.scheduler.load_state_dict(state["scheduler"])
         if state.get("scaler"):
             self.scaler.load_state_dict(state["scaler"])
 
@@ -463,7 +475,11 @@ def read_resume(path: str | Path) -> dict[str, Any]:
 
 def _check_resume(state: dict[str, Any], run: dict[str, Any]) -> None:
     saved = state["run"]
-    diff = [f"{k}: run {saved.get(k)!r}, now {run[k]!r}" for k in _RUN_KEYS if _plain(saved.get(k)) != _plain(run[k])]
+    if run["epochs"] < state["epoch"]:
+        raise ParameterError(f"resume: epochs={run['epochs']} is fewer than the {state['epoch']} epochs the run has done "
+                             "(epochs= can extend a run, not shorten it)")
+    keys = [k for k in _RUN_KEYS if k != "epochs" or run["epochs"] < saved.get("epochs", 0)]
+    diff = [f"{k}: run {saved.get(k)!r}, now {run[k]!r}" for k in keys if _plain(saved.get(k)) != _plain(run[k])]
     if diff:
         raise ParameterError("resume: options differ from the run being continued (pass the same ones): " + "; ".join(diff))
 
