@@ -41,11 +41,12 @@ def in_cli_words(text: str, ctx: click.Context | None) -> str:
     text = re.sub(r"\b\w+=/(--[\w-]+)", r"\1", text)  # "give one with model=/--model"
     for kw, opt in sorted(names.items(), key=lambda kv: -len(kv[0])):
         if not opt.startswith("--"):
-            text = re.sub(rf"(?<![\w.-]){kw}=", f"{opt} ", text)
+            text = re.sub(rf"(?<![\w./\\-]){kw}=", f"{opt} ", text)
             continue
-        text = re.sub(rf"(?<![\w.-]){kw}=True\b", opt, text)
-        text = re.sub(rf"(?<![\w.-]){kw}=(?=[\s:;,)]|$)", opt, text)
-        text = re.sub(rf"(?<![\w.-]){kw}=", f"{opt} ", text)
+        text = re.sub(rf"(?<![\w./\\-]){kw}:(?=\s)", f"{opt}:", text)  # "val_units: units [...] are not in the data"
+        text = re.sub(rf"(?<![\w./\\-]){kw}=True\b", opt, text)
+        text = re.sub(rf"(?<![\w./\\-]){kw}=(?=[\s:;,)]|$)", opt, text)
+        text = re.sub(rf"(?<![\w./\\-]){kw}=", f"{opt} ", text)
     return text
 
 

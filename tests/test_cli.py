@@ -103,3 +103,18 @@ def test_ctrl_c_says_how_to_resume(tmp_path, monkeypatch):
     monkeypatch.setattr(pipeline, "scan", interrupted)
     r = CliRunner().invoke(main, ["run", str(tmp_path), "--out", str(tmp_path / "d.csv")])
     assert r.exit_code == 130 and "run the same command with --resume to go on" in r.stderr
+
+
+def test_in_cli_words_rewrites_keywords_not_paths():
+    import click
+
+    from birdscan.cli import in_cli_words
+
+    def words(cmd, text):
+        return in_cli_words(text, click.Context(main.commands[cmd], info_name=cmd))
+
+    assert words("run", "resume=True needs out=: the journal") == "--resume needs --out: the journal"
+    assert words("run", "cannot write /data/out: Permission denied") == "cannot write /data/out: Permission denied"
+    assert words("train", "val_units: units ['unit09'] are not in the data") == "--val-units: units ['unit09'] are not in the data"
+    assert words("clips", "out_dir='c' exists and is not a folder") == "--out 'c' exists and is not a folder"
+    assert in_cli_words("hop=0 must be positive", None) == "hop=0 must be positive"  # Python callers keep keyword names
