@@ -432,7 +432,7 @@ def _evaluate_table(result, tolerance, width: int = 80) -> str:
 @click.argument("detections", type=click.Path(dir_okay=False))
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="PNG to write.")
 @click.option("--interval", default="10min", show_default=True, help="Bin width for calls per interval (seconds or e.g. 10min).")
-@click.option("--by", type=click.Choice(["folder", "file"]), default="folder", show_default=True, help="One line per top folder (recording unit) or per file.")
+@click.option("--by", type=click.Choice(["folder", "file"]), default="folder", show_default=True, help="One panel per recorder (top folder; a flat folder of recordings is one) or per file.")
 @click.option("--windows", type=click.Path(dir_okay=False), help="Instead draw the probability trace over a spectrogram (with --file, --start, --end).")
 @click.option("--file", "file_", help="Recording (as in the 'file' column) for the trace.")
 @click.option("--start", default=0.0, show_default=True, type=float, help="Trace start, seconds.")
