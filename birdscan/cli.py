@@ -403,6 +403,7 @@ def _evaluate_table(result, tolerance, width: int = 80) -> str:
     rows.append(["overall", "", *(fmt(c, o.get(c)) for c in cols[2:])])
     cells = {c: [r[i] for r in rows] for i, c in enumerate(cols)}
     need = {c: max(len(_EVALUATE_COLUMNS[c][0]), *map(len, cells[c])) for c in cols}
+    cols = [c for c in cols if c in ("file", "status") or any(v != "-" for v in cells[c])]  # nothing to show
     drop = [c for c in _DROP_FIRST if c in cols]
     while sum(need[c] + 2 for c in cols if c != "file") + 12 > width and drop:
         cols.remove(drop.pop(0))
