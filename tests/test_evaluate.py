@@ -420,3 +420,20 @@ def test_many_duplicated_references_make_one_warning(tmp_path):
     r = evaluate(det, [tmp_path / "one.csv", tmp_path / "two.csv"])
     assert len(r.warnings) == 1 and r.warnings[0].startswith("2 recordings are annotated by more than one reference file")
     assert (r.overall["tp"], r.overall["fn"]) == (2, 2)
+
+
+def test_cli_summary_shows_frequency_columns_within_80(tmp_path):
+    from click.testing import CliRunner
+
+    from birdscan.cli import main
+
+    truth = np.array([3000.0, 3000.0, 7000.0, 7000.0, 4800.0])
+    ref = tmp_path / "BirdVox-full-night_csv-annotations_unit03.csv"
+    ref.write_text("Time (s),Freq (Hz)\n" + "".join(f"{c},{f}\n" for c, f in zip(CENTRES, truth)))
+    det = _freq_detections(tmp_path / "det.csv", freq_hz=truth * 2 ** (np.array([0.0, 1.0, -2.0, 0.5, 1.0]) / 12))
+    r = CliRunner().invoke(main, ["evaluate", str(det), "-r", str(ref), "--type-boundary", "5000"], env={"COLUMNS": "80"})
+    assert r.exit_code == 0, r.output
+    table = r.stdout.split("\nref/det")[0].splitlines()
+    assert max(map(len, table)) <= 80 and table[1].split()[-2:] == ["err", "type"]
+    assert next(line for line in table if line.startswith("overall")).split()[-2:] == ["1.00", "80%"]
+    assert "median error 1.00 semitones" in r.stdout
