@@ -186,7 +186,12 @@ def _index_file(path: Path, unit: str | None, sample_rate: int) -> list[tuple]:
             clip = parse_clip_name(name, path)
             if unit is not None and clip.unit != unit:
                 raise DataError(f"{path}: clip {name!r} belongs to {clip.unit}, but the file is {unit}'s")
-            obj = h5py.h5o.open(gid, name.encode())
+            if gid.links.get_info(name.encode()).type != h5py.h5l.TYPE_HARD:
+                raise DataError(f"{path}: clip {name!r} is a soft or external link; birdscan reads only clips stored in the file")
+            try:
+                obj = h5py.h5o.open(gid, name.encode())
+            except (KeyError, OSError, RuntimeError) as e:
+                raise DataError(f"{path}: clip {name!r} cannot be opened ({e})") from e
             if not isinstance(obj, h5py.h5d.DatasetID):
                 raise DataError(f"{path}: clip {name!r} is not a dataset")
             if obj.shape != (CLIP_SAMPLES,) or obj.dtype.kind != "f":

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import errno
 import gzip
+import hashlib
 import io
 import os
 from contextlib import contextmanager, suppress
@@ -20,13 +21,45 @@ from typing import IO, Any, Iterable, Iterator
 
 from .errors import OutputError
 
-__all__ = ["OutputSet", "atomic_open", "atomic_path", "cannot_write", "remove_stale_temporaries", "temp_name"]
+__all__ = ["OutputSet", "atomic_open", "atomic_path", "cannot_write", "inside", "remove_stale_temporaries", "short_name",
+           "temp_name"]
+
+MAX_NAME_BYTES = 200  # a file name cut here, with room for temporary names, fits the usual 255-byte limit
 
 
 def cannot_write(path: Path, e: OSError) -> OutputError:
     """``OutputError("cannot write <path>: <reason>")`` for an OSError met while writing it."""
     reason = e.strerror or errno.errorcode.get(e.errno or 0) or str(e) or type(e).__name__
     return OutputError(f"cannot write {path}: {reason}")
+
+
+def short_name(stem: str, suffix: str = "") -> str:
+    """``stem + suffix``; when that is over ``MAX_NAME_BYTES`` bytes (UTF-8), the stem is cut
+    and a hash of the whole name added: ``<cut stem>~<10 hex digits><suffix>``, still unique."""
+    whole = (stem + suffix).encode("utf-8", "surrogateescape")
+    if len(whole) <= MAX_NAME_BYTES:
+        return stem + suffix
+    room = max(MAX_NAME_BYTES - len(suffix.encode("utf-8", "surrogateescape")) - 11, 1)
+    cut = stem.encode("utf-8", "surrogateescape")[:room].decode("utf-8", "ignore")
+    return f"{cut}~{hashlib.sha256(whole).hexdigest()[:10]}{suffix}"
+
+
+def inside(folder: str | os.PathLike[str], rel: str, suffix: str = "") -> Path:
+    """``folder/rel + suffix``, over-long names shortened (:func:`short_name`), for an output
+    named after a recording (``rel``: a POSIX relative name).
+
+    Raises :class:`OutputError` when ``rel`` is not a plain relative name (empty parts, ``.``,
+    ``..``, an absolute name) or the path would resolve outside ``folder`` (a symbolic link
+    out of it): an edited manifest or an odd name never writes elsewhere.
+    """
+    parts = rel.split("/")
+    if not rel or "\0" in rel or any(p in ("", ".", "..") for p in parts):
+        raise OutputError(f"refusing to write an output for {rel!r}: not a plain relative name, it could land outside {folder}")
+    path = Path(folder).joinpath(*(short_name(p) for p in parts[:-1]), short_name(parts[-1], suffix))
+    base = Path(folder).resolve()
+    if not path.resolve().is_relative_to(base):
+        raise OutputError(f"refusing to write {path}: it resolves to {path.resolve()}, outside {base}")
+    return path
 
 
 def temp_name(path: str | os.PathLike[str], kind: str = "part") -> Path:

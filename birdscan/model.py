@@ -71,7 +71,9 @@ class ModelConfig:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "channels", tuple(int(c) for c in self.channels))
-        problems = []
+        problems = _out_of_bounds(self)
+        if problems:  # before anything divides by them or allocates for them
+            raise ModelError("bad model config: " + "; ".join(problems))
         if self.frontend not in FRONTENDS:
             problems.append(f"frontend={self.frontend!r} must be one of {FRONTENDS}")
         if self.arch not in ARCHS:
@@ -125,6 +127,29 @@ class ModelConfig:
         if unknown:
             raise ModelError(f"model config has keys this birdscan does not know: {unknown}")
         return cls(**d)
+
+
+LIMITS = {
+    "sample_rate": (1_000, 192_000), "window": (64, 960_000), "hop": (1, 960_000), "n_fft": (16, 8_192),
+    "frame_hop": (1, 8_192), "n_mels": (1, 256), "pcen_frames": (1, 1_024), "convs_per_block": (1, 4),
+    "hidden": (1, 2_048), "n_channels": (1, 6), "channel": (1, 512), "dropout": (0.0, 1.0),
+}
+"""Sane bounds of a :class:`ModelConfig` (a checkpoint past them is refused before any memory
+is allocated for it: at most about 60 M parameters)."""
+
+
+def _out_of_bounds(c: ModelConfig) -> list[str]:
+    values = {k: getattr(c, k) for k in LIMITS if hasattr(c, k)}
+    values["n_channels"] = len(c.channels)
+    out = []
+    for key, v in values.items():
+        lo, hi = LIMITS[key]
+        if not isinstance(v, (int, float)) or isinstance(v, bool) or not lo <= v <= hi:
+            out.append(f"{key}={v!r} is outside {lo}..{hi}")
+    lo, hi = LIMITS["channel"]
+    if not all(lo <= x <= hi for x in c.channels):
+        out.append(f"channels={list(c.channels)}: each must be within {lo}..{hi}")
+    return out
 
 
 def mel_filterbank(n_fft: int, sr: int, n_mels: int, fmin: float, fmax: float) -> torch.Tensor:
@@ -378,10 +403,15 @@ def model_from_checkpoint(
     """:func:`load_model` for a checkpoint already read with :func:`read_checkpoint` (``path`` names it in errors)."""
     version = ckpt.get("birdscan_version", "?")
     try:
-        model = Detector(ModelConfig.from_dict(ckpt["config"]))
+        config = ModelConfig.from_dict(ckpt["config"])  # bounds checked before anything is allocated
+        model = Detector(config)
         model.load_state_dict(ckpt["state_dict"])
     except (ModelError, RuntimeError, TypeError) as e:
         raise ModelError(f"{path} (made by birdscan {version}) does not match this birdscan's model: {e}") from e
+    bad = [k for k, t in model.state_dict().items() if t.is_floating_point() and not torch.isfinite(t).all()]
+    if bad:
+        raise ModelError(f"{path}: the weights hold NaN or infinite values ({', '.join(bad[:3])}{', ...' if len(bad) > 3 else ''}); "
+                         "the model is damaged (a diverged training?) and would score nothing")
     model = model.eval()
     return (for_inference(model) if inference else model).to(device)
 

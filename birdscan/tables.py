@@ -32,6 +32,27 @@ AUDIO_EXTENSIONS = ("wav", "flac", "ogg", "opus", "mp3", "aif", "aiff", "aifc", 
 """File extensions of the audio birdscan reads (libsndfile formats): scanned by default,
 loaded as real backgrounds, and stripped from recording names where a key is made of one."""
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""First characters that make a spreadsheet read a CSV cell as a formula (OWASP CSV injection)."""
+
+
+def csv_cell(name: str) -> str:
+    """A recording name as the ``file`` cell of a CSV output, neutralised as OWASP recommends:
+    a name starting with ``=``, ``+``, ``-``, ``@``, tab or CR gets a leading ``'`` (shown as
+    text by spreadsheets), and so does one already starting with ``'``, so that
+    :func:`from_csv_cell` gives back the exact name. run.json keeps the exact names.
+
+    >>> csv_cell("=1+2.wav"), csv_cell("'q.wav"), csv_cell("night.wav")
+    ("'=1+2.wav", "''q.wav", 'night.wav')
+    """
+    return "'" + name if name.startswith(FORMULA_STARTS + ("'",)) else name
+
+
+def from_csv_cell(cell: str) -> str:
+    """The recording name a :func:`csv_cell` holds."""
+    return cell[1:] if cell.startswith("'") else cell
+
+
 _STAMP = re.compile(r"(?<!\d)(\d{4})-?(\d{2})-?(\d{2})[_T-](\d{2})[-:]?(\d{2})[-:]?(\d{2})(?!\d)")
 
 

@@ -90,7 +90,12 @@ def result(corpus, tmp_path_factory):
 ERRORS = {
     "dangling.wav": "No such file or directory", "fifo.wav": "not a regular file",
     "header_only.flac": "decoding failed after 0.0 s", "selfloop.wav": "Too many levels of symbolic links",
-    "text.wav": "Format not recognised", "trunc.flac": "decoding failed after", "zero.wav": "cannot read audio",
+    "text.wav": "Format not recognised", "zero.wav": "cannot read audio",
+}
+WARNINGS = {
+    "lie_short.wav": "the WAV header declares 0.1 s of audio, but about 4.0 s more follow it",
+    "trunc.wav": "the file ends after", "nan.wav": "samples are NaN or infinite; scanned as 0",
+    "r8k.wav": "sampled at 8000 Hz, so it holds nothing above 4000 Hz",
 }
 
 
@@ -98,8 +103,15 @@ def test_each_hostile_file_is_an_error_or_a_result(result, corpus):
     res, out = result
     status = {f.rec.rel: f for f in res.files}
     assert len(status) == len(res.files)  # the folder loop did not list anything twice
-    errors = {k: f.error for k, f in status.items() if f.status != "ok"}
+    errors = {k: f.error for k, f in status.items() if f.status == "error"}
     assert sorted(errors) == sorted(ERRORS)
+    partial = {k: f for k, f in status.items() if f.status == "partial"}
+    assert sorted(partial) == ["trunc.flac"]  # the part before the damage is kept
+    assert "decoding failed after" in partial["trunc.flac"].error and 1.0 < partial["trunc.flac"].scanned_s < 2.1
+    assert partial["trunc.flac"].n_windows > 20
+    for name, text in WARNINGS.items():
+        assert any(text in w for w in status[name].warnings), (name, status[name].warnings)
+    assert not status["good.wav"].warnings
     for name, reason in ERRORS.items():
         assert str(corpus / name) in errors[name] and reason in errors[name], errors[name]
     ok = {k: f for k, f in status.items() if f.status == "ok"}
@@ -113,7 +125,9 @@ def test_each_hostile_file_is_an_error_or_a_result(result, corpus):
         assert len(peaks) <= 2, name  # 8 kHz audio is bare above 4 kHz: allow one stray event
     assert np.isfinite(ok["nan.wav"].probs).all()
     man = json.loads((out / "run.json").read_text())
-    assert man["summary"]["errors"] == len(ERRORS)
+    assert man["summary"]["errors"] == len(ERRORS) and man["summary"]["partial"] == 1
+    entry = next(f for f in man["files"] if f["file"] == "trunc.flac")
+    assert entry["status"] == "partial" and entry["scanned_s"] == partial["trunc.flac"].scanned_s
 
 
 def test_outputs_of_hostile_names_are_readable(result):

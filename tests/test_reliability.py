@@ -273,3 +273,33 @@ def test_disk_full_fails_loudly_and_keeps_previous_outputs(tmp_path, monkeypatch
     assert r.exit_code == 1 and "cannot write" in r.output and "No space left on device" in r.output
     monkeypatch.undo()
     assert outputs_of(out) == before
+
+
+def test_each_recording_is_journaled_as_soon_as_it_is_scanned(tmp_path, monkeypatch):
+    """A fault after K recordings are decoded finds at least K-1 of them journaled (they
+    are not held back until a shared batch fills up)."""
+    from birdscan.detect import pipeline
+
+    rec = tmp_path / "rec"
+    rec.mkdir()
+    for i in range(8):
+        write_tone_file(rec / f"r{i}.wav", 24000, 3.0, [1.5], seed=i)
+    started = []
+    real = pipeline.scan_blocks
+
+    def fault_after_k(*a, **kw):
+        if len(started) == 5:
+            raise KeyboardInterrupt  # stands for a kill -9 / preemption while the 6th is decoded
+        started.append(1)
+        return real(*a, **kw)
+
+    monkeypatch.setattr(pipeline, "scan_blocks", fault_after_k)
+    out = tmp_path / "o" / "detections.csv"
+    with pytest.raises(KeyboardInterrupt):
+        scan([rec], out=out, device="cpu", workers=0, batch_size=4096)
+    assert len(list(journal_dir(out).glob("*.npz"))) >= 4
+    monkeypatch.undo()
+    res = scan([rec], out=out, device="cpu", workers=0, resume=True)
+    whole = scan([rec], out=tmp_path / "w" / "detections.csv", device="cpu", workers=0)
+    assert res.n_resumed >= 4 and out.read_bytes() == (tmp_path / "w" / "detections.csv").read_bytes()
+    assert all((a.probs == b.probs).all() for a, b in zip(res.files, whole.files))

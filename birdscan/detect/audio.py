@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass
+import struct
+import tempfile
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -20,6 +24,8 @@ from ..errors import AudioError, ParameterError
 DEFAULT_BLOCK = 1 << 18  # input frames per decoded block
 RATE_RANGE = (1_000, 2_000_000)  # Hz a header may claim (8 kHz phones .. 768 kHz bat detectors, with room)
 _BLOCK_SAMPLES = 8 * DEFAULT_BLOCK  # samples (frames x channels) decoded at most at a time
+_SALVAGE_BLOCK = 1024  # frames read at a time past a decoding error, to keep all that decodes
+_BYTES_PER_SAMPLE = {"PCM_U8": 1, "PCM_S8": 1, "PCM_16": 2, "PCM_24": 3, "PCM_32": 4, "FLOAT": 4, "DOUBLE": 8}
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,51 @@ class AudioInfo:
     @property
     def duration_s(self) -> float:
         return self.frames / self.sample_rate
+
+
+@dataclass
+class DecodeReport:
+    """What decoding one recording met, filled in by :func:`stream` (``report=``).
+
+    Attributes
+    ----------
+    frames : int, input frames decoded
+    partial : str or None, why decoding stopped before the end the header claims
+        (what decoded up to there was kept)
+    nonfinite : int, samples that were NaN or infinite (scanned as 0)
+    peak : float, the largest absolute sample value decoded
+    warnings : list of str, other things worth knowing (a header that leaves out data)
+    """
+
+    frames: int = 0
+    partial: str | None = None
+    nonfinite: int = 0
+    peak: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+
+
+_STDERR_LOCK = threading.Lock()
+
+
+@contextmanager
+def _quiet_decoders() -> Iterator[None]:
+    """Keep what the C decoders print on stderr (mpg123 probing a file that is not MPEG)
+    out of the terminal while a file is opened: the error birdscan raises names the file."""
+    with _STDERR_LOCK:
+        try:
+            saved = os.dup(2)
+        except OSError:  # no stderr to protect
+            yield
+            return
+        try:
+            with tempfile.TemporaryFile() as sink:
+                os.dup2(sink.fileno(), 2)
+                try:
+                    yield
+                finally:
+                    os.dup2(saved, 2)
+        finally:
+            os.close(saved)
 
 
 def seconds_to_samples(seconds: float, sr: int) -> int:
@@ -63,8 +114,11 @@ def info(path: str | os.PathLike[str]) -> AudioInfo:
             raise AudioError(f"{path}: not a regular file")
         with open(path, "rb"):  # libsndfile would only say "System error"
             pass
-        i = sf.info(_sf_path(path))
+        with _quiet_decoders():
+            i = sf.info(_sf_path(path))
     except (sf.LibsndfileError, RuntimeError, OSError, ValueError) as e:
+        if isinstance(e, sf.LibsndfileError) and _undecodable(e):
+            raise AudioError(f"{path}: not decodable audio (no format birdscan reads: WAV, FLAC, OGG, MP3, AIFF, ...)") from e
         raise AudioError(f"{path}: cannot read audio ({_reason(e)})") from e
     if i.channels <= 0:
         raise AudioError(f"{path}: header says {i.channels} channels")
@@ -73,6 +127,13 @@ def info(path: str | os.PathLike[str]) -> AudioInfo:
     if i.frames <= 0:
         raise AudioError(f"{path}: no audio (0 samples)")
     return AudioInfo(path, int(i.samplerate), int(i.channels), int(i.frames), i.format, i.subtype)
+
+
+def _undecodable(e: BaseException) -> bool:
+    # The file is a regular, readable file here: libsndfile's "System error", "does not
+    # exist or is not a regular file" or an empty reason (its MP3 probe) mean it found no format.
+    text = (getattr(e, "error_string", "") or "").strip()
+    return not text or "not a regular file" in text or text == "System error."
 
 
 def _reason(e: BaseException) -> str:
@@ -86,8 +147,13 @@ def _to_mono(x: np.ndarray, channel: int | None, path: Path) -> np.ndarray:
     if channel is None:
         return x.mean(axis=1, dtype=np.float32) if x.shape[1] > 1 else x[:, 0]
     if not 0 <= channel < x.shape[1]:
-        raise AudioError(f"{path}: channel {channel + 1} asked for (counting from 1), but the file has {x.shape[1]} channel(s)")
+        raise AudioError(_no_channel(path, channel, x.shape[1]))
     return x[:, channel]
+
+
+def _no_channel(path: Path, channel: int, channels: int) -> str:
+    # Said the way the user asks for it (--channel / channel= count from 1).
+    return f"{path}: channel {channel + 1} asked for (counting from 1), but the file has {channels} channel(s)"
 
 
 def stream(
@@ -96,6 +162,7 @@ def stream(
     channel: int | None = None,
     block: int = DEFAULT_BLOCK,
     quality: str = "HQ",
+    report: DecodeReport | None = None,
 ) -> Iterator[np.ndarray]:
     """Decode a recording as mono float32 blocks at ``sample_rate``.
 
@@ -106,6 +173,9 @@ def stream(
     channel : int >= 0 or None. None mixes all channels to mono (mean).
     block : int > 0, input frames decoded at a time
     quality : soxr quality ("HQ", "VHQ", ...)
+    report : a :class:`DecodeReport` to fill in. With one, a recording that breaks part way
+        (a truncated FLAC) is salvaged: everything that decodes is yielded, the stream ends
+        there and ``report.partial`` says why. Without one, that raises :class:`AudioError`.
 
     Yields
     ------
@@ -126,39 +196,137 @@ def stream(
         raise ParameterError(f"block={block} must be a positive number of frames")
     if channel is not None and channel < 0:
         raise ParameterError(f"channel={channel} must be >= 0 (0 is the first channel)")
-    return _stream(Path(path), sample_rate, channel, block, quality)
+    return _stream(Path(path), sample_rate, channel, block, quality, report)
 
 
-def _stream(path: Path, sample_rate: int, channel: int | None, block: int, quality: str) -> Iterator[np.ndarray]:
+def _stream(path: Path, sample_rate: int, channel: int | None, block: int, quality: str,
+            report: DecodeReport | None) -> Iterator[np.ndarray]:
     import soundfile as sf
     import soxr
 
     meta = info(path)
+    rep = report if report is not None else DecodeReport()
+    excess = _wav_excess(path, meta)
+    if excess:
+        rep.warnings.append(excess)
     if channel is not None and channel >= meta.channels:
-        raise AudioError(f"{path}: channel {channel + 1} asked for (counting from 1), but the file has {meta.channels} channel(s)")
+        raise AudioError(_no_channel(path, channel, meta.channels))
     resampler = None
     if meta.sample_rate != sample_rate:
         resampler = soxr.ResampleStream(meta.sample_rate, sample_rate, 1, dtype="float32", quality=quality)
     block = max(1, min(block, _BLOCK_SAMPLES // meta.channels))  # memory flat in channel count too
-    done = 0
+
+    def convert(x: np.ndarray, last: bool) -> np.ndarray:
+        y = _to_mono(x, channel, path)
+        bad = ~np.isfinite(y)
+        if bad.any():
+            rep.nonfinite += int(bad.sum())
+            y = np.where(bad, np.float32(0), y)
+        if len(y):
+            rep.peak = max(rep.peak, float(np.abs(y).max()))
+        if resampler is not None:
+            y = resampler.resample_chunk(y, last=last)
+        return np.ascontiguousarray(y, dtype=np.float32)
+
     try:
-        with sf.SoundFile(_sf_path(path)) as f:
+        with _quiet_decoders():
+            f = sf.SoundFile(_sf_path(path))
+        with f:
             while True:
-                x = f.read(block, dtype="float32", always_2d=True)
-                done += len(x)
+                try:
+                    x = f.read(block, dtype="float32", always_2d=True)
+                except (sf.LibsndfileError, RuntimeError, OSError, ValueError) as e:
+                    if report is None:
+                        raise
+                    yield from _salvage(path, rep, meta, convert, e)
+                    if rep.frames == 0:
+                        raise
+                    return
+                rep.frames += len(x)
                 last = len(x) < block
-                y = _to_mono(x, channel, path)
-                if not np.isfinite(y).all():
-                    y = np.nan_to_num(y, nan=0.0, posinf=0.0, neginf=0.0)
-                if resampler is not None:
-                    y = resampler.resample_chunk(y, last=last)
+                y = convert(x, last)
                 if len(y):
-                    yield np.ascontiguousarray(y, dtype=np.float32)
+                    yield y
                 if last:
                     break
     except (sf.LibsndfileError, RuntimeError, OSError, ValueError) as e:
-        where = f"after {done / meta.sample_rate:.1f} s of {meta.duration_s:.1f} s"
+        where = f"after {rep.frames / meta.sample_rate:.1f} s of {meta.duration_s:.1f} s"
         raise AudioError(f"{path}: decoding failed {where} ({_reason(e)})") from e
+    if rep.frames < meta.frames and meta.format not in ("MPEG", "OGG"):  # compressed: lengths are estimates
+        rep.partial = f"the file ends after {rep.frames / meta.sample_rate:.1f} s of the {meta.duration_s:.1f} s its header claims"
+
+
+def _salvage(path: Path, rep: DecodeReport, meta: AudioInfo, convert, error: BaseException) -> Iterator[np.ndarray]:
+    """After a decoding error at ``rep.frames`` (block granularity), reopen the file and read on
+    in small blocks up to the frame where it breaks: all that decodes is kept."""
+    import soundfile as sf
+
+    try:
+        with _quiet_decoders():
+            f = sf.SoundFile(_sf_path(path))
+        with f:
+            f.seek(rep.frames)
+            while rep.frames < meta.frames:
+                x = f.read(_SALVAGE_BLOCK, dtype="float32", always_2d=True)
+                if not len(x):
+                    break
+                rep.frames += len(x)
+                y = convert(x, False)
+                if len(y):
+                    yield y
+    except (sf.LibsndfileError, RuntimeError, OSError, ValueError):
+        pass
+    tail = convert(np.zeros((0, meta.channels), np.float32), True)
+    if len(tail):
+        yield tail
+    rep.partial = (f"decoding failed after {rep.frames / meta.sample_rate:.1f} s of {meta.duration_s:.1f} s "
+                   f"({_reason(error)}); the {rep.frames / meta.sample_rate:.1f} s before were scanned")
+
+
+def _wav_excess(path: Path, meta: AudioInfo) -> str | None:
+    """A warning when a RIFF/WAVE file holds more audio after its ``data`` chunk than the
+    header declares (libsndfile reads only what the header says), else None."""
+    if meta.format != "WAV":
+        return None
+    try:
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            head = f.read(12)
+            if head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+                return None
+            pos = 12
+            while pos + 8 <= size:
+                f.seek(pos)
+                cid, n = struct.unpack("<4sI", f.read(8))
+                end = pos + 8 + n + (n & 1)
+                if cid == b"data":
+                    if end > size + 1:
+                        return (f"{path}: the file ends after {size - pos - 8:,} of the {n:,} bytes of audio its WAV header "
+                                "declares (a truncated recording?); what is there was scanned")
+                    return _after_data(f, end, size, n, path, meta)
+                pos = end
+    except (OSError, struct.error):
+        return None
+    return None
+
+
+def _after_data(f, end: int, size: int, declared: int, path: Path, meta: AudioInfo) -> str | None:
+    pos = end
+    while pos + 8 <= size:  # what follows should be well-formed chunks (LIST, id3, ...)
+        f.seek(pos)
+        cid, n = struct.unpack("<4sI", f.read(8))
+        if not all(32 <= c < 127 for c in cid) or pos + 8 + n > size:
+            break
+        pos += 8 + n + (n & 1)
+    else:
+        return None
+    extra = size - end
+    width = _BYTES_PER_SAMPLE.get(meta.subtype)
+    if width is None:
+        return f"{path}: {extra:,} bytes follow the {declared:,} bytes of audio the WAV header declares; only those were scanned"
+    seconds = extra / (width * meta.channels * meta.sample_rate)
+    return (f"{path}: the WAV header declares {meta.duration_s:.1f} s of audio, but about {seconds:.1f} s more follow it; "
+            "only the declared part was scanned (rewrite the header, e.g. with sox, to scan it all)")
 
 
 def read_segment(
@@ -188,7 +356,9 @@ def read_segments(
 
     meta = info(path)
     try:
-        with sf.SoundFile(_sf_path(Path(path))) as f:
+        with _quiet_decoders():
+            f = sf.SoundFile(_sf_path(Path(path)))
+        with f:
             for start_s, end_s in spans:
                 a = min(max(seconds_to_samples(start_s, meta.sample_rate), 0), meta.frames)
                 b = min(max(seconds_to_samples(end_s, meta.sample_rate), a), meta.frames)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import stat
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,11 +23,15 @@ class Recording:
     rel : str, POSIX path relative to its input root (the file name for file inputs);
         this is the ``file`` column of every output
     root : Path, the input (folder or file) it was found under
+    error : str or None, why it cannot be scanned, known while looking for it (a folder
+        that cannot be listed is one entry, ``rel`` ending in ``/``): the run reports it
+        like a recording that fails to decode
     """
 
     path: Path
     rel: str
     root: Path
+    error: str | None = None
 
 
 def normalize_extensions(ext: Iterable[str] | str | None) -> tuple[str, ...]:
@@ -45,11 +51,17 @@ def printable(name: str) -> str:
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def _walk(root: Path, recursive: bool) -> Iterable[Path]:
-    # Symlinked folders are followed, each real folder once, so loops end.
+def _walk(root: Path, recursive: bool, unreadable: list[tuple[Path, OSError]]) -> Iterable[Path]:
+    # Symlinked folders are followed, each real folder once, so loops end. Folders that
+    # cannot be listed are collected in ``unreadable``, never skipped in silence.
     seen: set[tuple[int, int]] = set()
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
-        st = os.stat(dirpath)
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=True, onerror=lambda e: unreadable.append((Path(e.filename), e))):
+        try:
+            st = os.stat(dirpath)
+        except OSError as e:
+            unreadable.append((Path(dirpath), e))
+            dirnames[:] = []
+            continue
         if (st.st_dev, st.st_ino) in seen:
             dirnames[:] = []
             continue
@@ -58,6 +70,24 @@ def _walk(root: Path, recursive: bool) -> Iterable[Path]:
         for name in filenames:
             if not name.startswith("."):
                 yield Path(dirpath) / name
+
+
+def _folder_error(folder: Path, root: Path, e: OSError) -> Recording:
+    rel = folder.relative_to(root).as_posix() if folder != root else root.name
+    reason = e.strerror or type(e).__name__
+    return Recording(folder, printable(rel.rstrip("/") + "/"), root, f"{folder}: cannot list this folder ({reason}); "
+                     "the recordings in it were not scanned")
+
+
+def _kind(path: Path) -> str:
+    """``"dir"``, ``"file"`` (anything else that is there, even unreadable) or ``"missing"``."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return "file" if os.path.lexists(path) else "missing"  # a dangling link is a per-file error
+    except OSError as e:
+        return "missing" if e.errno == errno.ENOTDIR else "file"  # unreadable: a per-file error
+    return "dir" if stat.S_ISDIR(st.st_mode) else "file"
 
 
 def discover(
@@ -70,6 +100,8 @@ def discover(
     Folders are walked (recursively unless ``recursive=False``), hidden files and
     folders skipped, extensions matched case-insensitively. Files given explicitly
     are taken whatever their extension. The result is sorted by ``(root order, rel)``.
+    A file that is there but cannot be read, and a folder that cannot be listed, are
+    listed too (the folder with ``error`` set): the run reports them per file.
 
     Raises
     ------
@@ -88,12 +120,14 @@ def discover(
     found: list[Recording] = []
     for item in inputs:
         root = Path(item)
-        if root.is_dir():
-            hits = [p for p in _walk(root, recursive) if p.suffix.lower().lstrip(".") in exts]
-            found += sorted(
-                (Recording(p, printable(p.relative_to(root).as_posix()), root) for p in hits), key=lambda r: r.rel
-            )
-        elif root.exists() or root.is_symlink():
+        kind = _kind(root)
+        if kind == "dir":
+            unreadable: list[tuple[Path, OSError]] = []
+            hits = [p for p in _walk(root, recursive, unreadable) if p.suffix.lower().lstrip(".") in exts]
+            listed = [Recording(p, printable(p.relative_to(root).as_posix()), root) for p in hits]
+            listed += [_folder_error(folder, root, e) for folder, e in unreadable]
+            found += sorted(listed, key=lambda r: r.rel)
+        elif kind == "file":
             found.append(Recording(root, printable(root.name), root))
         else:
             raise ParameterError(f"input {str(root)!r} does not exist")

@@ -7,7 +7,10 @@ and blocks are batched with others of the same size, so short files waste little
 Every batch of a given block size has the same shape (a part-filled batch is padded
 with silent blocks): a block's numbers then do not depend on which blocks share its
 batch (convolution kernels pick their algorithm by shape), so a resumed, sharded or
-reordered run gives bit-identical probabilities.
+reordered run gives bit-identical probabilities. That is also what lets a run flush
+the part-filled batches holding a recording's blocks as soon as the recording is
+decoded (:meth:`Scanner.flush` with its key), so it can be journaled at once: the
+padding costs at most one batch per block size per recording.
 """
 
 from __future__ import annotations
@@ -79,11 +82,12 @@ class Scanner:
     def _blocks_per_batch(self, size: int) -> int:
         return max(1, self.batch_size // size)
 
-    def flush(self) -> list[tuple[Hashable, ScanBlock, np.ndarray]]:
-        """Run every queued block."""
+    def flush(self, key: Hashable | None = None) -> list[tuple[Hashable, ScanBlock, np.ndarray]]:
+        """Run every queued block, or (with ``key``) the batches that hold a block of ``key``."""
         out = []
         for size in list(self._buckets):
-            out += self._run(size)
+            if key is None or key in self._buckets[size].keys:
+                out += self._run(size)
         return out
 
     def _run(self, size: int) -> list[tuple[Hashable, ScanBlock, np.ndarray]]:

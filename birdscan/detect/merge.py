@@ -22,9 +22,9 @@ import numpy as np
 
 from . import selections, writers
 from ..files import OutputSet, atomic_open
-from ..tables import DETECTION_COLUMNS, WINDOW_COLUMNS, manifest_path, run_manifest
+from ..tables import DETECTION_COLUMNS, WINDOW_COLUMNS, csv_cell, manifest_path, run_manifest
 from ..errors import ParameterError
-from .results import RESULT_OPTIONS, summarize
+from .results import RESULT_OPTIONS, SCANNED, summarize
 
 
 
@@ -197,12 +197,12 @@ def _copy_rows(shards: list[_Shard], files, path: Path, kind: str, outputs: Outp
         with atomic_open(path, outputs=outputs) as f:
             f.write(",".join(columns) + "\n")
             for pos, entry in files:
-                rows = [next(readers[pos], None) for _ in range(entry[count] if entry["status"] == "ok" else 0)]
+                rows = [next(readers[pos], None) for _ in range(entry[count] if entry["status"] in SCANNED else 0)]
                 for text in rows[:1] + rows[-1:]:
-                    if text is None or next(csv.reader([text]))[0] != entry["file"]:
+                    if text is None or next(csv.reader([text]))[0] != csv_cell(entry["file"]):
                         raise ParameterError(f"{sources[pos]} does not hold the {entry[count]} rows of {entry['file']!r} its run.json lists")
                 f.write("".join(rows))
-                if kind == "detections" and entry["status"] == "ok":
+                if kind == "detections" and entry["status"] in SCANNED:
                     table = pd.DataFrame(list(csv.reader(rows)), columns=columns, dtype=object)
                     events[entry["index"]] = _events(table)
         for src, reader in zip(sources, readers):
@@ -228,7 +228,7 @@ def _events(table):
 def _copy_tables(shards, files, kind: str, folder: Path, path_of, overwrite: bool, outputs: OutputSet) -> None:
     """Copy each recording's review table (``kind``: raven, audacity) from its shard, verbatim."""
     sources = [s.output(kind) for s in shards]
-    ok = [(pos, f) for pos, f in files if f["status"] == "ok"]
+    ok = [(pos, f) for pos, f in files if f["status"] in SCANNED]
     if kind == "raven":
         selections.raven_tables(folder, [f["file"] for _, f in ok])
     for pos, f in ok:
@@ -250,7 +250,7 @@ def _merge_raven(shards, files, events, raven: Path, overwrite: bool, outputs: O
     cfg = man["model"]["config"]
     channel = man["options"].get("channel")
     parts = [(f["path"], f["duration_s"], (f["sample_rate"] or cfg["sample_rate"]) / 2, events[f["index"]])
-             for _, f in files if f["status"] == "ok"]
+             for _, f in files if f["status"] in SCANNED]
     selections.write_raven_combined(raven / selections.RAVEN_COMBINED, parts, band=(cfg["fmin"], cfg["fmax"]),
                                     channel=channel if isinstance(channel, int) else 1, outputs=outputs)
 

@@ -22,8 +22,8 @@ from .metadata import recording_start
 from .events import EventRule, event_band, find_events
 from .journal import Journal, journal_dir
 from .prefetch import prefetch
-from .results import RESULT_OPTIONS, FileResult, RunResult, detections_table, summarize
-from .shard import assign, listing_digest, parse_shard
+from .results import RESULT_OPTIONS, SCANNED, FileResult, RunResult, detections_table, summarize
+from .shard import assign, check_shards, listing_digest, parse_shard
 from .windows import ScanBlock, count_windows, scan_blocks
 
 __all__ = ["scan", "FileResult", "RunResult", "ScanOptions", "NullProgress"]
@@ -165,10 +165,12 @@ def scan(
         targets.append(raven_p / selections.RAVEN_COMBINED)
     writers.check_targets(targets, replace)
     recs = discover(inputs, recursive=recursive, ext=ext)
+    if part is not None:
+        check_shards(part, len(recs))
     if raven_p is not None:
-        writers.check_targets(selections.raven_tables(raven_p, [r.rel for r in recs]), replace)
+        writers.check_targets(selections.raven_tables(raven_p, [r.rel for r in recs if r.error is None]), replace)
     if aud_p is not None:
-        writers.check_targets([selections.audacity_path(aud_p, r.rel) for r in recs], replace)
+        writers.check_targets([selections.audacity_path(aud_p, r.rel) for r in recs if r.error is None], replace)
     ckpt = read_checkpoint(model_path)
     config = ModelConfig.from_dict(ckpt["config"])
     opts = options(config.hop / config.sample_rate if hop is None else hop,
@@ -253,10 +255,15 @@ class _Run:
         res = self.results[i]
         ch = None if self.opts.channel is None else self.opts.channel - 1
         t = time.perf_counter()
+        report = self._reports[i] = audio.DecodeReport()
+        if res.rec.error is not None:  # known while discovering (a folder that cannot be listed)
+            yield i, AudioError(res.rec.error)
+            return
         try:
             meta = audio.info(res.rec.path)
             res.sample_rate, res.channels, res.duration_s = meta.sample_rate, meta.channels, meta.duration_s
-            for blk in scan_blocks(audio.stream(res.rec.path, self.sr, channel=ch), self.window, self.hop, PER_BLOCK):
+            blocks = audio.stream(res.rec.path, self.sr, channel=ch, report=report)
+            for blk in scan_blocks(blocks, self.window, self.hop, PER_BLOCK):
                 res.seconds += time.perf_counter() - t
                 yield i, blk
                 t = time.perf_counter()
@@ -275,6 +282,7 @@ class _Run:
         self._parts: dict[int, list[tuple[int, np.ndarray]]] = {}
         self._pending: dict[int, int] = {}
         self._decoded: set[int] = set()
+        self._reports: dict[int, audio.DecodeReport] = {}
         self._next = 0
         durations = self._select(part)
         self.progress.start(len(self.results), sum(durations))
@@ -307,6 +315,8 @@ class _Run:
             res = self.results[i]
             res.status, res.error = "error", _describe(item, res.rec.path)
         self._decoded.add(i)
+        if self._pending.get(i):  # score its last windows now, so it is journaled at once
+            self._collect(self.scanner.flush(i))
 
     def _collect(self, done: list[tuple[Any, ScanBlock, np.ndarray]]) -> None:
         for i, blk, probs in done:
@@ -325,26 +335,35 @@ class _Run:
         if not res.resumed:
             parts = sorted(self._parts.pop(i, []), key=lambda p: p[0])
             t = time.perf_counter()
+            report = self._reports.pop(i, None)
             if res.status == "ok":
                 try:
-                    self._finish_ok(res, parts)
+                    self._finish_ok(res, parts, report or audio.DecodeReport())
                 except (BirdscanError, OSError, ValueError) as e:
                     res.status, res.error = "error", _describe(e, res.rec.path)
-            if res.status != "ok":
+            if res.status not in SCANNED:
                 res.probs, res.events = None, None
             res.seconds += time.perf_counter() - t
-            if res.status == "ok" and self.journal is not None:
+            if res.status in SCANNED and self.journal is not None:
                 self.journal.save(self.keys[i], res.record(), res.probs, res.events)
-        if res.status == "ok":
+        if res.status in SCANNED:
             self._emit(res)
         self.progress.file_done(res)
 
-    def _finish_ok(self, res: FileResult, parts: list[tuple[int, np.ndarray]]) -> None:
+    def _finish_ok(self, res: FileResult, parts: list[tuple[int, np.ndarray]], report: audio.DecodeReport) -> None:
         probs = np.concatenate([p for _, p in parts]) if parts else np.zeros(0, np.float32)
         n_samples = audio.seconds_to_samples(res.duration_s or 0.0, self.sr)
         expected = count_windows(n_samples, self.window, self.hop)
         if len(probs) == 0:
-            raise AudioError(f"{res.rec.path}: no audio could be decoded")
+            raise AudioError(f"{res.rec.path}: no audio could be decoded" + (f" ({report.partial})" if report.partial else ""))
+        bad = int((~np.isfinite(probs)).sum())
+        if bad:
+            raise ModelError(f"{res.rec.path}: the model ({self.model_info['name']}) returned non-finite scores for {bad} of "
+                             f"{len(probs)} windows; no results kept for this file (a damaged model, or samples too large to compute with)")
+        res.scanned_s = round(report.frames / res.sample_rate, 3) if res.sample_rate else None
+        res.warnings = self._warnings(res, report)
+        if report.partial:
+            res.status, res.error = "partial", f"{res.rec.path}: {report.partial}"
         if abs(len(probs) - expected) > 2:  # the header lied about the length (truncated file)
             res.duration_s = (len(probs) - 1) * self.hop / self.sr + self.window / self.sr
         events = find_events(probs, self.hop, self.window, self.sr, self.opts.rule, res.duration_s)
@@ -352,6 +371,20 @@ class _Run:
         res.recording_start, _ = recording_start(res.rec.path)
         res.probs, res.events = probs, events
         res.n_windows, res.n_events = len(probs), len(events)
+
+    def _warnings(self, res: FileResult, report: audio.DecodeReport) -> list[str]:
+        """What is worth knowing about a recording that was scanned (kept in run.json)."""
+        cfg, out = self.net.config, list(report.warnings)
+        if report.frames and report.nonfinite >= report.frames:
+            out.append(f"{res.rec.path}: every sample is NaN or infinite; scanned as silence")
+        elif report.nonfinite:
+            out.append(f"{res.rec.path}: {report.nonfinite:,} samples are NaN or infinite; scanned as 0")
+        elif report.frames and report.peak == 0:
+            out.append(f"{res.rec.path}: digital silence (every sample is 0)")
+        if res.sample_rate and res.sample_rate / 2 < (cfg.fmin + cfg.fmax) / 2:
+            out.append(f"{res.rec.path}: sampled at {res.sample_rate} Hz, so it holds nothing above {res.sample_rate / 2:.0f} Hz; "
+                       f"the model listens to {cfg.fmin:.0f}-{cfg.fmax:.0f} Hz and calls above that cannot be found")
+        return out
 
     def _add_bands(self, res: FileResult, events) -> None:
         cfg = self.net.config
@@ -388,7 +421,7 @@ class _Run:
             self._win_writer.close(ok=True)
             self._win_writer = None
         if self.raven is not None:
-            parts = [(str(r.rec.path), r.duration_s, (r.sample_rate or self.sr) / 2, r.events) for r in self.results if r.status == "ok"]
+            parts = [(str(r.rec.path), r.duration_s, (r.sample_rate or self.sr) / 2, r.events) for r in self.results if r.status in SCANNED]
             selections.write_raven_combined(self.raven / selections.RAVEN_COMBINED, parts, band=self._band,
                                             channel=self.opts.channel or 1, outputs=self._outputs)
         manifest = self._manifest(detections)

@@ -18,14 +18,22 @@ from .discover import Recording
 RESULT_OPTIONS = ("hop_s", "threshold", "threshold_off", "min_gap_s", "min_duration_s", "split_dip", "channel")
 """Keys of the manifest's ``options`` that change the numbers in the outputs."""
 
+SCANNED = ("ok", "partial")
+"""Statuses of recordings that have results: ``partial`` ones are damaged files of which
+the part that decoded was scanned (``error`` says why it stopped, ``scanned_s`` how far)."""
+
 
 @dataclass
 class FileResult:
     """What happened to one recording (one entry of the manifest's ``files``).
 
-    ``index`` is the recording's position in the full discovered list, so shards of a
-    run can be merged back into discovery order; ``resumed`` marks results taken from
-    the journal of an interrupted run (identical to scanning again, so not in the manifest).
+    ``status`` is ``ok``, ``partial`` (a damaged file: what decoded was scanned, ``error``
+    says why it stopped) or ``error`` (nothing scanned, ``error`` says why). ``warnings``
+    lists what is worth knowing about a scanned file (silence, NaN samples, a low sample
+    rate, a header that leaves audio out). ``index`` is the recording's position in the
+    full discovered list, so shards of a run can be merged back into discovery order;
+    ``resumed`` marks results taken from the journal of an interrupted run (identical to
+    scanning again, so not in the manifest).
     """
 
     rec: Recording
@@ -37,6 +45,8 @@ class FileResult:
     duration_s: float | None = None
     n_windows: int = 0
     n_events: int = 0
+    scanned_s: float | None = None
+    warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
     recording_start: datetime | None = None
     resumed: bool = False
@@ -55,6 +65,8 @@ class FileResult:
             "duration_s": self.duration_s,
             "n_windows": self.n_windows,
             "n_events": self.n_events,
+            "scanned_s": self.scanned_s,
+            "warnings": list(self.warnings),
             "seconds": round(self.seconds, 4),
             "recording_start": self.recording_start.isoformat() if self.recording_start else None,
         }
@@ -62,11 +74,14 @@ class FileResult:
     def record(self) -> dict[str, Any]:
         """The scalar fields of a finished recording, as plain JSON types (for the journal)."""
         m = self.manifest()
-        return {k: m[k] for k in ("sample_rate", "channels", "duration_s", "n_windows", "n_events", "seconds", "recording_start")}
+        keys = ("status", "error", "sample_rate", "channels", "duration_s", "n_windows", "n_events", "scanned_s", "warnings",
+                "seconds", "recording_start")
+        return {k: m[k] for k in keys}
 
     def restore(self, record: dict[str, Any], probs: np.ndarray, events: Any) -> None:
         """Take back a finished recording's :meth:`record`, probabilities and events."""
-        self.status, self.error, self.resumed = "ok", None, True
+        self.status, self.error, self.resumed = record.get("status", "ok"), record.get("error"), True
+        self.scanned_s, self.warnings = record.get("scanned_s"), list(record.get("warnings") or [])
         self.sample_rate, self.channels = record["sample_rate"], record["channels"]
         self.duration_s, self.n_windows, self.n_events = record["duration_s"], record["n_windows"], record["n_events"]
         self.seconds = record["seconds"]
@@ -85,7 +100,13 @@ class RunResult:
 
     @property
     def n_errors(self) -> int:
-        return sum(f.status != "ok" for f in self.files)
+        """Recordings that failed (nothing scanned)."""
+        return sum(f.status not in SCANNED for f in self.files)
+
+    @property
+    def n_partial(self) -> int:
+        """Damaged recordings of which only the part that decoded was scanned."""
+        return sum(f.status == "partial" for f in self.files)
 
     @property
     def n_resumed(self) -> int:
@@ -99,7 +120,7 @@ def detections_table(results: Sequence[FileResult]):
 
     tables = []
     for res in results:
-        if res.status != "ok" or res.events is None or not len(res.events):
+        if res.status not in SCANNED or res.events is None or not len(res.events):
             continue
         t = res.events.copy()
         t.insert(0, "file", res.rec.rel)
@@ -112,9 +133,11 @@ def detections_table(results: Sequence[FileResult]):
 
 def summarize(files: Sequence[dict[str, Any]], n_events: int, wall_s: float) -> dict[str, Any]:
     """The manifest's ``summary`` from its ``files`` entries (``wall_s``: seconds the run took)."""
-    audio_s = sum(f["duration_s"] or 0.0 for f in files if f["status"] == "ok")
+    audio_s = sum(f["duration_s"] or 0.0 for f in files if f["status"] in SCANNED)
     return {
-        "files": len(files), "errors": sum(f["status"] != "ok" for f in files),
+        "files": len(files), "errors": sum(f["status"] not in SCANNED for f in files),
+        "partial": sum(f["status"] == "partial" for f in files),
+        "warnings": sum(bool(f.get("warnings")) for f in files),
         "audio_s": round(audio_s, 3), "events": int(n_events), "wall_s": round(wall_s, 3),
         "x_realtime": round(audio_s / wall_s, 1) if wall_s > 0 else None,
     }

@@ -40,6 +40,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..errors import ParameterError
+from ..files import inside
 from ..tables import RAVEN_COLUMNS, RAVEN_EXTRA
 
 RAVEN_COMBINED = "birdscan_combined.selections.txt"
@@ -53,13 +54,15 @@ _HZ = "%.1f"
 
 def raven_path(raven_dir: str | os.PathLike[str], rel: str) -> Path:
     """``<raven_dir>/<rel>.selections.txt`` (the recording's extension is kept, so
-    ``a.wav`` and ``a.flac`` get different tables)."""
-    return Path(raven_dir) / f"{rel}.selections.txt"
+    ``a.wav`` and ``a.flac`` get different tables); always inside ``raven_dir``, over-long
+    names shortened (:func:`birdscan.files.inside`)."""
+    return inside(raven_dir, rel, ".selections.txt")
 
 
 def audacity_path(audacity_dir: str | os.PathLike[str], rel: str) -> Path:
-    """``<audacity_dir>/<rel>.txt``, the recording's label track."""
-    return Path(audacity_dir) / f"{rel}.txt"
+    """``<audacity_dir>/<rel>.txt``, the recording's label track; always inside ``audacity_dir``
+    (:func:`birdscan.files.inside`)."""
+    return inside(audacity_dir, rel, ".txt")
 
 
 def raven_tables(raven_dir: str | os.PathLike[str], rels: Sequence[str]) -> list[Path]:

@@ -15,11 +15,14 @@ from typing import Sequence
 
 from ..errors import ParameterError
 
+MAX_SHARDS = 100_000
+
 
 def parse_shard(shard: str | tuple[int, int] | Sequence[int]) -> tuple[int, int]:
     """``"3/8"`` or ``(3, 8)`` -> ``(3, 8)``; K counts from 1 (``1/8`` .. ``8/8``).
 
-    Raises :class:`ParameterError` naming the value unless ``1 <= K <= N``.
+    Raises :class:`ParameterError` naming the value unless ``1 <= K <= N <= MAX_SHARDS``
+    (a run also refuses more shards than recordings: :func:`check_shards`).
 
     >>> parse_shard("2/4")
     (2, 4)
@@ -28,9 +31,18 @@ def parse_shard(shard: str | tuple[int, int] | Sequence[int]) -> tuple[int, int]
     parts = text.replace(" ", "").split("/")
     if len(parts) == 2 and all(p.isdigit() for p in parts):
         k, n = int(parts[0]), int(parts[1])
+        if n > MAX_SHARDS:
+            raise ParameterError(f"shard={text!r}: {n:,} shards is more than birdscan splits a run into ({MAX_SHARDS:,})")
         if 1 <= k <= n:
             return k, n
     raise ParameterError(f"shard={text!r} must be K/N with 1 <= K <= N, e.g. 1/4 .. 4/4 (K counts from 1)")
+
+
+def check_shards(part: tuple[int, int], n_recordings: int) -> None:
+    """Refuse more shards than recordings (a shard would hold nothing to scan)."""
+    if part[1] > n_recordings:
+        raise ParameterError(f"shard={part[0]}/{part[1]}: only {n_recordings} recording(s) found, so N must be at most "
+                             f"{n_recordings} (every shard scans at least one recording)")
 
 
 def assign(names: Sequence[str], durations: Sequence[float], n: int) -> list[int]:

@@ -2,6 +2,15 @@
 
 Every file is written atomically through :mod:`birdscan.files`; a run stages all its
 outputs in one :class:`~birdscan.files.OutputSet` and renames them together at the end.
+
+Outputs are safe to open anywhere:
+
+- every output named after a recording resolves inside its output folder
+  (:func:`birdscan.files.inside`); a name that would leave it is refused, and a file name
+  too long for the file system is cut and given a hash of the whole;
+- the ``file`` cells of the CSV outputs are neutralised against spreadsheet formula
+  injection as OWASP recommends (:func:`birdscan.tables.csv_cell`); run.json keeps the
+  exact names.
 """
 
 from __future__ import annotations
@@ -15,7 +24,7 @@ import numpy as np
 
 from ..errors import OutputError, ParameterError
 from ..files import OutputSet, atomic_open
-from ..tables import DETECTION_COLUMNS, WINDOW_COLUMNS
+from ..tables import DETECTION_COLUMNS, WINDOW_COLUMNS, csv_cell
 
 FLOAT_FORMAT = "%.4f"
 
@@ -39,8 +48,10 @@ def check_windows_path(path: Path | None) -> None:
 
 def write_detections(path: str | os.PathLike[str], table, outputs: OutputSet | None = None) -> Path:
     """Write the detections table (``DETECTION_COLUMNS``) as CSV, atomically."""
+    table = table.reindex(columns=DETECTION_COLUMNS)
+    table["file"] = table["file"].map(csv_cell)
     with atomic_open(path, outputs=outputs) as f:
-        table.reindex(columns=DETECTION_COLUMNS).to_csv(f, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+        table.to_csv(f, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
     return Path(path)
 
 
@@ -56,7 +67,7 @@ class WindowsWriter:
     def add(self, rel: str, start_s: np.ndarray, end_s: np.ndarray, prob: np.ndarray) -> None:
         import pandas as pd
 
-        df = pd.DataFrame({"file": rel, "start_s": start_s, "end_s": end_s, "prob": prob})
+        df = pd.DataFrame({"file": csv_cell(rel), "start_s": start_s, "end_s": end_s, "prob": prob})
         df.to_csv(self._f, header=False, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
 
     def close(self, ok: bool = True) -> None:

@@ -20,7 +20,7 @@ import pandas as pd
 from ..tables import is_audio_name
 from .references import manifest_next_to, read_detections, read_manifest, require_file
 from ..errors import AudioError, OutputError, ParameterError
-from ..files import atomic_open
+from ..files import atomic_open, inside, short_name
 
 SAMPLES = ("top", "random", "stratified")
 _WAV_SUBTYPES = {"PCM_U8", "PCM_16", "PCM_24", "PCM_32", "FLOAT", "DOUBLE"}
@@ -100,7 +100,7 @@ def clip_name(file: str, start_s: float, max_prob: float, call_type: str = "") -
     p = PurePosixPath(file)
     stem = str(p.with_suffix("")) if is_audio_name(p) else file
     kind = f"_{call_type}" if call_type else ""
-    return f"{stem.replace('/', '__')}__{round(start_s * 1000):010d}ms__p{max_prob:.3f}{kind}.wav"
+    return short_name(stem.replace("/", "__"), f"__{round(start_s * 1000):010d}ms__p{max_prob:.3f}{kind}.wav")
 
 
 def _write_file_clips(path: Path | None, group: pd.DataFrame, out_dir: Path, pad: float) -> list[tuple]:
@@ -130,9 +130,9 @@ def _write_file_clips(path: Path | None, group: pd.DataFrame, out_dir: Path, pad
             continue
         try:
             samples, _ = read_segment(path, a / sr, b / sr)
-            with atomic_open(out_dir / r.clip, "wb") as f:
+            with atomic_open(inside(out_dir, r.clip), "wb") as f:
                 sf.write(f, samples, sr, subtype=subtype, format="WAV")
-        except (AudioError, OSError, RuntimeError) as e:
+        except (AudioError, OutputError, OSError, RuntimeError) as e:
             rows.append(row(r, "error", str(e)))
             continue
         rows.append(row(r, a=a / sr, b=b / sr, sr=sr, ch=meta.channels))

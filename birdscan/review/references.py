@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import FormatError, ParameterError
-from ..tables import DETECTION_COLUMNS, REFERENCE_COLUMNS, WINDOW_COLUMNS, is_audio_name, manifest_path
+from ..tables import DETECTION_COLUMNS, REFERENCE_COLUMNS, WINDOW_COLUMNS, from_csv_cell, is_audio_name, manifest_path
 STATUSES = ("ok", "reference_only", "detections_only", "run_error")
 _TABLE_SUFFIX = re.compile(r"(\.Table\.\d+)?\.selections\.txt$|\.(txt|csv|tsv)$", re.IGNORECASE)
 
@@ -254,7 +254,7 @@ def recording_table(det, ref, man, win, file_map=None, keys=None) -> tuple[pd.Da
     if man is not None:
         run_files |= set(man["file"])
         durations.update({f: d for f, d in zip(man["file"], man["duration_s"]) if np.isfinite(d)})
-        errors = set(man.loc[man["status"] != "ok", "file"])
+        errors = set(man.loc[~man["status"].isin(["ok", "partial"]), "file"])
     matched = match_reference_files(list(dict.fromkeys([*(keys or []), *ref["file"]])), run_files, file_map)
     keymap = {k: v or k for k, v in matched.items()}  # an unmatched reference keeps its own name
     keys_of: dict[str, list[str]] = {}
@@ -345,6 +345,8 @@ def _read_table(source: str | Path | pd.DataFrame, required: list[str], what: st
     else:
         path = source
         df = _read_csv(Path(source), dtype={"file": str, "start_time": str, "call_type": str})
+        if "file" in df.columns:  # the cells birdscan neutralised against formula injection
+            df["file"] = df["file"].astype(str).map(from_csv_cell)
     _require(df, required, path)
     for c in required[1:]:
         df[c] = _numeric(df, c, path)

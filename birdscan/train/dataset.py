@@ -11,6 +11,8 @@ import numpy as np
 from ..birdvox70k import CLIP_SAMPLES, GROUP, open_h5
 from ..errors import DataError
 
+MAX_SAMPLE = 1e6  # largest |sample| read from a clip: BirdVox-70k clips are floats within about ±1
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -67,6 +69,10 @@ class ClipDataset:
             raise DataError(f"{path}: cannot read clip {name!r}: {e}") from e
         if wave.shape != (CLIP_SAMPLES,) or not np.isfinite(wave).all():
             raise DataError(f"{path}: clip {name!r} has shape {wave.shape} or non-finite samples")
+        peak = float(np.abs(wave).max())
+        if peak > MAX_SAMPLE:  # it would overflow the spectrogram and look like a diverged training
+            raise DataError(f"{path}: clip {name!r} holds samples up to {peak:.3g}; audio clips hold values within "
+                            f"about ±1 (at most {MAX_SAMPLE:g} is read)")
         return wave
 
     def load_cache(self) -> None:
