@@ -19,7 +19,7 @@ Folders follow the data flow::
     cli.py                     click commands and rich; may import anything, nothing imports it
     detect/                    the chain: discover -> audio -> windows -> infer -> events -> writers
                                (selections: Raven and Audacity tables), composed in detect.pipeline;
-                               metadata (recording start times), journal (resume), shard, merge
+                               metadata (recording start times), journal (resume), retry, shard, merge
     train/                     dataset, augment, loop, metrics, log
     synth/                     generated data: dsp, calls, negatives, ambience, backgrounds, compose
     review/                    references (annotation readers), evaluate, plot, clips

@@ -21,10 +21,21 @@ _ALIASES = {
 }
 
 
+EXIT_CODES = """Exit status: 0 every recording was scanned in full; 1 the outputs were written, but some
+recordings failed or were only partly decodable (each named in run.json with its reason);
+2 the run itself failed (bad option, unusable model, outputs not writable or locked by
+another run) and nothing was written."""
+
+
+class _RunFailed(click.ClickException):
+    exit_code = 2  # the run itself failed: nothing written (1 means some recordings failed)
+
+
 def _fail(e: BirdscanError) -> click.ClickException:
     """The library's error in the words of the command line: ``hop=0`` -> ``--hop 0``,
-    ``overwrite=True (--overwrite)`` -> ``--overwrite``, Python callers keep keyword names."""
-    return click.ClickException(in_cli_words(str(e), click.get_current_context(silent=True)))
+    ``overwrite=True (--overwrite)`` -> ``--overwrite``, Python callers keep keyword names.
+    Exits with status 2: the run itself failed."""
+    return _RunFailed(in_cli_words(str(e), click.get_current_context(silent=True)))
 
 
 def in_cli_words(text: str, ctx: click.Context | None) -> str:
@@ -50,7 +61,7 @@ def in_cli_words(text: str, ctx: click.Context | None) -> str:
     return text
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_CODES.replace("\n", " "))
 @click.version_option(package_name="birdscan")
 def main() -> None:
     """birdscan: find bird flight calls in long field recordings."""
@@ -273,9 +284,19 @@ def _shard_option(ctx, param, value):
 @click.option("--shard", callback=_shard_option, metavar="K/N",
               help="Scan only share K of N (K from 1, e.g. $SLURM_ARRAY_TASK_ID/8); join the shares with `birdscan merge`.")
 @click.option("--resume", is_flag=True, help="Skip the recordings an interrupted run with the same --out and options finished.")
+@click.option("--retry-failed", is_flag=True,
+              help="On a finished run with the same --out, inputs and options: scan again only the recordings that failed.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary.")
 def run(inputs, quiet, **options) -> None:
-    """Scan recordings (files or folders) for flight calls."""
+    """Scan recordings (files or folders) for flight calls.
+
+    \b
+    Exit status:
+      0  every recording was scanned in full (or --resume found the run finished already)
+      1  outputs written, but some recordings failed or were partial (see run.json)
+      2  the run itself failed and nothing was written (bad option, model, unwritable or
+         locked outputs)
+    """
     from .detect.pipeline import scan
 
     progress = _RichProgress(quiet) if sys.stderr.isatty() else _PlainProgress(quiet)
@@ -291,13 +312,26 @@ def run(inputs, quiet, **options) -> None:
         sys.exit(130)
     finally:
         progress.stop()
+    retried = result.manifest.get("retried")
+    if retried and not quiet:
+        click.echo(f"birdscan: scanned again the {len(retried['files'])} recording(s) that had failed", err=True)
+    if result.nothing_to_do:
+        s = result.manifest["summary"]
+        click.echo(f"birdscan: nothing to do: {options['out']} holds a finished run of these recordings with these options "
+                   f"and model ({s['files']} files, {s['errors']} failed)", err=True)
+        return
     _summary(result, quiet)
     if result.n_resumed and not quiet:
         click.echo(f"birdscan: resumed {result.n_resumed} of {len(result.files)} file(s) from the journal", err=True)
-    if result.n_errors:
+    if result.n_errors or result.n_partial:
         from .tables import manifest_path
 
-        click.echo(f"birdscan: {result.n_errors} of {len(result.files)} file(s) failed; reasons in {manifest_path(options['out'])}", err=True)
+        where = manifest_path(options["out"]) if options["out"] else "the result"
+        if result.n_errors:
+            click.echo(f"birdscan: {result.n_errors} of {len(result.files)} file(s) failed; reasons in {where}", err=True)
+        if result.n_partial:
+            click.echo(f"birdscan: {result.n_partial} of {len(result.files)} file(s) were damaged and only partly scanned; "
+                       f"details in {where}", err=True)
         sys.exit(1)
 
 
@@ -309,7 +343,12 @@ def run(inputs, quiet, **options) -> None:
 @click.option("--audacity", type=click.Path(file_okay=False), help="Folder for the merged Audacity label tracks.")
 @click.option("--overwrite", is_flag=True, help="Replace existing outputs.")
 def merge(detections, out, windows, raven, audacity, overwrite) -> None:
-    """Join the outputs of `birdscan run --shard K/N` jobs (give every shard's detections CSV)."""
+    """Join the outputs of `birdscan run --shard K/N` jobs (give every shard's detections CSV).
+
+    \b
+    Exit status: 0 every recording of every shard was scanned in full; 1 merged, but some
+    recordings failed or were partial; 2 the merge failed and nothing was written.
+    """
     from .detect.merge import merge as run_merge
 
     try:
@@ -317,7 +356,11 @@ def merge(detections, out, windows, raven, audacity, overwrite) -> None:
     except BirdscanError as e:
         raise _fail(e)
     s = man["summary"]
-    click.echo(f"merged {len(man['merged_from'])} shard(s): {s['files']} files, {s['events']} events, {s['errors']} errors; wrote {out}")
+    partial = s.get("partial", 0)
+    click.echo(f"merged {len(man['merged_from'])} shard(s): {s['files']} files, {s['events']} events, {s['errors']} errors"
+               + (f", {partial} partial" if partial else "") + f"; wrote {out}")
+    if s["errors"] or partial:
+        sys.exit(1)
 
 
 @main.command()

@@ -62,6 +62,66 @@ def inside(folder: str | os.PathLike[str], rel: str, suffix: str = "") -> Path:
     return path
 
 
+class OutputLock:
+    """An exclusive lock on a set of outputs, so two processes never write one set at once.
+
+    The lock is ``flock`` on a hidden file next to ``path`` (``.<name>.lock``) holding the
+    owner's pid, host and command; the kernel releases it when the process ends, even on
+    ``kill -9``. A second process is refused with :class:`OutputError` naming the first.
+    The file is removed on release (safely: a process that locked a file since removed
+    tries again).
+
+    Examples
+    --------
+    >>> with OutputLock("out/detections.csv"):   # doctest: +SKIP
+    ...     write_the_outputs()
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        path = Path(path)
+        self.path = path.with_name(f".{path.name}.lock")
+        self.target = path
+        self.fd: int | None = None
+
+    def __enter__(self) -> OutputLock:
+        import fcntl
+        import socket
+        import sys
+
+        while True:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            except OSError as e:
+                raise cannot_write(self.path, e) from e
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                holder = os.pread(fd, 4096, 0).decode("utf-8", "replace").strip() or "another process"
+                os.close(fd)
+                raise OutputError(f"{self.target} is being written by another birdscan run ({holder}); wait for it to "
+                                  "finish, or write to another --out") from None
+            try:
+                same = os.fstat(fd).st_ino == os.stat(self.path).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                break
+            os.close(fd)  # the file was removed by its last owner after we opened it: try again
+        info = f"pid {os.getpid()} on {socket.gethostname()}: {' '.join(sys.argv)[:300]}"
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, info.encode("utf-8", "replace"), 0)
+        self.fd = fd
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.fd is not None:
+            with suppress(OSError):
+                self.path.unlink()
+            os.close(self.fd)
+            self.fd = None
+
+
 def temp_name(path: str | os.PathLike[str], kind: str = "part") -> Path:
     """``dir/name`` -> ``dir/.name.<pid>.<kind>``: hidden, next to the output, owned by this process."""
     path = Path(path)
@@ -98,9 +158,23 @@ class OutputSet:
         """Stage ``tmp`` (complete) to be renamed to ``path``."""
         self.staged.append((tmp, path))
 
-    def commit(self) -> None:
-        """Rename every staged file to its name, in the order staged (put the run's mark last)."""
+    def commit(self, mark: Path | None = None) -> None:
+        """Rename every staged file to its name, in the order staged (put the run's mark last).
+
+        ``mark``: the file whose presence says the set is complete (a run's manifest). Its
+        previous version is moved aside before anything is renamed, so a process killed half
+        way through never leaves an old mark beside new files (the set then looks
+        incomplete); a failed rename puts it back with the rest.
+        """
         done: list[tuple[Path, Path | None]] = []
+        if mark is not None and Path(mark).is_file():
+            try:
+                old = self._keep(Path(mark))
+                Path(mark).unlink(missing_ok=True)
+            except OSError as e:
+                self.abort()
+                raise cannot_write(Path(mark), e) from e
+            done.append((Path(mark), old))
         try:
             for tmp, path in self.staged:
                 old = None
@@ -139,6 +213,8 @@ class OutputSet:
                     path.unlink(missing_ok=True)
                 elif path.exists() and os.path.samefile(path, old):
                     old.unlink()  # never replaced
+                elif not path.exists() and _link_back(old, path):
+                    pass  # a mark moved aside: its second name is linked back
                 else:
                     os.replace(old, path)
 
@@ -148,6 +224,15 @@ class OutputSet:
             with suppress(OSError):
                 tmp.unlink(missing_ok=True)
         self.staged = []
+
+
+def _link_back(old: Path, path: Path) -> bool:
+    try:
+        os.link(old, path)
+    except OSError:
+        return False
+    old.unlink()
+    return True
 
 
 def _fsync(path: Path) -> None:

@@ -16,6 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from birdscan import files
+from birdscan.detect import selections, writers
 from birdscan.cli import main
 from birdscan.detect.pipeline import scan
 from birdscan.errors import OutputError, ParameterError
@@ -145,14 +146,16 @@ def test_resume_skips_finished_unchanged_files_only(tmp_path, monkeypatch):
     assert out.read_bytes() == (tmp_path / "whole" / "detections.csv").read_bytes()
     for a, b in zip(whole.files, res.files):
         assert (a.probs is None and b.probs is None) or (a.probs == b.probs).all()
-    with pytest.raises(OutputError, match="no journal to resume: that run finished"):
-        scan([rec], out=out, resume=True, **kw)
+    again = scan([rec], out=out, resume=True, **kw)  # a requeued job that had finished: nothing to do
+    assert again.nothing_to_do and again.n_errors == res.n_errors and out.read_bytes() == (tmp_path / "whole" / "detections.csv").read_bytes()
+    with pytest.raises(OutputError, match=r"finished run that differs from this one in options \(threshold: 0.9 then, 0.4 now; threshold_off: 0.9 then, 0.4 now\)"):
+        scan([rec], out=out, resume=True, threshold=0.4, **kw)
 
 
 def test_resume_ignores_a_journal_of_other_options(tmp_path, monkeypatch):
     rec = make_corpus(tmp_path / "rec", [3.0, 3.0])
     out = tmp_path / "o" / "detections.csv"
-    monkeypatch.setattr(files.OutputSet, "commit", lambda self: (_ for _ in ()).throw(KeyboardInterrupt))
+    monkeypatch.setattr(files.OutputSet, "commit", lambda self, mark=None: (_ for _ in ()).throw(KeyboardInterrupt))
     with pytest.raises(KeyboardInterrupt):
         scan([rec], out=out, device="cpu")
     monkeypatch.undo()
@@ -192,7 +195,7 @@ def test_merge_equals_unsharded_run(sharded):
     r = CliRunner().invoke(main, ["merge", *map(str, shards), "--out", str(root / "merged/detections.csv"),
                                   "--windows", str(root / "merged/windows.csv.gz"), "--raven", str(root / "merged/raven"),
                                   "--audacity", str(root / "merged/audacity")])
-    assert r.exit_code == 0, r.output
+    assert r.exit_code == 1, r.output  # merged, but the broken recording failed (as in the unsharded run)
     assert "merged 3 shard(s)" in r.output
     a, b = outputs_of(root / "whole"), outputs_of(root / "merged")
     assert sorted(a) == sorted(b)
@@ -270,7 +273,7 @@ def test_disk_full_fails_loudly_and_keeps_previous_outputs(tmp_path, monkeypatch
     monkeypatch.setattr(os, "fsync", full_disk)
     r = CliRunner().invoke(main, ["run", str(rec), "--out", str(out / "detections.csv"), "--windows", str(out / "windows.csv.gz"),
                                   "--device", "cpu", "--overwrite", "-q"])
-    assert r.exit_code == 1 and "cannot write" in r.output and "No space left on device" in r.output
+    assert r.exit_code == 2 and "cannot write" in r.output and "No space left on device" in r.output
     monkeypatch.undo()
     assert outputs_of(out) == before
 
@@ -303,3 +306,104 @@ def test_each_recording_is_journaled_as_soon_as_it_is_scanned(tmp_path, monkeypa
     whole = scan([rec], out=tmp_path / "w" / "detections.csv", device="cpu", workers=0)
     assert res.n_resumed >= 4 and out.read_bytes() == (tmp_path / "w" / "detections.csv").read_bytes()
     assert all((a.probs == b.probs).all() for a, b in zip(res.files, whole.files))
+
+
+# -- runs that compose with schedulers ---------------------------------------------------
+
+def test_resume_of_a_finished_run_exits_0_or_says_what_differs(tmp_path):
+    rec = make_corpus(tmp_path / "rec", [2.0, 3.0])
+    args = ["run", str(rec), "--out", str(tmp_path / "o/detections.csv"), "--device", "cpu", "-q"]
+    assert CliRunner().invoke(main, args).exit_code == 1  # the broken file
+    before = outputs_of(tmp_path / "o")
+    r = CliRunner().invoke(main, [*args, "--resume"])
+    assert r.exit_code == 0 and "nothing to do" in r.output, r.output
+    r = CliRunner().invoke(main, [*args, "--resume", "--min-gap", "0.3"])
+    assert r.exit_code == 2 and "differs from this one in options (min_gap_s: 0.1 then, 0.3 now)" in r.output
+    write_tone_file(rec / "unitA" / "new.wav", 24000, 1.0)
+    r = CliRunner().invoke(main, [*args, "--resume"])
+    assert r.exit_code == 2 and "differs from this one in recordings" in r.output
+    assert outputs_of(tmp_path / "o") == before
+
+
+def test_a_second_run_on_the_same_outputs_is_refused(tmp_path):
+    from birdscan.files import OutputLock
+
+    rec = make_corpus(tmp_path / "rec", [2.0])
+    out = tmp_path / "o" / "detections.csv"
+    with OutputLock(out):  # stands for a run in another process
+        with pytest.raises(OutputError, match=rf"detections.csv is being written by another birdscan run \(pid {os.getpid()} on "):
+            scan([rec], out=out, device="cpu")
+        r = CliRunner().invoke(main, ["merge", str(out), "--out", str(out)])
+        assert r.exit_code == 2
+    assert scan([rec], out=out, device="cpu").n_errors == 1  # released: the next run goes ahead
+    assert not (out.parent / ".detections.csv.lock").exists()
+
+
+def test_file_size_limit_while_streaming_windows_is_a_clean_error(tmp_path):
+    rec = tmp_path / "rec"
+    rec.mkdir()
+    write_tone_file(rec / "long.wav", 24000, 60.0)
+    import resource
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))  # ulimit -f: the windows CSV outgrows it
+
+    p = subprocess.run([sys.executable, "-m", "birdscan", "run", str(rec), "--out", "o/detections.csv", "--windows", "o/windows.csv",
+                        "--device", "cpu", "-q"], cwd=tmp_path, capture_output=True, text=True, preexec_fn=limit, timeout=120)
+    assert p.returncode == 2, p.stderr
+    assert "cannot write o/windows.csv: File too large" in p.stderr and "Traceback" not in p.stderr
+    assert not (tmp_path / "o" / "run.json").exists() and not list((tmp_path / "o").glob(".*.part"))
+
+
+def test_a_run_killed_while_switching_outputs_never_pairs_old_and_new(tmp_path, monkeypatch):
+    rec = make_corpus(tmp_path / "rec", [2.0, 3.0])
+    out = tmp_path / "out"
+    paths = dict(out=out / "detections.csv", raven=out / "raven", device="cpu")
+    scan([rec], **paths)
+    replace = os.replace
+
+    def killed_after_the_tables(src, dst):
+        if Path(dst).name == selections.RAVEN_COMBINED:
+            raise KeyboardInterrupt  # stands for kill -9 between two renames
+        replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", killed_after_the_tables)
+    with pytest.raises(KeyboardInterrupt):
+        scan([rec], threshold=0.2, overwrite=True, **paths)
+    monkeypatch.undo()
+    assert not (out / "run.json").exists()  # new tables in place: the old manifest must not vouch for them
+    scan([rec], threshold=0.2, overwrite=True, **paths)
+    assert json.loads((out / "run.json").read_text())["options"]["threshold"] == 0.2
+    assert not list(out.rglob(".*.part"))  # (the old manifest's second name is kept until its process has ended)
+
+
+def test_retry_failed_rescans_only_the_failed_recordings(tmp_path, monkeypatch):
+    rec = make_corpus(tmp_path / "rec", [3.0, 2.0, 4.0])
+    outs = ["--windows", "windows.csv.gz", "--raven", "raven", "--audacity", "audacity"]
+
+    def cli(folder: str, *extra: str):
+        (tmp_path / folder).mkdir(exist_ok=True)
+        monkeypatch.chdir(tmp_path / folder)
+        return CliRunner().invoke(main, ["run", str(rec), "--out", "detections.csv", *outs, "--device", "cpu", "-q", *extra])
+
+    assert cli("work").exit_code == 1  # broken.wav fails
+    write_tone_file(rec / "unitB" / "broken.wav", 24000, 2.5, [1.0])  # the copy is fixed
+    from birdscan.detect import pipeline
+
+    scanned = []
+    real = pipeline.scan_blocks
+    monkeypatch.setattr(pipeline, "scan_blocks", lambda *a, **kw: scanned.append(1) or real(*a, **kw))
+    r = cli("work", "--retry-failed")
+    assert r.exit_code == 0, r.output
+    assert len(scanned) == 1
+    assert json.loads((tmp_path / "work/run.json").read_text())["retried"]["files"] == ["unitB/broken.wav"]
+    monkeypatch.undo()
+    assert cli("ref").exit_code == 0
+    a, b = outputs_of(tmp_path / "ref"), outputs_of(tmp_path / "work")
+    assert sorted(a) == sorted(b)
+    for name in a:
+        if name != "run.json":
+            assert a[name] == b[name], name
+    ma, mb = comparable(tmp_path / "ref/run.json"), comparable(tmp_path / "work/run.json")
+    assert ma["files"] == mb["files"] and ma["summary"] == mb["summary"]
+    assert cli("work", "--retry-failed").output.count("nothing to do") == 1

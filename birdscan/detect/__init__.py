@@ -1,7 +1,8 @@
 """The scan pipeline: discover -> audio -> windows -> infer -> events -> writers.
 
 :mod:`.pipeline` composes the chain (:func:`scan`); :mod:`.journal` makes a run resumable,
-:mod:`.shard` splits one across jobs and :mod:`.merge` joins the shares. Modules here import
+:mod:`.retry` rescans the recordings a finished run failed on, :mod:`.shard` splits one
+across jobs and :mod:`.merge` joins the shares. Modules here import
 :mod:`birdscan.model` and :mod:`birdscan.errors`, never ``train``, ``synth``, ``review`` or
 ``cli``.
 """

@@ -21,7 +21,7 @@ from typing import IO, Any, Iterator, Sequence
 import numpy as np
 
 from . import selections, writers
-from ..files import OutputSet, atomic_open
+from ..files import OutputLock, OutputSet, atomic_open
 from ..tables import DETECTION_COLUMNS, WINDOW_COLUMNS, csv_cell, manifest_path, run_manifest
 from ..errors import ParameterError
 from .results import RESULT_OPTIONS, SCANNED, summarize
@@ -110,6 +110,12 @@ def merge(
     writers.check_targets(targets, overwrite)
     shards = [_Shard.read(d) for d in detections]
     files = _check(shards)
+    with OutputLock(out_p):
+        return _merge(shards, files, out_p, win_p, raven_p, aud_p, overwrite)
+
+
+def _merge(shards, files, out_p: Path, win_p: Path | None, raven_p: Path | None, aud_p: Path | None,
+           overwrite: bool) -> dict[str, Any]:
     outputs = OutputSet()
     try:
         events = _copy_rows(shards, files, out_p, "detections", outputs)
@@ -121,7 +127,7 @@ def merge(
             _copy_tables(shards, files, "audacity", aud_p, selections.audacity_path, overwrite, outputs)
         manifest = _manifest(shards, [f for _, f in files], sum(len(e) for e in events.values()), out_p, win_p, raven_p, aud_p)
         writers.write_manifest(manifest_path(out_p), manifest, outputs)
-        outputs.commit()
+        outputs.commit(mark=manifest_path(out_p))
     except BaseException:
         outputs.abort()
         raise

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import platform
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -14,15 +15,15 @@ import numpy as np
 
 from .. import __version__
 from ..errors import AudioError, BirdscanError, ModelError, OutputError, ParameterError
-from ..files import OutputSet, remove_stale_temporaries
+from ..files import OutputLock, OutputSet, remove_stale_temporaries
 from ..tables import manifest_path, run_manifest
 from . import audio, selections, writers
-from .discover import discover
+from .discover import Recording, discover
 from .metadata import recording_start
 from .events import EventRule, event_band, find_events
 from .journal import Journal, journal_dir
 from .prefetch import prefetch
-from .results import RESULT_OPTIONS, SCANNED, FileResult, RunResult, detections_table, summarize
+from .results import RESULT_OPTIONS, SCANNED, FileResult, RunResult, detections_table, read_detections_csv, summarize
 from .shard import assign, check_shards, listing_digest, parse_shard
 from .windows import ScanBlock, count_windows, scan_blocks
 
@@ -96,6 +97,7 @@ def scan(
     overwrite: bool = False,
     shard: str | tuple[int, int] | None = None,
     resume: bool = False,
+    retry_failed: bool = False,
     progress: NullProgress | None = None,
 ) -> RunResult:
     """Scan recordings for flight calls and write the outputs.
@@ -122,11 +124,22 @@ def scan(
         recordings (see :mod:`birdscan.detect.shard`); :func:`birdscan.detect.merge.merge` joins the shares
     resume : take the recordings an interrupted run with the same outputs and options
         finished from its journal (see :mod:`birdscan.detect.journal`) and scan only the rest;
-        needs ``out``. Without it, a journal left by an earlier run is cleared.
+        needs ``out``. Without it, a journal left by an earlier run is cleared. On a run that
+        finished, ``resume`` does nothing (``result.nothing_to_do``) when that run matches this
+        one (recordings, options, model, outputs), and raises :class:`OutputError` saying
+        what differs when it does not, so a requeued job that had completed succeeds.
+
+    retry_failed : on a finished run of these recordings with these options and model, scan
+        again only the recordings that failed in it and put their results in the outputs
+        (see :mod:`birdscan.detect.retry`); otherwise the same as ``resume``. Needs ``out``.
+
+    The outputs of ``out`` are locked while the run writes them: a second run on the same
+    ``out`` is refused with :class:`OutputError` naming the process that holds them.
 
     Returns
     -------
-    RunResult; ``result.n_errors`` counts recordings that failed (each named in the
+    RunResult; ``result.n_errors`` counts recordings that failed and ``result.n_partial``
+    damaged ones of which only the part that decoded was scanned (each named in the
     manifest with its reason; the others are scanned regardless).
 
     Examples
@@ -149,35 +162,112 @@ def scan(
     # stand-ins: any positive hop, and 1 as the upper bound of threshold_off.
     options(1.0 if hop is None else hop, 1.0 if threshold is None else threshold)
     part = parse_shard(shard) if shard is not None else None
-    if resume and out is None:
-        raise ParameterError("resume=True needs out=: the journal of finished recordings is kept next to it")
+    if (resume or retry_failed) and out is None:
+        what = "resume" if resume else "retry_failed"
+        raise ParameterError(f"{what}=True needs out=: the journal and the finished run's manifest are kept next to it")
+    resume = resume or retry_failed
     torch_device = resolve_device(device)
     model_path = _model_path(model)
     out_p, win_p, raven_p, aud_p = (Path(p) if p is not None else None for p in (out, windows, raven, audacity))
     writers.check_windows_path(win_p)
-    # A journal means the interrupted run passed these checks: its outputs may be replaced.
-    replace = overwrite or (resume and journal_dir(out_p).is_dir())
-    if resume and not replace and manifest_path(out_p).exists():
-        raise OutputError(f"{manifest_path(out_p)} exists and there is no journal to resume: that run "
-                          "finished (pass overwrite=True / --overwrite to scan again)")
-    targets = [out_p, manifest_path(out_p) if out_p else None, win_p]
-    if raven_p is not None:
-        targets.append(raven_p / selections.RAVEN_COMBINED)
-    writers.check_targets(targets, replace)
-    recs = discover(inputs, recursive=recursive, ext=ext)
-    if part is not None:
-        check_shards(part, len(recs))
-    if raven_p is not None:
-        writers.check_targets(selections.raven_tables(raven_p, [r.rel for r in recs if r.error is None]), replace)
-    if aud_p is not None:
-        writers.check_targets([selections.audacity_path(aud_p, r.rel) for r in recs if r.error is None], replace)
-    ckpt = read_checkpoint(model_path)
-    config = ModelConfig.from_dict(ckpt["config"])
-    opts = options(config.hop / config.sample_rate if hop is None else hop,
-                   default_threshold(ckpt) if threshold is None else threshold)
-    remove_stale_temporaries(targets, [raven_p, aud_p])
-    run = _Run(recs, opts, model_path, ckpt, torch_device, out_p, win_p, (raven_p, aud_p), progress or NullProgress(), inputs)
-    return run.go(part, resume)
+    with OutputLock(out_p) if out_p is not None else nullcontext():
+        # A journal means the interrupted run passed these checks: its outputs may be replaced.
+        journaled = resume and journal_dir(out_p).is_dir()
+        finished = resume and not journaled and not overwrite and manifest_path(out_p).exists()
+        replace = overwrite or journaled
+        targets = [out_p, manifest_path(out_p) if out_p else None, win_p]
+        if raven_p is not None:
+            targets.append(raven_p / selections.RAVEN_COMBINED)
+        if not finished:
+            writers.check_targets(targets, replace)
+        recs = discover(inputs, recursive=recursive, ext=ext)
+        if part is not None:
+            check_shards(part, len(recs))
+        if raven_p is not None and not finished:
+            writers.check_targets(selections.raven_tables(raven_p, [r.rel for r in recs if r.error is None]), replace)
+        if aud_p is not None and not finished:
+            writers.check_targets([selections.audacity_path(aud_p, r.rel) for r in recs if r.error is None], replace)
+        ckpt = read_checkpoint(model_path)
+        config = ModelConfig.from_dict(ckpt["config"])
+        opts = options(config.hop / config.sample_rate if hop is None else hop,
+                       default_threshold(ckpt) if threshold is None else threshold)
+
+        def new_run(o: Path | None, w: Path | None, r: Path | None, a: Path | None) -> _Run:
+            return _Run(recs, opts, model_path, ckpt, torch_device, o, w, (r, a), progress or NullProgress(), inputs)
+
+        if finished:
+            man = _finished_run(out_p, recs, opts, model_path, inputs, part, (win_p, raven_p, aud_p))
+            if retry_failed and any(f["status"] not in SCANNED for f in man["files"]):
+                from .retry import retry_failed as retry
+
+                return retry(man, out_p, (win_p, raven_p, aud_p), lambda only, o, w, r, a: new_run(o, w, r, a).go(part, only=set(only)))
+            return _nothing_to_do(man, out_p)
+        remove_stale_temporaries(targets, [raven_p, aud_p])
+        return new_run(out_p, win_p, raven_p, aud_p).go(part, resume)
+
+_OTHER_OUTPUTS = ("windows", "raven", "audacity")
+
+
+def _finished_run(out: Path, recs, opts: ScanOptions, model_path: Path, inputs, part,
+                  others: tuple[Path | None, Path | None, Path | None]) -> dict[str, Any]:
+    """The manifest of the finished run at ``out`` when it is the run asked for (same
+    recordings, options, model and outputs), else an :class:`OutputError` saying what differs."""
+    import json
+
+    from ..model import file_sha256
+
+    path = manifest_path(out)
+    try:
+        man = json.loads(path.read_text(encoding="utf-8"))
+        old = {
+            "birdscan version": man["birdscan_version"], "model": man["model"]["sha256"],
+            "options": {k: man["options"].get(k) for k in RESULT_OPTIONS}, "inputs": man["inputs"],
+            "shard": (man["shard"]["k"], man["shard"]["n"]) if man.get("shard") else None,
+            "recordings": [f["file"] for f in man["files"]] if not man.get("shard") else man["shard"]["listing_sha256"],
+            **{f"{k} output": man["outputs"].get(k) for k in _OTHER_OUTPUTS},
+        }
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise OutputError(f"{path} cannot be read ({e}) and there is no journal to resume: pass overwrite=True / "
+                          "--overwrite to scan again") from e
+    names = [r.rel for r in recs]
+    new = {
+        "birdscan version": __version__, "model": file_sha256(model_path), "options": opts.result_key(),
+        "inputs": [str(i) for i in inputs], "shard": part,
+        "recordings": names if part is None else listing_digest(names),
+        **{f"{k} output": str(p) if p else None for k, p in zip(_OTHER_OUTPUTS, others)},
+    }
+    differ = [f"{k} ({_difference(_plain(old[k]), _plain(new[k]))})" for k in new if _plain(old[k]) != _plain(new[k])]
+    if differ:
+        raise OutputError(f"{path} is a finished run that differs from this one in {'; '.join(differ)}: pass "
+                          "overwrite=True / --overwrite to scan again, or write to another out=")
+    return man
+
+
+def _nothing_to_do(man: dict[str, Any], out: Path) -> RunResult:
+    """The result of ``resume`` on a finished run that matches: its outputs, as they are."""
+    files = []
+    for f in man["files"]:
+        res = FileResult(Recording(Path(f["path"]), f["file"], Path(f["path"])), index=f["index"])
+        res.restore({**f, "seconds": f.get("seconds") or 0.0, "recording_start": f.get("recording_start")}, None, None)
+        res.resumed = False
+        files.append(res)
+    return RunResult(files, read_detections_csv(out), man, nothing_to_do=True)
+
+
+def _plain(value: Any) -> Any:
+    import json
+
+    return json.loads(json.dumps(value, default=str))
+
+
+def _difference(old: Any, new: Any) -> str:
+    if isinstance(old, dict) and isinstance(new, dict):
+        return "; ".join(f"{k}: {old.get(k)} then, {new.get(k)} now" for k in new if old.get(k) != new.get(k))
+    if isinstance(old, list) and isinstance(new, list) and len(old) + len(new) > 8:
+        gone, added = sorted(set(old) - set(new)), sorted(set(new) - set(old))
+        return f"{len(old)} then, {len(new)} now" + (f"; new: {', '.join(added[:3])}" if added else "") + (
+            f"; gone: {', '.join(gone[:3])}" if gone else "")
+    return f"{old} then, {new} now"
 
 
 def _model_path(model: str | os.PathLike[str] | None) -> Path:
@@ -216,7 +306,7 @@ class _Run:
         self.device = device
 
     # -- which recordings, and which of them are done already -------------------
-    def _select(self, part: tuple[int, int] | None) -> list[float]:
+    def _select(self, part: tuple[int, int] | None, only: set[int] | None = None) -> list[float]:
         durations = []
         for r in self.recs:
             try:
@@ -231,6 +321,8 @@ class _Run:
             owner = assign(names, durations, n)
             chosen = [i for i in chosen if owner[i] == k]
             self.shard_info = {"k": k, "n": n, "recordings": len(names), "listing_sha256": listing_digest(names)}
+        if only is not None:
+            chosen = [i for i in chosen if i in only]
         self.results = [FileResult(self.recs[i], index=i) for i in chosen]
         return [durations[i] for i in chosen]
 
@@ -276,7 +368,8 @@ class _Run:
         makers = (partial(self._decode, i) for i in range(len(self.results)) if i not in self._decoded)
         return prefetch(makers, workers=self.opts.workers, depth=4)
 
-    def go(self, part: tuple[int, int] | None = None, resume: bool = False) -> RunResult:
+    def go(self, part: tuple[int, int] | None = None, resume: bool = False, only: set[int] | None = None) -> RunResult:
+        """Scan (``only``: just the recordings at these positions of the discovered list) and write."""
         from ..device import torch_settings
 
         self._parts: dict[int, list[tuple[int, np.ndarray]]] = {}
@@ -284,7 +377,7 @@ class _Run:
         self._decoded: set[int] = set()
         self._reports: dict[int, audio.DecodeReport] = {}
         self._next = 0
-        durations = self._select(part)
+        durations = self._select(part, only)
         self.progress.start(len(self.results), sum(durations))
         self._resume(resume)
         self._outputs = OutputSet()
@@ -428,7 +521,8 @@ class _Run:
         if self.out is not None:
             writers.write_detections(self.out, detections, self._outputs)
             writers.write_manifest(manifest_path(self.out), manifest, self._outputs)
-        self._outputs.commit()  # the manifest last: it is the mark of a complete run
+        # the manifest last: it is the mark of a complete run, and the old one goes first
+        self._outputs.commit(mark=manifest_path(self.out) if self.out is not None else None)
         return RunResult(self.results, detections, manifest)
 
     def _manifest(self, detections) -> dict[str, Any]:

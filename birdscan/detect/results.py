@@ -97,6 +97,8 @@ class RunResult:
     files: list[FileResult]
     detections: Any
     manifest: dict[str, Any]
+    nothing_to_do: bool = False
+    """True when ``resume`` found the run asked for finished already (its outputs are as they were)."""
 
     @property
     def n_errors(self) -> int:
@@ -141,3 +143,15 @@ def summarize(files: Sequence[dict[str, Any]], n_events: int, wall_s: float) -> 
         "audio_s": round(audio_s, 3), "events": int(n_events), "wall_s": round(wall_s, 3),
         "x_realtime": round(audio_s / wall_s, 1) if wall_s > 0 else None,
     }
+
+
+def read_detections_csv(path):
+    """A detections CSV written by birdscan, back as the table :func:`detections_table` made
+    (``file`` cells un-neutralised, see :func:`birdscan.tables.csv_cell`)."""
+    import pandas as pd
+
+    from ..tables import from_csv_cell
+
+    table = pd.read_csv(path, dtype={"file": str, "start_time": str})
+    table["file"] = table["file"].map(from_csv_cell)
+    return table

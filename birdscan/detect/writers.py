@@ -23,7 +23,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..errors import OutputError, ParameterError
-from ..files import OutputSet, atomic_open
+from ..files import OutputSet, atomic_open, cannot_write
 from ..tables import DETECTION_COLUMNS, WINDOW_COLUMNS, csv_cell
 
 FLOAT_FORMAT = "%.4f"
@@ -62,13 +62,21 @@ class WindowsWriter:
         self.path = Path(path)
         self._ctx = atomic_open(self.path, outputs=outputs)
         self._f = self._ctx.__enter__()
-        self._f.write(",".join(WINDOW_COLUMNS) + "\n")
+        self._write(lambda f: f.write(",".join(WINDOW_COLUMNS) + "\n"))
 
     def add(self, rel: str, start_s: np.ndarray, end_s: np.ndarray, prob: np.ndarray) -> None:
+        """Append one recording's windows; an OSError (disk full, ``ulimit -f``) raises
+        :class:`OutputError` ``cannot write <path>: <reason>`` like every other output."""
         import pandas as pd
 
         df = pd.DataFrame({"file": csv_cell(rel), "start_s": start_s, "end_s": end_s, "prob": prob})
-        df.to_csv(self._f, header=False, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+        self._write(lambda f: df.to_csv(f, header=False, index=False, float_format=FLOAT_FORMAT, lineterminator="\n"))
+
+    def _write(self, write) -> None:
+        try:
+            write(self._f)
+        except OSError as e:
+            raise cannot_write(self.path, e) from e
 
     def close(self, ok: bool = True) -> None:
         if ok:

@@ -1,0 +1,100 @@
+"""Rescan only the recordings that failed in a finished run (``birdscan run --retry-failed``).
+
+The failed recordings are scanned as a run of their own into a hidden folder next to the
+outputs (``.<out name>.retry/``), with the same options, model and positions in the
+discovered list. The two runs are then joined the way :mod:`birdscan.detect.merge` joins
+shards: every recording's rows are copied verbatim, in discovery order, from the run that
+has them; the Raven tables of the new results are added and the combined table and the
+manifest rebuilt. The outputs are switched as one set (manifest last, the old one moved
+aside first), and the hidden folder is removed. The recordings that were fine are not scanned again.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable
+
+from ..files import OutputSet
+from ..tables import manifest_path
+from . import writers
+from . import selections
+from .merge import _copy_rows, _copy_tables, _merge_raven, _Shard
+from .results import SCANNED, RunResult, read_detections_csv, summarize
+
+
+def retry_folder(out: Path) -> Path:
+    """``out/detections.csv`` -> ``out/.detections.csv.retry`` (the failed recordings' own run)."""
+    return out.with_name(f".{out.name}.retry")
+
+
+def retry_failed(man: dict[str, Any], out: Path, others: tuple[Path | None, Path | None, Path | None],
+                 scan_failed: Callable[..., RunResult]) -> RunResult:
+    """Rescan the recordings whose status in ``man`` (the finished run's manifest) is ``error``.
+
+    ``others``: the run's ``(windows, raven, audacity)`` outputs (None where not written).
+    ``scan_failed(indices, out, windows, raven, audacity)`` scans the recordings at those
+    positions of the discovered list into the given outputs (a run of its own). Returns the
+    joined result.
+    """
+    t0 = time.perf_counter()
+    failed = [f["index"] for f in man["files"] if f["status"] not in SCANNED]
+    win, raven, aud = others
+    tmp = retry_folder(out)
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        new = scan_failed(failed, tmp / out.name, tmp / win.name if win else None, tmp / "raven" if raven else None,
+                          tmp / "audacity" if aud else None)
+        return _join(man, new, out, others, time.perf_counter() - t0)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _join(man: dict[str, Any], new: RunResult, out: Path, others, wall: float) -> RunResult:
+    win, raven, aud = others
+    new_out = Path(new.manifest["outputs"]["detections"])
+    shards = [_Shard(out, manifest_path(out), man), _Shard(new_out, manifest_path(new_out), new.manifest)]
+    redone = {f["index"]: f for f in new.manifest["files"]}
+    files = [(1, redone[f["index"]]) if f["index"] in redone else (0, f) for f in sorted(man["files"], key=lambda f: f["index"])]
+    outputs = OutputSet()
+    try:
+        events = _copy_rows(shards, files, out, "detections", outputs)
+        if win is not None:
+            _copy_rows(shards, files, win, "windows", outputs)
+        if raven is not None:
+            _merge_raven(shards, files, events, raven, True, outputs)
+        if aud is not None:
+            _copy_tables(shards, files, "audacity", aud, selections.audacity_path, True, outputs)
+        entries = [f for _, f in files]
+        manifest = dict(man)
+        manifest.update(
+            created=datetime.now().astimezone().isoformat(timespec="seconds"),
+            summary=summarize(entries, sum(len(e) for e in events.values()), ((man.get("summary") or {}).get("wall_s") or 0) + wall),
+            files=entries,
+            retried={"files": [f["file"] for f in new.manifest["files"]], "created": new.manifest.get("created")},
+        )
+        writers.write_manifest(manifest_path(out), manifest, outputs)
+        outputs.commit(mark=manifest_path(out))
+    except BaseException:
+        outputs.abort()
+        raise
+    return RunResult(_results(entries, new), read_detections_csv(out), manifest)
+
+
+def _results(entries: list[dict[str, Any]], new: RunResult) -> list:
+    from .discover import Recording
+    from .results import FileResult
+
+    fresh = {r.index: r for r in new.files}
+    out = []
+    for f in entries:
+        if f["index"] in fresh:
+            out.append(fresh[f["index"]])
+            continue
+        res = FileResult(Recording(Path(f["path"]), f["file"], Path(f["path"])), index=f["index"])
+        res.restore({**f, "seconds": f.get("seconds") or 0.0}, None, None)
+        res.resumed = False
+        out.append(res)
+    return out
