@@ -34,8 +34,11 @@ class _RunFailed(click.ClickException):
 def _fail(e: BirdscanError) -> click.ClickException:
     """The library's error in the words of the command line: ``hop=0`` -> ``--hop 0``,
     ``overwrite=True (--overwrite)`` -> ``--overwrite``, Python callers keep keyword names.
-    Exits with status 2: the run itself failed."""
-    return _RunFailed(in_cli_words(str(e), click.get_current_context(silent=True)))
+    ``run`` and ``merge`` exit with status 2 (the run itself failed, nothing written; 1 is
+    theirs for "some recordings failed"), the other commands with 1."""
+    ctx = click.get_current_context(silent=True)
+    kind = _RunFailed if ctx is not None and ctx.command.name in ("run", "merge") else click.ClickException
+    return kind(in_cli_words(str(e), ctx))
 
 
 def in_cli_words(text: str, ctx: click.Context | None) -> str:
@@ -61,7 +64,7 @@ def in_cli_words(text: str, ctx: click.Context | None) -> str:
     return text
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_CODES.replace("\n", " "))
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog="run and merge: " + EXIT_CODES.replace("\n", " "))
 @click.version_option(package_name="birdscan")
 def main() -> None:
     """birdscan: find bird flight calls in long field recordings."""
@@ -102,7 +105,8 @@ class _RichProgress:
 
     def file_done(self, result) -> None:
         if result.status != "ok":
-            self.err.print(f"[red]error[/red] {result.error}", highlight=False, markup=True, soft_wrap=True)
+            tag = "[yellow]partial[/yellow]" if result.status == "partial" else "[red]error[/red]"
+            self.err.print(f"{tag} {result.error}", highlight=False, markup=True, soft_wrap=True)
         if self.bar is not None:
             self.done += 1
             self.bar.update(self.task, files=f"{self.done}/{self.n_files} files")
@@ -190,7 +194,7 @@ class _PlainProgress:
     def file_done(self, result) -> None:
         self.done += 1
         if result.status != "ok":
-            click.echo(f"birdscan: error {result.error}", err=True)
+            click.echo(f"birdscan: {'partial' if result.status == 'partial' else 'error'} {result.error}", err=True)
 
     def stop(self) -> None:
         pass
