@@ -303,7 +303,8 @@ def _draw_activity(counts: pd.DataFrame, files: pd.DataFrame, out: Path, seconds
     if counts.empty:
         axes[0].text(0.5, 0.5, "no detections", ha="center", va="center", transform=axes[0].transAxes)
     per = f"{seconds / 60:g} min" if seconds >= 60 else f"{seconds:g} s"
-    axes[-1].set_xlabel(("clock time" if clock else "hours from recording start") + f"; calls per {per}; gaps: not recorded")
+    gaps = "; gaps: not recorded" if files["duration_s"].notna().any() else ""
+    axes[-1].set_xlabel(("clock time" if clock else "hours from recording start") + f"; calls per {per}{gaps}")
     _save(fig, out)
 
 
