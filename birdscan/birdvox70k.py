@@ -88,11 +88,21 @@ _UNIT = re.compile(r"^(?:unit)?(\d{1,2})$")
 INDEX_COLUMNS = ("path", "unit", "name", "centre_sample", "freq_hz", "label")
 
 
+_EXTRA_UNIT = re.compile(r"^(?:extra|noise)(?:-[\w.-]+)?$")
+
+
 def unit_name(unit: str | int) -> str:
-    """Normalise a unit given as ``"unit03"``, ``"03"``, ``"3"`` or ``3`` to ``"unit03"``."""
-    m = _UNIT.match(str(unit).strip().lower())
+    """Normalise a unit given as ``"unit03"``, ``"03"``, ``"3"`` or ``3`` to ``"unit03"``.
+
+    Units of real sounds added to training (``"extra-<folder>"`` for reviewed clips,
+    ``"noise"`` and ``"noise-val"`` for noise recordings) are kept as they are."""
+    text = str(unit).strip()
+    if _EXTRA_UNIT.match(text):
+        return text
+    m = _UNIT.match(text.lower())
     if not m:
-        raise ParameterError(f"unit={unit!r} is not a unit name like 'unit03' (or its number, 3)")
+        raise ParameterError(f"unit={unit!r} is not a unit name like 'unit03' (or its number, 3), "
+                             "'extra-<folder>' or 'noise'")
     return f"unit{int(m.group(1)):02d}"
 
 

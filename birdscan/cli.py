@@ -577,12 +577,30 @@ def _ints(text):
               help="Continue an interrupted run: give its checkpoint (the --out .pt or .last.pt) or the <out>.resume.pt "
                    "train keeps next to it (optimiser, schedule and history after each epoch); the other options must be the same.")
 @click.option("--patience", default=8, show_default=True, type=int, help="Stop after this many epochs without a better validation AUPRC.")
+@click.option("--extra", multiple=True, type=click.Path(file_okay=False),
+              help="Folder of reviewed clips: call/ and not_call/ (or 1/ and 0/) subfolders, or a CSV file,label[,freq_hz]. "
+                   "Trains as unit extra-<folder name> (name it in --val-units to validate on it). Repeatable.")
+@click.option("--negatives", multiple=True, type=click.Path(file_okay=False),
+              help="Folder of call-free recordings (insects, frogs, rain, machinery): varied negative windows and beds "
+                   "under calls; a fixed part of each folder is held out. Repeatable.")
+@click.option("--negative-windows", default=6000, show_default=True, type=int, help="Varied negative windows cut from --negatives.")
+@click.option("--heldout", default=0.25, show_default=True, type=float, help="Fraction of each --negatives folder never trained on.")
+@click.option("--freq-head/--no-freq-head", default=True, show_default=True, help="Also learn each call's centre frequency.")
+@click.option("--bg-stats/--no-bg-stats", default=False, show_default=True,
+              help="Give the network per-band background statistics of each window (steady choruses).")
 @click.option("--overwrite", is_flag=True, help="Replace existing outputs.")
 @click.option("--quiet", "-q", is_flag=True)
-def train(quiet, channels, **options) -> None:
-    """Train a detector on BirdVox-70k HDF5 files (split by recording unit)."""
+def train(quiet, channels, freq_head, bg_stats, **options) -> None:
+    """Train a detector on BirdVox-70k HDF5 files (split by recording unit).
+
+    \b
+    Example:
+      birdscan train --data BirdVox-70k/ --out models/site.pt \\
+          --extra review/labelled --negatives site_noise/ --cache
+    """
     from .train.loop import train as run_train
 
+    options["model_options"] = {"freq_head": freq_head, "bg_stats": bg_stats}
     try:
         result = run_train(channels=_ints(channels), progress=False if quiet else _RichTrainProgress(), command=" ".join(["birdscan", *sys.argv[1:]]), **options)
     except BirdscanError as e:

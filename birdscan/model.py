@@ -48,6 +48,13 @@ class ModelConfig:
         "baseline" (the plain small CNN: one conv + max-pool per block, no batch-norm).
     channels : conv channels per block; each block ends with a 2x2 max-pool, so the
         time stride is ``2 ** len(channels)`` frames.
+    freq_head : bool. A second output on the shared hidden layer: the call's centre
+        frequency, as octaves above 1 kHz (trained on positives only).
+    bg_stats : bool. Feed the hidden layer per-band statistics of the whole window's log-mel
+        spectrogram: the spectral shape of its floor (a low envelope, level removed) and how
+        far each band rises above that floor. A steady chorus has a high, flat-topped floor in
+        its band; a call stands out of a low one. Computed from the window's own frames, so
+        dense scanning stays exact (DESIGN.md).
     """
 
     sample_rate: int = SAMPLE_RATE
@@ -68,6 +75,8 @@ class ModelConfig:
     convs_per_block: int = 2
     hidden: int = 64
     dropout: float = 0.3
+    freq_head: bool = False
+    bg_stats: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "channels", tuple(int(c) for c in self.channels))
@@ -190,20 +199,24 @@ class Frontend(nn.Module):
         self.norm = nn.BatchNorm1d(config.n_mels)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Normalised features ``(batch, 1, n_mels, frames)`` of ``x`` ``(batch, samples)``."""
+        return self.features(x)[0]
+
+    def features(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(features, log-mel)``: the trunk's input and the plain log-mel spectrogram
+        ``(batch, n_mels, config.frames(samples))`` that background statistics are made of."""
         # Spectrogram maths stays in float32 even under autocast (bf16 powers lose too much).
         with torch.autocast(device_type=x.device.type, enabled=False):
             return self._features(x.float())
 
-    def _features(self, x: torch.Tensor) -> torch.Tensor:
+    def _features(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         c = self.config
         spec = torch.stft(x, c.n_fft, c.frame_hop, window=self.window, center=False, return_complex=True)
         power = spec.real.square() + spec.imag.square()  # (B, F, T)
         mel = torch.matmul(power.transpose(1, 2), self.mel).transpose(1, 2)  # (B, M, T)
-        if c.frontend == "pcen":
-            feats = self._pcen(mel)
-        else:
-            feats = torch.log(mel + 1e-6)
-        return self.norm(feats).unsqueeze(1)
+        logmel = torch.log(mel + 1e-6)
+        feats = self._pcen(mel) if c.frontend == "pcen" else logmel
+        return self.norm(feats).unsqueeze(1), logmel
 
     def _pcen(self, mel: torch.Tensor) -> torch.Tensor:
         # A causal FIR smoother (mean of the last pcen_frames frames) instead of PCEN's
@@ -249,11 +262,37 @@ class Detector(nn.Module):
             nn.Dropout(c.dropout),
             nn.Linear(c.hidden, 1),
         )
+        self.freq = nn.Linear(c.hidden, 1) if c.freq_head else None
+        self.stats = nn.Linear(2 * c.n_mels, c.hidden, bias=False) if c.bg_stats else None
+        self.window_frames = c.frames(c.window)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Logits of whole windows. ``x``: ``(batch, config.window)`` float samples."""
-        z = self.trunk(self.frontend(x))
-        return self.head(z[..., : self.steps]).squeeze(1)
+        return self.forward_all(x)[0]
+
+    def forward_all(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """``(logits, freq)`` of whole windows, ``x`` ``(batch, config.window)``: logits
+        ``(batch,)`` and the frequency head's output ``(batch,)`` in octaves above 1 kHz
+        (None without a frequency head)."""
+        feats, logmel = self.frontend.features(x)
+        z = self.trunk(feats)
+        lin1 = self.head[1]
+        pre = lin1(z[..., : self.steps].flatten(1))
+        if self.stats is not None:
+            pre = pre + self.stats(self._window_stats(logmel, self.window_frames)[..., 0])
+        h = self.head[3](F.relu(pre))
+        freq = self.freq(h).squeeze(1) if self.freq is not None else None
+        return self.head[4](h).squeeze(1), freq
+
+    @staticmethod
+    def _window_stats(logmel: torch.Tensor, frames: int, step: int = 1) -> torch.Tensor:
+        """Per-band floor shape and rise of every window of ``frames`` frames every ``step``:
+        ``(batch, 2 * n_mels, windows)``, scaled to about unit size."""
+        smooth = F.avg_pool1d(logmel, 4, stride=1)
+        floor = -F.max_pool1d(-smooth, frames - 3, stride=step)
+        mean = F.avg_pool1d(logmel, frames, stride=step)
+        shape = floor - floor.mean(dim=1, keepdim=True)
+        return torch.cat([shape, mean - floor], dim=1) / 10.0
 
     def scan(self, x: torch.Tensor, n_windows: int, hop: int | None = None) -> torch.Tensor:
         """Logits of ``n_windows`` windows starting every ``hop`` samples in long blocks.
@@ -268,20 +307,31 @@ class Detector(nn.Module):
         -------
         torch.Tensor [shape=(batch, n_windows)] logits, equal to ``forward`` on each window.
         """
+        return self.scan_all(x, n_windows, hop)[0]
+
+    def scan_all(self, x: torch.Tensor, n_windows: int, hop: int | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """:meth:`scan` for every head: ``(logits, freq)``, each ``(batch, n_windows)``;
+        ``freq`` (octaves above 1 kHz) is None without a frequency head."""
         c = self.config
         hop = c.hop if hop is None else hop
         if hop % c.stride_samples:
             raise ModelError(f"dense scan needs hop={hop} to be a multiple of {c.stride_samples} samples")
         step = hop // c.stride_samples
         need = c.window + (n_windows - 1) * hop
-        z = self.trunk(self.frontend(x[:, :need]))  # (B, C, Fq, T)
+        feats, logmel = self.frontend.features(x[:, :need])
+        z = self.trunk(feats)  # (B, C, Fq, T)
         b, ch, fq, t = z.shape
         # The head's first Linear over (C, Fq, steps) is a strided conv1d over time.
         lin1, lin2 = self.head[1], self.head[4]
         w1 = lin1.weight.view(lin1.out_features, ch * fq, self.steps)
-        h = F.relu(F.conv1d(z.reshape(b, ch * fq, t), w1, lin1.bias, stride=step))
-        out = F.conv1d(h, lin2.weight.unsqueeze(-1), lin2.bias)
-        return out[:, 0, :n_windows]
+        pre = F.conv1d(z.reshape(b, ch * fq, t), w1, lin1.bias, stride=step)[..., :n_windows]
+        if self.stats is not None:
+            s = self._window_stats(logmel, self.window_frames, hop // c.frame_hop)[..., :n_windows]
+            pre = pre + F.conv1d(s, self.stats.weight.unsqueeze(-1))
+        h = F.relu(pre)
+        out = F.conv1d(h, lin2.weight.unsqueeze(-1), lin2.bias)[:, 0]
+        freq = F.conv1d(h, self.freq.weight.unsqueeze(-1), self.freq.bias)[:, 0] if self.freq is not None else None
+        return out, freq
 
 
 def _fold_bn(conv: nn.Conv2d, bn: nn.BatchNorm2d) -> nn.Conv2d:

@@ -145,7 +145,7 @@ def test_dataset_reads_the_written_clips(toy):
     ds = dataset.ClipDataset(index)
     with h5py.File(toy["unit02"], "r") as f:
         expected = f[data.GROUP][index.name[25]][()]
-    wave, label = ds[25]
+    wave, label, _ = ds[25]
     assert wave.dtype == np.float32 and wave.shape == (N,)
     np.testing.assert_array_equal(wave, expected)
     assert label == index.label[25]
@@ -156,7 +156,7 @@ def test_dataset_reads_the_written_clips(toy):
 def test_dataloader_workers_open_their_own_files(toy):
     index = data.index_units(toy)
     ds = dataset.ClipDataset(index)
-    first, _ = ds[0]  # the parent opens a handle before the workers fork
+    first, *_ = ds[0]  # the parent opens a handle before the workers fork
     loader = torch.utils.data.DataLoader(ds, batch_size=7, num_workers=2)
     waves, labels = zip(*loader)
     np.testing.assert_array_equal(torch.cat(labels).numpy(), index.label.to_numpy())
@@ -185,7 +185,7 @@ def test_cache_is_float16_scaled_per_clip(tmp_path):
     assert ds.waves.dtype == np.float16 and ds.waves.shape == (2, N)
     assert ds._files == {}  # files closed after caching
     for i, wave in enumerate((loud, quiet)):
-        got, _ = ds[i]
+        got, *_ = ds[i]
         np.testing.assert_allclose(got, wave, rtol=0, atol=1e-3 * np.abs(wave).max())
 
 
@@ -197,16 +197,17 @@ def test_clip_batches_cached_and_read_agree_and_shuffle_per_epoch(toy):
     a = list(read.epoch(1))
     b = list(cached.epoch(1))
     assert len(a) == 3 and a[0][0].shape == (16, N) and a[0][0].dtype == torch.float32
-    for (xa, ya), (xb, yb) in zip(a, b):
+    for (xa, ya, fa), (xb, yb, fb) in zip(a, b):
         torch.testing.assert_close(ya, yb)
+        torch.testing.assert_close(fa, fb)
         torch.testing.assert_close(xa, xb, rtol=0, atol=2e-4)
-    again = [y for _, y in read.epoch(1)]
-    other = [y for _, y in read.epoch(2)]
-    assert all(torch.equal(y, z) for (_, y), z in zip(a, again))
-    assert not all(torch.equal(y, z) for (_, y), z in zip(a, other))
+    again = [y for _, y, _ in read.epoch(1)]
+    other = [y for _, y, _ in read.epoch(2)]
+    assert all(torch.equal(y, z) for (_, y, _), z in zip(a, again))
+    assert not all(torch.equal(y, z) for (_, y, _), z in zip(a, other))
     ordered = dataset.ClipBatches(dataset.ClipDataset(index), 16)
     assert len(ordered) == 4
-    labels = torch.cat([y for _, y in ordered.epoch()])
+    labels = torch.cat([y for _, y, _ in ordered.epoch()])
     np.testing.assert_array_equal(labels.numpy(), index.label.to_numpy())
 
 

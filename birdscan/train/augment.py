@@ -77,7 +77,8 @@ class Augment:
     def to_dict(self) -> dict[str, Any]:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
 
-    def __call__(self, x: torch.Tensor, y: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+    def __call__(self, x: torch.Tensor, y: torch.Tensor, generator: torch.Generator | None = None,
+                 return_factor: bool = False) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
         """Augment a batch.
 
         Parameters
@@ -86,15 +87,20 @@ class Augment:
         y : torch.Tensor [shape=(batch,)] labels (0/1): negatives are the mixed-in backgrounds
         generator : torch.Generator on ``x.device``, for reproducible draws
 
+        return_factor : also return each clip's pitch factor (frequencies are multiplied by it)
+
         Returns
         -------
-        torch.Tensor [shape=(batch, samples), float32], a new tensor (``x`` is not modified)
+        torch.Tensor [shape=(batch, samples), float32], a new tensor (``x`` is not modified),
+        and with ``return_factor`` the factors [shape=(batch,)]
         """
         x = x.float()
         rand = _Rand(x.shape[0], x.device, generator)
         original = x
+        factor = torch.ones(x.shape[0], device=x.device)
         if self.pitch > 0 or self.time_shift > 0:
-            x = resample(x, 1.0 + rand.uniform(-self.pitch, self.pitch), rand.uniform(-self.time_shift, self.time_shift))
+            factor = 1.0 + rand.uniform(-self.pitch, self.pitch)
+            x = resample(x, factor, rand.uniform(-self.time_shift, self.time_shift))
         if self.polarity:
             x = x * torch.where(rand.chance(0.5), -1.0, 1.0)[:, None]
         if self.mix_prob > 0:
@@ -105,7 +111,7 @@ class Augment:
             x = self._noise(x, rand)
         if self.gain_db > 0:
             x = x * _db(rand.uniform(-self.gain_db, self.gain_db))[:, None]
-        return x
+        return (x, factor) if return_factor else x
 
     def _mix(self, x: torch.Tensor, original: torch.Tensor, y: torch.Tensor, rand: _Rand) -> torch.Tensor:
         negatives = torch.nonzero(y.to(x.device) < 0.5).squeeze(1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import Sequence, TYPE_CHECKING, Any, Iterator
 
 import numpy as np
 
@@ -44,6 +44,7 @@ class ClipDataset:
         self.file_of = np.array([lookup[p] for p in paths], dtype=np.int32)
         self.names: list[str] = index["name"].astype(str).tolist()
         self.labels = index["label"].to_numpy().astype(np.float32)
+        self.freq_hz = index["freq_hz"].to_numpy().astype(np.float32) * (self.labels > 0)
         self.units: list[str] = index["unit"].astype(str).tolist()
         self.waves: np.ndarray | None = None
         self.scales: np.ndarray | None = None
@@ -55,10 +56,59 @@ class ClipDataset:
     def __len__(self) -> int:
         return len(self.names)
 
-    def __getitem__(self, i: int) -> tuple[np.ndarray, np.float32]:
+    def __getitem__(self, i: int) -> tuple[np.ndarray, np.float32, np.float32]:
         if self.waves is not None:
-            return self.waves[i].astype(np.float32) * self.scales[i], self.labels[i]
-        return self.read(i), self.labels[i]
+            return self.waves[i].astype(np.float32) * self.scales[i], self.labels[i], self.freq_hz[i]
+        return self.read(i), self.labels[i], self.freq_hz[i]
+
+    @classmethod
+    def from_arrays(cls, waves: np.ndarray, labels: np.ndarray, unit: str, names: Sequence[str],
+                    freq_hz: np.ndarray | None = None) -> ClipDataset:
+        """A cached dataset of in-memory clips (reviewed clips, real-noise windows) as one unit.
+
+        Parameters
+        ----------
+        waves : np.ndarray [shape=(n, 12000)] float clips
+        labels : np.ndarray [shape=(n,)] 0/1
+        unit : the unit name these clips train or validate under (e.g. ``"extra-site1"``)
+        names : n clip names (sources), for messages
+        freq_hz : np.ndarray [shape=(n,)] call centre frequency, 0 when unknown
+        """
+        import pandas
+
+        n = len(labels)
+        index = pandas.DataFrame({"path": [f"<{unit}>"] * n, "unit": [unit] * n, "name": list(names),
+                                  "centre_sample": np.zeros(n, np.int64),
+                                  "freq_hz": np.zeros(n) if freq_hz is None else np.asarray(freq_hz),
+                                  "label": np.asarray(labels).astype(np.int8)})
+        ds = cls(index)
+        ds._set_cache(np.asarray(waves, dtype=np.float32))
+        return ds
+
+    @classmethod
+    def concat(cls, parts: Sequence[ClipDataset]) -> ClipDataset:
+        """One cached dataset of several (each read into RAM first if it is not)."""
+        parts = [p for p in parts if len(p)]
+        for p in parts:
+            p.load_cache()
+        out = cls.__new__(cls)
+        out.paths = sorted({path for p in parts for path in p.paths})
+        lookup = {path: k for k, path in enumerate(out.paths)}
+        out.file_of = np.concatenate([[lookup[p.paths[k]] for k in p.file_of] for p in parts]).astype(np.int32)
+        out.names = [n for p in parts for n in p.names]
+        out.units = [u for p in parts for u in p.units]
+        out.labels = np.concatenate([p.labels for p in parts])
+        out.freq_hz = np.concatenate([p.freq_hz for p in parts])
+        out.waves = np.concatenate([p.waves for p in parts])
+        out.scales = np.concatenate([p.scales for p in parts])
+        out._pid, out._files = None, {}
+        return out
+
+    def _set_cache(self, waves: np.ndarray) -> None:
+        peaks = np.abs(waves).max(axis=1)
+        peaks[peaks == 0] = 1.0
+        self.waves = (waves / peaks[:, None]).astype(np.float16)
+        self.scales = peaks.astype(np.float32)
 
     def read(self, i: int) -> np.ndarray:
         """Samples of clip ``i`` from its file, np.ndarray [shape=(12000,), float32]."""
@@ -129,8 +179,9 @@ def epoch_seed(seed: int, epoch: int) -> int:
 class ClipBatches:
     """Batches of a :class:`ClipDataset` as torch tensors on a device, one epoch at a time.
 
-    ``for x, y in ClipBatches(ds, 256, "cuda", shuffle=True).epoch(3)`` yields
-    ``x`` torch.Tensor [shape=(batch, 12000), float32] and ``y`` [shape=(batch,), float32].
+    ``for x, y, f in ClipBatches(ds, 256, "cuda", shuffle=True).epoch(3)`` yields
+    ``x`` torch.Tensor [shape=(batch, 12000), float32], labels ``y`` [shape=(batch,), float32]
+    and call centre frequencies ``f`` [shape=(batch,), float32, Hz; 0 when unknown or negative].
     Shuffled order is drawn from ``(seed, epoch)``; shuffled epochs drop the last partial
     batch. A cached dataset is sliced directly (its float16 clips moved to ``device`` once,
     ~1.7 GB of GPU memory for BirdVox-70k); otherwise a DataLoader reads the files with
@@ -149,6 +200,7 @@ class ClipBatches:
             self.waves = torch.from_numpy(ds.waves).to(self.device)
             self.scales = torch.from_numpy(ds.scales).to(self.device)
             self.labels = torch.from_numpy(ds.labels).to(self.device)
+            self.freqs = torch.from_numpy(ds.freq_hz).to(self.device)
         else:
             self.loader = torch.utils.data.DataLoader(
                 ds, batch_size=batch_size, sampler=self.sampler, drop_last=shuffle, num_workers=num_workers,
@@ -166,13 +218,14 @@ class ClipBatches:
 
         self.sampler.epoch = epoch
         if self.loader is not None:
-            for x, y in self.loader:
-                yield x.to(self.device, non_blocking=True), y.to(self.device, non_blocking=True)
+            for x, y, f in self.loader:
+                yield (x.to(self.device, non_blocking=True), y.to(self.device, non_blocking=True),
+                       f.to(self.device, non_blocking=True))
             return
         order = torch.as_tensor(list(self.sampler), device=self.device)
         for b in range(len(self)):
             idx = order[b * self.batch_size: (b + 1) * self.batch_size]
-            yield self.waves[idx].float() * self.scales[idx, None], self.labels[idx]
+            yield self.waves[idx].float() * self.scales[idx, None], self.labels[idx], self.freqs[idx]
 
 
 class _EpochSampler:

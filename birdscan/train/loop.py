@@ -34,11 +34,14 @@ from ..errors import DataError, OutputError, ParameterError
 from ..files import atomic_path
 from .metrics import append_jsonl, binary_metrics, plot_curves, write_jsonl
 from ..model import Detector, ModelConfig, load_model, read_checkpoint, save_checkpoint, torch_load
+from ..realsounds import RealSounds
 from .log import Reporter, reporter
 
 RESUME_FORMAT = 1
 # settings a resumed run must share with the run it continues
-_RUN_KEYS = ("split", "clips", "epochs", "batch_size", "lr", "weight_decay", "config", "augment", "seed")
+_RUN_KEYS = ("split", "clips", "epochs", "batch_size", "lr", "weight_decay", "config", "augment", "seed",
+             "freq_weight")
+TYPE_BOUNDARY_HZ = 5000.0  # thrush-type calls below, tseep calls above
 
 
 @dataclass
@@ -100,6 +103,11 @@ def train(
     resume: str | Path | None = None,
     patience: int = 8,
     overwrite: bool = False,
+    extra: Sequence[str | Path] = (),
+    negatives: Sequence[str | Path] = (),
+    negative_windows: int = 6000,
+    heldout: float = 0.25,
+    freq_weight: float = 1.0,
     progress: bool | Callable[[dict[str, Any]], None] | Reporter = True,
     command: str | None = None,
 ) -> TrainResult:
@@ -135,6 +143,20 @@ def train(
         model, augmentation, seed) must be the same
     patience : stop after this many epochs without a better validation AUPRC (0: never)
     overwrite : allow replacing an existing ``out`` when not resuming
+    extra : folders of reviewed clips (``call/`` and ``not_call/``, or ``1/`` and ``0/``, or a
+        CSV ``file,label[,freq_hz]``; see :func:`birdscan.realsounds.read_labelled`); each
+        joins the training units as ``extra-<folder name>`` (name it in ``val_units`` to
+        validate on it instead)
+    negatives : folders of call-free recordings (insects, frogs, rain, machinery). A fixed
+        ``heldout`` fraction of each folder's files is never used (listed in the checkpoint
+        for :mod:`benchmarks.quality`); the first 80% of each other file gives
+        ``negative_windows`` varied negative windows (unit ``noise``: pitch shifts of up to an
+        octave, time stretch, choruses, distance, gain), which augmentation also mixes under
+        positives as beds; the last 20% gives validation windows (unit ``noise-val``), from
+        which the recommended threshold is chosen
+    negative_windows : int >= 0, varied windows cut from ``negatives`` for training
+    heldout : fraction of each negatives folder kept out of training and validation
+    freq_weight : weight of the frequency head's loss (models with ``freq_head``)
     progress : True to print a line per epoch on stderr; a callable to receive each epoch's
         row instead; a :class:`birdscan.train.log.Reporter` (e.g. the command line's live
         table); False for silence
@@ -153,13 +175,17 @@ def train(
     config = _model_config(arch, frontend, channels, model_options)
     aug = _augment(augment, time_shift, config)
     _check_options(epochs, batch_size, lr, weight_decay, num_workers, patience, seed)
+    if negative_windows < 0 or not 0.0 <= heldout < 1.0 or freq_weight < 0:
+        raise ParameterError(f"negative_windows={negative_windows} must be >= 0, heldout={heldout} in [0, 1), "
+                             f"freq_weight={freq_weight} >= 0")
     paths = output_paths(out)
     dev = resolve_device(device)
     state = read_resume(resume) if resume is not None else None
     if state is None and paths["best"].exists() and not overwrite:
         raise OutputError(f"{paths['best']} exists; pass overwrite=True to replace it, or resume= to continue its run")
     report = reporter(progress)
-    sets = _datasets(data, val_units, test_units, config.sample_rate, cache)
+    real = RealSounds(extra, negatives, negative_windows, heldout, seed, config.sample_rate, config.window)
+    sets = _datasets(data, val_units, test_units, config.sample_rate, cache, real)
     if len(sets["train"]) < batch_size:  # a small folder: one step per epoch, not an error
         report.note(f"batch_size={batch_size} is more than the {len(sets['train'])} training clips; "
                     f"using batch_size={len(sets['train'])}")
@@ -167,11 +193,11 @@ def train(
     run = {"split": {part: sorted(set(ds.units)) for part, ds in sets.items()},
            "clips": {part: len(ds) for part, ds in sets.items()}, "epochs": epochs, "batch_size": batch_size,
            "lr": lr, "weight_decay": weight_decay, "config": config.to_dict(),
-           "augment": aug.to_dict() if aug else None, "seed": seed}
+           "augment": aug.to_dict() if aug else None, "seed": seed, "freq_weight": freq_weight}
     if state is not None:
         _check_resume(state, run)
     info = {"data": {"dir": str(Path(data).resolve()), "units": run["split"],
-                     "clips": {part: ds.counts() for part, ds in sets.items()}},
+                     "clips": {part: ds.counts() for part, ds in sets.items()}, **real.metadata()},
             "arguments": arguments, "command": command or shlex.join(sys.argv), "seed": seed, "epochs": epochs,
             "resume": paths["resume"].name}
     try:
@@ -187,7 +213,8 @@ def _fit(sets: dict[str, ClipDataset], paths: dict[str, Path], info: dict[str, A
     epochs, batch_size, seed = run["epochs"], run["batch_size"], run["seed"]
     train_batches = ClipBatches(sets["train"], batch_size, dev, shuffle=True, num_workers=num_workers, seed=seed)
     val_batches = ClipBatches(sets["val"], batch_size, dev, num_workers=num_workers)
-    loop = _Loop(config, dev, amp, run["lr"], run["weight_decay"], epochs, len(train_batches), seed, aug)
+    loop = _Loop(config, dev, amp, run["lr"], run["weight_decay"], epochs, len(train_batches), seed, aug,
+                 run.get("freq_weight", 1.0))
     log = _Log(paths, info, config, state)
     if state is not None:
         loop.load(state, extended=state["run"]["epochs"] != epochs, done=state["epoch"])
@@ -201,12 +228,12 @@ def _fit(sets: dict[str, ClipDataset], paths: dict[str, Path], info: dict[str, A
                 t0 = time.perf_counter()
                 train_loss = loop.train_epoch(train_batches, epoch, reporter)
                 t_train = time.perf_counter() - t0
-                labels, logits = _predict(loop.model, val_batches, loop.amp)
-                if not np.isfinite(logits).all():
+                pred = _predict(loop.model, val_batches, loop.amp)
+                if not np.isfinite(pred.logits).all():
                     raise ParameterError(f"epoch {epoch}: the model's outputs are not finite (training diverged); "
                                          f"try a lower lr={run['lr']}")
                 row = {"epoch": epoch, "lr": loop.scheduler.get_last_lr()[0], "train_loss": train_loss,
-                       **{f"val_{k}": v for k, v in binary_metrics(labels, logits).items()},
+                       **{f"val_{k}": v for k, v in pred.metrics().items()},
                        "epoch_s": time.perf_counter() - t0, "train_clips_per_s": loop.steps * batch_size / t_train}
                 timing.append((row["train_clips_per_s"], row["epoch_s"]))
                 log.add(row, loop, run)
@@ -268,9 +295,24 @@ class _Log:
         model.load_state_dict(self.best["state"])
         metrics = self.best["metrics"]
         train = {**self.info, "epoch": self.best["epoch"], "best_epoch": self.best["epoch"], "metrics": metrics}
-        t = metrics.get("threshold_p90")
-        detect = {"threshold": round(float(t), 4), "note": "reaches 90% precision on the validation units"} if t is not None else None
+        detect = recommended_threshold(metrics)
         save_checkpoint(self.paths["best"], model, train, detect)
+
+
+def recommended_threshold(metrics: dict[str, Any]) -> dict[str, Any] | None:
+    """The checkpoint's ``detect`` entry from validation metrics: the threshold reaching 90%
+    precision on the validation clips, raised to the one that keeps real-noise validation
+    windows quiet (``threshold_noise``) when the run had real negatives."""
+    t = metrics.get("threshold_p90")
+    if t is None:
+        return None
+    note = "reaches 90% precision on the validation units"
+    tn = metrics.get("threshold_noise")
+    if tn is not None and tn > t:
+        t = tn
+        note = (f"at most {NOISE_WINDOW_RATE:.1%} of real-noise validation windows ({metrics['noise_windows']}) "
+                "reach it; 90% precision on the validation clips needs less")
+    return {"threshold": round(float(t), 4), "note": note}
 
 
 def evaluate_clips(
@@ -310,38 +352,111 @@ def evaluate_clips(
     ds = ClipDataset(bdata.index_units(found, sample_rate=net.config.sample_rate))
     try:
         batches = ClipBatches(ds, batch_size, dev, num_workers=num_workers)
-        labels, logits = _predict(net, batches, amp_dtype(dev) if amp else None)
+        pred = _predict(net, batches, amp_dtype(dev) if amp else None)
     finally:
         ds.close()
-    return {**binary_metrics(labels, logits), "units": list(found)}
+    return {**pred.metrics(), "units": list(found)}
 
 
-def _logits(model: Detector, x: torch.Tensor, amp: torch.dtype | None) -> torch.Tensor:
+def _outputs(model: Detector, x: torch.Tensor, amp: torch.dtype | None) -> tuple[torch.Tensor, torch.Tensor | None]:
     if amp is None:
-        return model(x)
+        return model.forward_all(x)
     with torch.autocast(x.device.type, dtype=amp):  # the model keeps its frontend in float32
-        return model(x).float()
+        logits, freq = model.forward_all(x)
+        return logits.float(), None if freq is None else freq.float()
+
+
+def octaves(freq_hz: torch.Tensor) -> torch.Tensor:
+    """Frequency in Hz -> the frequency head's unit, octaves above 1 kHz."""
+    return torch.log2(freq_hz.clamp(min=1.0) / 1000.0)
+
+
+def freq_loss(pred: torch.Tensor, freq_hz: torch.Tensor) -> torch.Tensor:
+    """Smooth-L1 error (octaves) of the frequency head on clips with a known frequency (> 0 Hz)."""
+    known = freq_hz > 0
+    if not bool(known.any()):
+        return pred.sum() * 0.0
+    return F.smooth_l1_loss(pred[known], octaves(freq_hz[known]), beta=1 / 12)
+
+
+@dataclass
+class Predictions:
+    """Validation outputs in dataset order: labels, logits, units and, with a frequency head,
+    predicted and true call frequencies (Hz; true is 0 where unknown)."""
+
+    labels: np.ndarray
+    logits: np.ndarray
+    units: list[str]
+    freq_pred: np.ndarray | None
+    freq_true: np.ndarray
+
+    def metrics(self, boundary_hz: float = TYPE_BOUNDARY_HZ) -> dict[str, Any]:
+        out = binary_metrics(self.labels, self.logits)
+        out.update(freq_metrics(self.freq_pred, self.freq_true, self.labels, boundary_hz))
+        noise = np.array([u.startswith("noise") for u in self.units])
+        if noise.any():
+            out.update(noise_threshold(self.logits[noise]))
+            synth = ~noise
+            if synth.any() and len(set(self.labels[synth].tolist())) == 2:
+                out["auprc_clips"] = binary_metrics(self.labels[synth], self.logits[synth])["auprc"]
+        return out
+
+
+def freq_metrics(pred: np.ndarray | None, true: np.ndarray, labels: np.ndarray,
+                 boundary_hz: float = TYPE_BOUNDARY_HZ) -> dict[str, Any]:
+    """Median absolute frequency error (semitones) and call-type accuracy on positives with a
+    known frequency; empty without a frequency head or such clips."""
+    if pred is None:
+        return {}
+    known = (labels > 0.5) & (true > 0)
+    if not known.any():
+        return {}
+    err = 12 * np.abs(np.log2(pred[known] / true[known]))
+    types_ok = (pred[known] >= boundary_hz) == (true[known] >= boundary_hz)
+    return {"freq_median_semitones": float(np.median(err)), "type_accuracy": float(types_ok.mean()),
+            "freq_clips": int(known.sum())}
+
+
+NOISE_WINDOW_RATE = 1e-3  # at most 0.1% of real-noise windows above the threshold: ~0.3 events/min
+
+
+def noise_threshold(noise_logits: np.ndarray, rate: float = NOISE_WINDOW_RATE) -> dict[str, Any]:
+    """The probability that at most ``rate`` of real-noise validation windows reach, and the
+    fraction of them above 0.5 and 0.9."""
+    p = 1 / (1 + np.exp(-noise_logits.astype(np.float64)))
+    k = int(np.floor(rate * p.size))
+    top = np.sort(p)[::-1]
+    t = float(min(0.999, top[k] + 1e-6)) if top.size else 0.5
+    return {"threshold_noise": t, "noise_windows": int(p.size),
+            "noise_above_0.5": float(np.mean(p >= 0.5)), "noise_above_0.9": float(np.mean(p >= 0.9))}
 
 
 @torch.inference_mode()
-def _predict(model: Detector, batches: ClipBatches, amp: torch.dtype | None) -> tuple[np.ndarray, np.ndarray]:
-    """Labels and logits of every clip, in dataset order."""
+def _predict(model: Detector, batches: ClipBatches, amp: torch.dtype | None) -> Predictions:
+    """Outputs of every clip, in dataset order."""
     model.eval()
-    labels, logits = [], []
-    for x, y in batches.epoch(0):
-        logits.append(_logits(model, x, amp).float().cpu())
+    labels, logits, freqs, trues = [], [], [], []
+    for x, y, f in batches.epoch(0):
+        z, q = _outputs(model, x, amp)
+        logits.append(z.float().cpu())
         labels.append(y.cpu())
-    return torch.cat(labels).numpy(), torch.cat(logits).numpy()
+        trues.append(f.cpu())
+        if q is not None:
+            freqs.append(q.float().cpu())
+    pred = 1000.0 * 2.0 ** torch.cat(freqs).numpy() if freqs else None
+    return Predictions(torch.cat(labels).numpy(), torch.cat(logits).numpy(), list(batches.ds.units),
+                       pred, torch.cat(trues).numpy())
 
 
 class _Loop:
     """Model, AdamW, one-cycle schedule and mixed precision on one device."""
 
     def __init__(self, config: ModelConfig, dev: torch.device, amp: bool, lr: float, weight_decay: float,
-                 epochs: int, steps: int, seed: int, aug: Augment | None) -> None:
+                 epochs: int, steps: int, seed: int, aug: Augment | None, freq_weight: float = 1.0) -> None:
         torch.manual_seed(seed)
         self.model = Detector(config).to(dev)
         self.dev, self.seed, self.aug, self.steps = dev, seed, aug, steps
+        self.freq_weight = freq_weight
         self.amp = amp_dtype(dev) if amp else None
         decay = [p for p in self.model.parameters() if p.ndim > 1]
         no_decay = [p for p in self.model.parameters() if p.ndim <= 1]  # biases, norms
@@ -360,10 +475,14 @@ class _Loop:
         self.model.train()
         total = torch.zeros((), device=self.dev)
         n = 0
-        for step, (x, y) in enumerate(batches.epoch(epoch), 1):
+        for step, (x, y, f) in enumerate(batches.epoch(epoch), 1):
             if self.aug is not None:
-                x = self.aug(x, y, gen)
-            loss = F.binary_cross_entropy_with_logits(_logits(self.model, x, self.amp), y)
+                x, factor = self.aug(x, y, gen, return_factor=True)
+                f = f * factor
+            logits, freq = _outputs(self.model, x, self.amp)
+            loss = F.binary_cross_entropy_with_logits(logits, y)
+            if freq is not None and self.freq_weight > 0:
+                loss = loss + self.freq_weight * freq_loss(freq, f)
             self.optimizer.zero_grad(set_to_none=True)
             self.scaler.scale(loss).backward()
             self.scaler.step(self.optimizer)
@@ -404,6 +523,7 @@ def _model_config(arch: str, frontend: str, channels: str | Sequence[int] | None
                   model_options: dict[str, Any] | None) -> ModelConfig:
     options = dict(model_options or {})
     options.update(arch=arch, frontend=frontend)
+    options.setdefault("freq_head", arch == "birdscan")
     if channels is not None:
         try:
             chans = tuple(int(c) for c in (channels.split(",") if isinstance(channels, str) else channels))
@@ -442,19 +562,47 @@ def _check_options(epochs: int, batch_size: int, lr: float, weight_decay: float,
         raise ParameterError("; ".join(problems))
 
 
-def _datasets(data: str | Path, val_units: Any, test_units: Any, sample_rate: int, cache: bool) -> dict[str, ClipDataset]:
+def _datasets(data: str | Path, val_units: Any, test_units: Any, sample_rate: int, cache: bool,
+              real: RealSounds | None = None) -> dict[str, ClipDataset]:
     found = bdata.find_units(data)
-    split = bdata.split_units(found, val_units=val_units, test_units=test_units)
+    real_units = real.units if real is not None else []
+    wanted_val = bdata.parse_units(val_units)
+    real_val = [u for u in (wanted_val or []) if u in real_units or u.startswith(("extra", "noise"))]
+    unknown = [u for u in real_val if u not in real_units]
+    if unknown:
+        raise ParameterError(f"val_units: {unknown} are not among the added units {real_units}")
+    hdf5_val = [u for u in (wanted_val or []) if u not in real_val] or None
+    if wanted_val and not hdf5_val:
+        hdf5_val = []  # validation only on added units: every BirdVox unit trains
+    split = _split(found, hdf5_val, test_units)
     index = bdata.index_units({u: found[u] for u in (*split.train, *split.val, *split.test)}, sample_rate=sample_rate)
     parts = {"train": split.train, "val": split.val, "test": split.test}
     rows = {part: index[index["unit"].isin(units)] for part, units in parts.items()}
-    if len(rows["train"]) < 2:
-        raise DataError(f"training units {list(split.train)} hold {len(rows['train'])} clip(s): training needs at least 2")
-    if rows["val"]["label"].nunique() < 2:
-        raise DataError(f"validation units {list(split.val)} hold clips of one label only: "
+    sets = {part: ClipDataset(r, cache=cache and part != "test") for part, r in rows.items()}
+    if real is not None and real.units:
+        added = {"train": [], "val": []}
+        for arr in real.arrays():
+            part = "val" if arr.unit == "noise-val" or arr.unit in real_val else "train"
+            added[part].append(ClipDataset.from_arrays(arr.waves, arr.labels, arr.unit, arr.names, arr.freq_hz))
+        for part, extra in added.items():
+            if extra:
+                sets[part] = ClipDataset.concat([sets[part], *extra])
+    if len(sets["train"]) < 2:
+        raise DataError(f"training units {sorted(set(sets['train'].units))} hold {len(sets['train'])} clip(s): "
+                        "training needs at least 2")
+    if len(set(sets["val"].labels.tolist())) < 2:
+        raise DataError(f"validation units {sorted(set(sets['val'].units))} hold clips of one label only: "
                         "AUPRC needs both flight calls and negatives")
     # test units are indexed (checked, counted) but never read
-    return {part: ClipDataset(r, cache=cache and part != "test") for part, r in rows.items()}
+    return sets
+
+
+def _split(found: dict[str, Path], val_units: Any, test_units: Any) -> bdata.Split:
+    if val_units == []:
+        test = bdata.parse_units(test_units) or []
+        train = tuple(u for u in sorted(found) if u not in test)
+        return bdata.Split(train, (), tuple(test))
+    return bdata.split_units(found, val_units=val_units, test_units=test_units)
 
 
 def read_resume(path: str | Path) -> dict[str, Any]:

@@ -1,0 +1,289 @@
+"""Quality of one or more models on real audio, side by side.
+
+    python benchmarks/quality.py                                   # the shipped model on ../shared/data/real
+    python benchmarks/quality.py --model models/site.pt --model models/birdscan-default.pt
+    python benchmarks/quality.py --model m.pt --negatives site_noise/ --reference annotated/ --json q.json
+
+For each model, every file is scanned once (at the model's recommended threshold unless
+``--threshold`` is given) and the table reports:
+
+- false alarms per minute of call-free audio, per negative folder and overall, separately
+  for files the model trained on and files it did not (read from the checkpoint: ``birdscan
+  train --negatives`` records which files it used), and the worst single file;
+- hits on the known real calls (within ``--tolerance`` seconds of the listed times), misses,
+  other detections in those clips and detections on the BirdVox-DCASE negative clip;
+- false alarms per hour on the Jura night snippets (held-out night files: :15 and :45);
+- with ``--reference``: precision, recall and false alarms per hour from ``birdscan evaluate``;
+- scan time and x real time.
+
+``--negatives DIR`` adds any folder of call-free audio (your own sites); ``--reference DIR``
+any folder of annotated audio (recordings with Raven, Audacity or CSV tables next to them).
+``--sweep`` adds hits and false alarms per threshold. ``--json FILE`` writes everything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import re
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import birdscan
+from birdscan.detect.events import EventRule, find_events
+from birdscan.model import default_model_path, default_threshold, read_checkpoint
+
+# The shared folders of call-free audio, and the known real calls: centre (s) and type. The
+# SOURCE.md notes give rounded times ("about 12 s"); these centres are the band-energy peaks
+# of each call (2-3.4 kHz for thrush-type, 5.8-8.5 kHz for tseep), checked on spectrograms.
+NEGATIVE_FOLDERS = ("night-noise-blanket", "insect-frog-choruses", "insectset32-night-insects", "insects-xeno-canto-nc")
+KNOWN_CALLS = {
+    "birdvox-dcase-20k-clips/fd79e55d-d3a3-4083-aba1-4f00b545c3d6.wav": [(8.77, "thrush")],
+    "birdvox-dcase-20k-clips/ff3d3feb-3371-44ad-a3b3-85969c2cd5ab.wav": [],
+    "nighthawk-nfc-clips/test1.wav": [(1.74, "thrush"), (4.52, "thrush"), (7.11, "thrush"), (10.53, "thrush"),
+                                      (3.49, "tseep"), (9.38, "tseep")],
+    "nighthawk-nfc-clips/test2.wav": [(5.12, "thrush"), (12.43, "thrush"), (20.42, "thrush")],
+    "vesper-nfc-clip/vesper_static_test.wav": [(0.23, "thrush")],
+}
+JURA = "scikit-maad-jura-24h-snippets"
+SWEEP = (0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99)
+
+
+@dataclass
+class Scanned:
+    """One model's scan of one folder: per-file probabilities and durations."""
+
+    files: list[Any]
+    seconds: float
+    wall_s: float
+
+
+@dataclass
+class ModelReport:
+    name: str
+    path: str
+    sha256: str
+    threshold: float
+    trained_on: set[str] = field(default_factory=set)
+    rows: dict[str, Any] = field(default_factory=dict)
+
+
+def _events(f: Any, threshold: float) -> Any:
+    return find_events(f.probs, 1200, 12000, 24000, EventRule(threshold=threshold), f.duration_s)
+
+
+def _trained_files(ckpt: dict[str, Any]) -> set[str]:
+    """Names (``folder/relative/path``) of the noise recordings a model trained on."""
+    neg = (ckpt.get("train") or {}).get("data", {}).get("negatives") or {}
+    return set(neg.get("train", []))
+
+
+def _scan(paths: list[Path], model: str, threshold: float) -> Scanned:
+    t0 = time.perf_counter()
+    res = birdscan.scan([str(p) for p in paths], model=model, threshold=threshold, device="cpu", workers=1)
+    wall = time.perf_counter() - t0
+    ok = [f for f in res.files if f.probs is not None]
+    return Scanned(ok, sum(f.duration_s or 0 for f in ok), wall)
+
+
+def _negatives(report: ModelReport, folders: list[Path], threshold: float, scanned: dict[str, Scanned]) -> dict[str, Any]:
+    """False alarms per minute by folder, split into trained-on and unseen files."""
+    out: dict[str, Any] = {"folders": {}}
+    totals = {"trained": [0, 0.0], "unseen": [0, 0.0]}
+    worst = (0.0, "")
+    for folder in folders:
+        res = scanned[str(folder)]
+        per = {"trained": [0, 0.0], "unseen": [0, 0.0]}
+        for f in res.files:
+            name = f"{folder.name}/{f.rec.rel}"
+            n = len(_events(f, threshold))
+            part = "trained" if name in report.trained_on else "unseen"
+            per[part][0] += n
+            per[part][1] += f.duration_s
+            rate = n / (f.duration_s / 60) if f.duration_s else 0.0
+            if f.duration_s >= 5 and rate > worst[0]:
+                worst = (rate, name)
+        row = {}
+        for part, (n, s) in per.items():
+            totals[part][0] += n
+            totals[part][1] += s
+            row[part] = {"events": n, "minutes": s / 60, "per_min": n / (s / 60) if s else None}
+        out["folders"][folder.name] = row
+    for part, (n, s) in totals.items():
+        out[part] = {"events": n, "minutes": s / 60, "per_min": n / (s / 60) if s else None}
+    n_all = totals["trained"][0] + totals["unseen"][0]
+    s_all = totals["trained"][1] + totals["unseen"][1]
+    out["all"] = {"events": n_all, "minutes": s_all / 60, "per_min": n_all / (s_all / 60) if s_all else None}
+    out["worst_file"] = {"per_min": worst[0], "file": worst[1]}
+    return out
+
+
+def _known(real: Path, threshold: float, scanned: Scanned, tolerance: float) -> dict[str, Any]:
+    hits = misses = other = typed = typed_ok = 0
+    detail = {}
+    for f in scanned.files:
+        key = f"{f.rec.path.parent.name}/{f.rec.path.name}"
+        if key not in KNOWN_CALLS:
+            continue
+        ev = _events(f, threshold)
+        peaks = list(ev.peak_s.to_numpy())
+        types = list(ev["call_type"]) if "call_type" in ev else [None] * len(peaks)
+        used: set[int] = set()
+        found = []
+        for c, kind in KNOWN_CALLS[key]:
+            near = sorted((abs(p - c), i) for i, p in enumerate(peaks) if i not in used and abs(p - c) <= tolerance)
+            if near:
+                i = near[0][1]
+                used.add(i)
+                found.append((round(float(peaks[i]), 2), types[i]))
+                hits += 1
+                if isinstance(types[i], str):
+                    typed += 1
+                    typed_ok += types[i] == kind
+            else:
+                found.append(None)
+                misses += 1
+        other += len(peaks) - len(used)
+        freq = list(ev["freq_hz"].round(0)) if "freq_hz" in ev else []
+        detail[key] = {"calls": KNOWN_CALLS[key], "found": found, "peaks": [round(float(p), 2) for p in peaks],
+                       "freq_hz": [float(x) for x in freq]}
+    return {"hits": hits, "misses": misses, "other": other, "typed": typed, "type_correct": typed_ok, "files": detail}
+
+
+def _jura_night(name: str) -> bool:
+    m = re.search(r"_(\d{2})(\d{2})\d{2}\.wav$", name)
+    if not m:
+        return False
+    t = int(m.group(1)) * 60 + int(m.group(2))
+    return (t <= 270 or t >= 1320) and m.group(2) in ("15", "45")  # held-out night files
+
+
+def _jura(threshold: float, scanned: Scanned) -> dict[str, Any]:
+    files = [f for f in scanned.files if _jura_night(f.rec.path.name)]
+    hours = sum(f.duration_s for f in files) / 3600
+    n = sum(len(_events(f, threshold)) for f in files)
+    return {"files": len(files), "events": n, "per_hour": n / hours if hours else None}
+
+
+def _reference(det_dir: Path, refs: list[Path], res_inputs: list[Path], model: str, threshold: float,
+               tolerance: float) -> dict[str, Any]:
+    from birdscan.review.evaluate import evaluate
+
+    det_dir.mkdir(parents=True, exist_ok=True)
+    out = det_dir / "detections.csv"
+    birdscan.scan([str(p) for p in res_inputs], out=out, model=model, threshold=threshold, device="cpu",
+                  workers=1, overwrite=True)
+    report = evaluate(out, [str(r) for r in refs], tolerance=tolerance)
+    return report.overall if hasattr(report, "overall") else report
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--model", action="append", help="checkpoint (repeatable; default: the shipped model)")
+    here = Path(__file__).resolve().parents[1]
+    ap.add_argument("--real", default=str(here.parent / "shared" / "data" / "real"),
+                    help="folder of the shared real recordings (default: ../shared/data/real)")
+    ap.add_argument("--negatives", action="append", default=[], help="more call-free folders (repeatable)")
+    ap.add_argument("--reference", action="append", default=[], help="annotated audio folders (repeatable)")
+    ap.add_argument("--threshold", type=float, help="default: each model's recommended threshold")
+    ap.add_argument("--tolerance", type=float, default=0.25, help="seconds between a call and a detection's peak")
+    ap.add_argument("--sweep", action="store_true", help="also tabulate by threshold")
+    ap.add_argument("--json", help="write all numbers to this file")
+    args = ap.parse_args(argv)
+    models = args.model or [str(default_model_path())]
+    real = Path(args.real)
+    neg_folders = [real / n for n in NEGATIVE_FOLDERS if (real / n).is_dir()] + [Path(p) for p in args.negatives]
+    reports = []
+    for model in models:
+        ckpt = read_checkpoint(model)
+        t = args.threshold if args.threshold is not None else default_threshold(ckpt)
+        rep = ModelReport(Path(model).name, str(model), birdscan.model.file_sha256(model), t, _trained_files(ckpt))
+        low = min((t, *SWEEP)) if args.sweep else t
+        scanned = {str(f): _scan([f], model, low) for f in neg_folders}
+        known_dirs = sorted({real / k.split("/")[0] for k in KNOWN_CALLS if (real / k).exists()})
+        scanned["known"] = _scan(known_dirs, model, low) if known_dirs else Scanned([], 0.0, 0.0)
+        scanned["jura"] = _scan([real / JURA], model, low) if (real / JURA).is_dir() else Scanned([], 0.0, 0.0)
+        for thr in sorted({t, *(SWEEP if args.sweep else ())}):
+            rows = {"negatives": _negatives(rep, neg_folders, thr, scanned),
+                    "known": _known(real, thr, scanned["known"], args.tolerance),
+                    "jura": _jura(thr, scanned["jura"])}
+            rep.rows[f"{thr:g}"] = rows
+        audio = sum(s.seconds for s in scanned.values())
+        wall = sum(s.wall_s for s in scanned.values())
+        rep.rows["speed"] = {"audio_s": audio, "wall_s": wall, "x_real_time": audio / wall if wall else None}
+        if args.reference:
+            rep.rows["reference"] = _reference(Path(args.json or "quality").with_suffix("") / rep.sha256[:8],
+                                               [Path(r) for r in args.reference], [Path(r) for r in args.reference],
+                                               model, t, args.tolerance)
+        reports.append(rep)
+    print_table(reports, neg_folders)
+    if args.sweep:
+        print_sweep(reports)
+    if args.json:
+        Path(args.json).write_text(json.dumps([{"model": r.name, "path": r.path, "sha256": r.sha256,
+                                                "threshold": r.threshold, "results": r.rows} for r in reports],
+                                              indent=1, default=str))
+    return 0
+
+
+def _fmt(v: Any, digits: int = 2) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "-"
+    return f"{v:.{digits}f}" if isinstance(v, float) else str(v)
+
+
+def print_table(reports: list[ModelReport], folders: list[Path]) -> None:
+    head = "| | " + " | ".join(f"{r.name} (t={r.threshold:g})" for r in reports) + " |"
+    print(head)
+    print("|---" * (len(reports) + 1) + "|")
+
+    def line(label: str, cells: list[str]) -> None:
+        print(f"| {label} | " + " | ".join(cells) + " |")
+
+    main_rows = [r.rows[f"{r.threshold:g}"] for r in reports]
+    for folder in folders:
+        for part in ("unseen", "trained"):
+            cells = []
+            for rows in main_rows:
+                row = rows["negatives"]["folders"][folder.name][part]
+                cells.append(f"{_fmt(row['per_min'])} ({row['events']} in {row['minutes']:.1f} min)" if row["minutes"] else "-")
+            line(f"{folder.name}: FA/min, {part} files", cells)
+    for part in ("unseen", "trained", "all"):
+        line(f"**all negatives, {part}**: FA/min",
+             [f"{_fmt(rows['negatives'][part]['per_min'])}" for rows in main_rows])
+    line("worst file: FA/min", [f"{_fmt(rows['negatives']['worst_file']['per_min'])} {rows['negatives']['worst_file']['file']}"
+                                 for rows in main_rows])
+    line("known real calls hit / missed", [f"{rows['known']['hits']} / {rows['known']['misses']}" for rows in main_rows])
+    line("other detections in those clips", [str(rows["known"]["other"]) for rows in main_rows])
+    line("call type right (of calls hit with a type)", [f"{rows['known']['type_correct']} / {rows['known']['typed']}" for rows in main_rows])
+    neg = "birdvox-dcase-20k-clips/ff3d3feb-3371-44ad-a3b3-85969c2cd5ab.wav"
+    line("detections on the DCASE negative", [str(len(rows["known"]["files"].get(neg, {}).get("peaks", []))) for rows in main_rows])
+    line("Jura held-out night FA/hour", [_fmt(rows["jura"]["per_hour"], 0) for rows in main_rows])
+    line("scan x real time (CPU, 1 decode thread)", [_fmt(r.rows["speed"]["x_real_time"], 0) for r in reports])
+    for r, rows in zip(reports, main_rows):
+        for key, d in rows["known"]["files"].items():
+            print(f"  {r.name}: {key}: calls {d['calls']} -> found {d['found']}; all peaks {d['peaks']}"
+                  + (f"; freq {d['freq_hz']}" if d["freq_hz"] else ""))
+        if "reference" in r.rows:
+            print(f"  {r.name}: reference: {r.rows['reference']}")
+
+
+def print_sweep(reports: list[ModelReport]) -> None:
+    print("\n| model | threshold | FA/min unseen | FA/min trained | worst file FA/min | calls hit | other | Jura FA/h |")
+    print("|---|---|---|---|---|---|---|---|")
+    for r in reports:
+        for key, rows in r.rows.items():
+            if key in ("speed", "reference"):
+                continue
+            n = rows["negatives"]
+            print(f"| {r.name} | {key} | {_fmt(n['unseen']['per_min'])} | {_fmt(n['trained']['per_min'])} | "
+                  f"{_fmt(n['worst_file']['per_min'])} | {rows['known']['hits']} | {rows['known']['other']} | "
+                  f"{_fmt(rows['jura']['per_hour'], 0)} |")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,480 @@
+"""Real sounds as training data: call-free noise recordings and reviewed clips.
+
+Two sources a monitoring project has and BirdVox-70k lacks:
+
+- **Noise folders** (``--negatives DIR``): recordings of a site's insects, frogs, rain,
+  machinery, with no flight calls in them. :class:`NoiseBank` holds them at the model rate
+  and cuts negative windows at random offsets, each made into a variant: played at a
+  random speed (pitch shifts of up to an octave either way: an insect's song frequency
+  moves with temperature), time-stretched without changing pitch, summed out of step with
+  other sources into a chorus, filtered as if farther away, at a random gain. The same
+  windows, mixed under positives during training (see ``Augment.mix_prob``), become beds.
+  :func:`split_recordings` keeps a fixed part of each folder out of training.
+- **Reviewed clips** (``--extra DIR``): :func:`read_labelled` reads a folder of clips
+  sorted by a listener into ``call/`` and ``not_call/`` (or ``1/`` and ``0/``), or listed
+  in a CSV ``file,label[,freq_hz]``.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from .errors import AudioError, DataError, ParameterError
+
+AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3", ".aif", ".aiff")
+POSITIVE_DIRS = ("call", "1")
+NEGATIVE_DIRS = ("not_call", "0")
+_LABELS = {"1": 1, "call": 1, "true": 1, "yes": 1, "0": 0, "not_call": 0, "false": 0, "no": 0}
+
+
+def load_mono(path: str | Path, sr: int) -> np.ndarray:
+    """A whole recording as mono float32 at ``sr`` Hz (channels averaged, DC removed, soxr).
+
+    Raises :class:`AudioError` naming the file when it cannot be decoded.
+    """
+    import soundfile as sf
+    import soxr
+
+    try:
+        x, file_sr = sf.read(str(path), dtype="float32", always_2d=True)
+    except (sf.SoundFileError, RuntimeError, TypeError) as e:
+        raise AudioError(f"{path}: cannot read audio ({e})") from e
+    x = x.mean(axis=1)
+    if not np.isfinite(x).all():
+        raise AudioError(f"{path}: holds non-finite samples")
+    x = x - (x.mean() if x.size else 0.0)
+    if file_sr != sr and x.size:
+        x = soxr.resample(x, file_sr, sr)
+    return np.ascontiguousarray(x, dtype=np.float32)
+
+
+def audio_files(folder: str | Path) -> list[Path]:
+    """Audio files under ``folder`` (recursive, hidden files skipped, sorted)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ParameterError(f"{folder} is not a folder of recordings")
+    return sorted(
+        p for p in folder.rglob("*")
+        if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES
+        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    )
+
+
+def _stable_fraction(name: str) -> float:
+    return int(hashlib.sha1(name.encode()).hexdigest()[:8], 16) / 16**8
+
+
+def split_recordings(paths: Sequence[Path], root: str | Path, heldout: float = 0.25) -> tuple[list[Path], list[Path]]:
+    """Split recordings into (train, held out), a fixed part of each folder held out.
+
+    Within each folder (the file's parent), files are ordered by a hash of their path
+    relative to ``root`` and the first ``round(heldout * n)`` (at least one when the folder
+    holds two or more) are held out. The split depends only on names, never on order or
+    machine, so a model's held-out files can be listed again later.
+    """
+    if not 0.0 <= heldout < 1.0:
+        raise ParameterError(f"heldout={heldout} must be in [0, 1)")
+    root = Path(root)
+    groups: dict[Path, list[Path]] = {}
+    for p in paths:
+        groups.setdefault(p.parent, []).append(p)
+    train, held = [], []
+    for files in groups.values():
+        ranked = sorted(files, key=lambda p: _stable_fraction(p.relative_to(root).as_posix()))
+        k = round(heldout * len(ranked))
+        if heldout > 0 and len(ranked) >= 2:
+            k = max(k, 1)
+        held += ranked[:k]
+        train += ranked[k:]
+    return sorted(train), sorted(held)
+
+
+@dataclass(frozen=True)
+class Variants:
+    """How :meth:`NoiseBank.windows` varies each negative window.
+
+    Attributes
+    ----------
+    octaves : float >= 0. Play at a speed ``2 ** u``, ``u`` uniform in ``[-octaves, octaves]``
+        (pitch and tempo change together).
+    stretch_prob, stretch : time-stretch by ``2 ** u``, ``u`` in ``[-stretch, stretch]``,
+        keeping the pitch (granular overlap-add), with this probability.
+    chorus_prob, chorus_max : sum 2..``chorus_max`` independent variants, out of step, with
+        this probability (a chorus of many individuals).
+    distance_prob, distance_hz : low-pass as air absorption over distance, amplitude
+        ``exp(-(f / fc) ** 2)`` with ``fc`` in ``distance_hz``, with this probability.
+    gain_db : range of the window's level, dB relative to the source's RMS.
+    """
+
+    octaves: float = 1.0
+    stretch_prob: float = 0.4
+    stretch: float = 0.5
+    chorus_prob: float = 0.3
+    chorus_max: int = 4
+    distance_prob: float = 0.4
+    distance_hz: tuple[float, float] = (2500.0, 10000.0)
+    gain_db: tuple[float, float] = (-20.0, 6.0)
+
+    def __post_init__(self) -> None:
+        for name in ("stretch_prob", "chorus_prob", "distance_prob"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ParameterError(f"{name}={getattr(self, name)} must be a probability")
+        if not 0.0 <= self.octaves <= 2.0 or not 0.0 <= self.stretch <= 1.0 or self.chorus_max < 2:
+            raise ParameterError(f"bad variants: octaves={self.octaves} (0-2), stretch={self.stretch} (0-1), "
+                                 f"chorus_max={self.chorus_max} (>= 2)")
+
+
+@dataclass
+class NoiseBank:
+    """Call-free recordings held in memory at ``sr``, cut into varied negative windows.
+
+    Parameters
+    ----------
+    paths : recordings (any format soundfile reads, any rate and channel count)
+    sr : model rate, Hz
+    part : ``(start, end)`` fractions of each recording to use, e.g. ``(0, 0.8)`` for
+        training and ``(0.8, 1)`` for validation windows of the same files
+    names : how each recording is named in metadata (default: its path)
+
+    Example
+    -------
+    >>> bank = NoiseBank(audio_files("site_noise/"))                       # doctest: +SKIP
+    >>> x = bank.windows(1000, np.random.default_rng(0))                     # (1000, 12000) float32
+    """
+
+    paths: Sequence[Path]
+    sr: int = 24_000
+    part: tuple[float, float] = (0.0, 1.0)
+    min_seconds: float = 0.3
+    audio: list[np.ndarray] = field(init=False, repr=False)
+    used: list[Path] = field(init=False)
+
+    def __post_init__(self) -> None:
+        lo, hi = self.part
+        if not 0.0 <= lo < hi <= 1.0:
+            raise ParameterError(f"part={self.part} must be (start, end) fractions with 0 <= start < end <= 1")
+        self.audio, self.used = [], []
+        for p in self.paths:
+            x = load_mono(p, self.sr)
+            x = x[int(lo * x.size): int(hi * x.size)]
+            if x.size >= self.min_seconds * self.sr and float(np.abs(x).max()) > 0:
+                self.audio.append(x)
+                self.used.append(Path(p))
+        if not self.audio:
+            raise DataError(f"no usable noise recordings (at least {self.min_seconds} s of non-silent audio) in "
+                            f"{[str(p) for p in self.paths][:3]}{'...' if len(self.paths) > 3 else ''}")
+        # every folder gets an equal share, files within it by the square root of their length,
+        # so one long folder does not crowd out the rest
+        folders: dict[Path, list[int]] = {}
+        for i, p in enumerate(self.used):
+            folders.setdefault(p.parent, []).append(i)
+        w = np.zeros(len(self.audio))
+        for members in folders.values():
+            s = np.sqrt([self.audio[i].size for i in members])
+            w[members] = s / s.sum() / len(folders)
+        self.weights = w / w.sum()
+
+    @property
+    def seconds(self) -> float:
+        """Audio held, in seconds."""
+        return sum(a.size for a in self.audio) / self.sr
+
+    def windows(self, n: int, rng: np.random.Generator, size: int = 12_000,
+                variants: Variants | None = Variants()) -> np.ndarray:
+        """``n`` negative windows [shape=(n, size), float32], each a random variant.
+
+        ``variants=None`` cuts plain windows (for validation: the sounds as recorded).
+        """
+        out = np.empty((n, size), dtype=np.float32)
+        for i in range(n):
+            if variants is None:
+                out[i] = self._excerpt(rng, size)
+                continue
+            x = self._variant(rng, size, variants)
+            if rng.random() < variants.chorus_prob:
+                for _ in range(int(rng.integers(1, variants.chorus_max))):
+                    y = self._variant(rng, size, variants)
+                    x = x + y * 10 ** (rng.uniform(-12, 0) / 20)
+            if rng.random() < variants.distance_prob:
+                x = _distance(x, self.sr, rng.uniform(*variants.distance_hz))
+            out[i] = x * 10 ** (rng.uniform(*variants.gain_db) / 20)
+        return out
+
+    def _pick(self, rng: np.random.Generator) -> np.ndarray:
+        return self.audio[int(rng.choice(len(self.audio), p=self.weights))]
+
+    def _excerpt(self, rng: np.random.Generator, size: int, src: np.ndarray | None = None) -> np.ndarray:
+        a = self._pick(rng) if src is None else src
+        if a.size < size:  # short recordings loop with a random start
+            reps = -(-size // a.size) + 1
+            a = np.tile(a, reps)
+        s = int(rng.integers(0, a.size - size + 1))
+        x = a[s: s + size].astype(np.float64)
+        rms = math.sqrt(float(np.mean(x**2))) or 1.0
+        return (x / rms).astype(np.float32)
+
+    def _variant(self, rng: np.random.Generator, size: int, v: Variants) -> np.ndarray:
+        import soxr
+
+        speed = 2.0 ** rng.uniform(-v.octaves, v.octaves)
+        stretch = 2.0 ** rng.uniform(-v.stretch, v.stretch) if rng.random() < v.stretch_prob else 1.0
+        src = self._pick(rng)
+        need = int(math.ceil(size * speed / stretch)) + 64
+        x = self._excerpt(rng, need, src)
+        if stretch != 1.0:
+            x = _stretch(x, stretch)
+        if speed != 1.0:
+            x = soxr.resample(x, self.sr * speed, self.sr, quality="MQ")
+        x = x[:size] if x.size >= size else np.pad(x, (0, size - x.size), mode="wrap")
+        rms = math.sqrt(float(np.mean(np.square(x, dtype=np.float64)))) or 1.0
+        return (x / rms).astype(np.float32)
+
+
+def _stretch(x: np.ndarray, factor: float, grain: int = 480) -> np.ndarray:
+    """Granular overlap-add time stretch by ``factor`` (> 1 longer), pitch unchanged.
+
+    Good enough for the noisy textures of choruses and rain; not for tonal music.
+    """
+    hop_out = grain // 2
+    hop_in = hop_out / factor
+    n_out = int(x.size * factor)
+    win = np.hanning(grain).astype(np.float32)
+    out = np.zeros(n_out + grain, dtype=np.float32)
+    norm = np.zeros(n_out + grain, dtype=np.float32)
+    for k in range(max(1, n_out // hop_out)):
+        s = int(k * hop_in)
+        if s + grain > x.size:
+            break
+        o = k * hop_out
+        out[o: o + grain] += x[s: s + grain] * win
+        norm[o: o + grain] += win
+    return out[:n_out] / np.maximum(norm[:n_out], 1e-3)
+
+
+def _distance(x: np.ndarray, sr: int, fc: float) -> np.ndarray:
+    spec = np.fft.rfft(x)
+    f = np.fft.rfftfreq(x.size, 1.0 / sr)
+    return np.fft.irfft(spec * np.exp(-((f / fc) ** 2)), n=x.size).astype(np.float32)
+
+
+# ---------------------------------------------------------------- reviewed clips
+@dataclass
+class LabelledClips:
+    """Windows cut from reviewed clips: ``waves`` (n, window) float32, ``labels`` (n,) 0/1,
+    ``freq_hz`` (n,) call centre frequency (0 when unknown), ``sources`` (n,) the clip file."""
+
+    waves: np.ndarray
+    labels: np.ndarray
+    freq_hz: np.ndarray
+    sources: list[str]
+
+
+def _label(value: str, where: str) -> int:
+    key = str(value).strip().lower()
+    if key not in _LABELS:
+        raise DataError(f"{where}: label {value!r} is not one of call/not_call/1/0")
+    return _LABELS[key]
+
+
+def _listed(folder: Path) -> list[tuple[Path, int, float]]:
+    """Clips and labels from ``call/``+``not_call/`` (or ``1/``+``0/``) subfolders and CSVs."""
+    items: list[tuple[Path, int, float]] = []
+    for names, label in ((POSITIVE_DIRS, 1), (NEGATIVE_DIRS, 0)):
+        for name in names:
+            sub = folder / name
+            if sub.is_dir():
+                items += [(p, label, 0.0) for p in audio_files(sub)]
+    for table in sorted(folder.glob("*.csv")):
+        with open(table, newline="", encoding="utf-8-sig") as f:
+            reader = csv.DictReader(f)
+            cols = [c.strip().lower() for c in (reader.fieldnames or [])]
+            if "file" not in cols or "label" not in cols:
+                raise DataError(f"{table}: a label table needs the columns file,label (optional freq_hz); found {cols}")
+            for line, row in enumerate(reader, 2):
+                row = {k.strip().lower(): (v or "").strip() for k, v in row.items() if k}
+                where = f"{table}, line {line}"
+                path = (folder / row["file"]).resolve()
+                if not path.is_file():
+                    raise DataError(f"{where}: clip {row['file']!r} does not exist (paths are relative to {folder})")
+                freq = row.get("freq_hz") or "0"
+                try:
+                    freq_hz = float(freq)
+                except ValueError as e:
+                    raise DataError(f"{where}: freq_hz {freq!r} is not a number of Hz") from e
+                items.append((path, _label(row["label"], where), freq_hz))
+    return items
+
+
+def read_labelled(folder: str | Path, sr: int = 24_000, window: int = 12_000) -> LabelledClips:
+    """Read reviewed clips into training windows.
+
+    Layout: ``folder/call/`` and ``folder/not_call/`` (also ``1/`` and ``0/``) of audio clips
+    of any format, rate, channel count and length, and/or CSV tables in ``folder`` with
+    columns ``file,label[,freq_hz]`` (paths relative to ``folder``; labels call/not_call/1/0).
+
+    A ``call`` clip gives its centre window (clip export centres the call); a ``not_call``
+    clip gives every whole window and its padded tail; a clip shorter than a window is
+    centred and zero-padded.
+
+    Raises
+    ------
+    DataError naming the file for an empty or malformed folder, an undecodable clip or a
+    bad label.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DataError(f"{folder}: no such folder of reviewed clips (expected call/ and not_call/ in it)")
+    items = _listed(folder)
+    if not items:
+        stray = [p.name for p in folder.iterdir()][:5]
+        raise DataError(f"{folder}: no clips found; put them in call/ and not_call/ (or 1/ and 0/), "
+                        f"or list them in a CSV file,label (found {stray})")
+    waves, labels, freqs, sources = [], [], [], []
+    for path, label, freq in items:
+        try:
+            x = load_mono(path, sr)
+        except AudioError as e:
+            raise DataError(f"{path}: not a readable audio clip ({e})") from e
+        if x.size == 0:
+            raise DataError(f"{path}: clip holds no samples")
+        for w in (_centre(x, window) if label else _tiles(x, window)):
+            waves.append(w)
+            labels.append(label)
+            freqs.append(freq if label else 0.0)
+            sources.append(str(path))
+    return LabelledClips(np.stack(waves).astype(np.float32), np.asarray(labels, np.float32),
+                         np.asarray(freqs, np.float32), sources)
+
+
+def _centre(x: np.ndarray, n: int) -> list[np.ndarray]:
+    if x.size >= n:
+        s = (x.size - n) // 2
+        return [x[s: s + n]]
+    left = (n - x.size) // 2
+    return [np.pad(x, (left, n - x.size - left))]
+
+
+def _tiles(x: np.ndarray, n: int) -> list[np.ndarray]:
+    if x.size <= n:
+        return _centre(x, n)
+    out = [x[s: s + n] for s in range(0, x.size - n + 1, n)]
+    tail = x.size % n
+    if tail >= n // 5:
+        out.append(np.pad(x[-tail:], (0, n - tail)))
+    return out
+
+
+def noise_recordings(folders: Iterable[str | Path], heldout: float = 0.25) -> dict[str, list[Path]]:
+    """The recordings of some noise folders split by :func:`split_recordings`:
+    ``{"train": [...], "heldout": [...]}`` (absolute paths)."""
+    train: list[Path] = []
+    held: list[Path] = []
+    for folder in folders:
+        files = [p.resolve() for p in audio_files(folder)]
+        if not files:
+            raise DataError(f"{folder}: holds no audio files ({', '.join(AUDIO_SUFFIXES)})")
+        t, h = split_recordings(files, Path(folder).resolve(), heldout)
+        train += t
+        held += h
+    return {"train": train, "heldout": held}
+
+
+def _unit_suffix(folder: Path) -> str:
+    name = "".join(c if c.isalnum() or c in "_.-" else "_" for c in folder.resolve().name)
+    return name or "clips"
+
+
+@dataclass(frozen=True)
+class RealArrays:
+    """Windows of one training or validation unit made from real sounds."""
+
+    unit: str
+    waves: np.ndarray
+    labels: np.ndarray
+    freq_hz: np.ndarray
+    names: list[str]
+
+
+class RealSounds:
+    """The ``extra`` and ``negatives`` inputs of training, checked up front, built on demand.
+
+    Parameters
+    ----------
+    extra : folders of reviewed clips (:func:`read_labelled`), units ``extra-<folder name>``
+    negatives : folders of call-free recordings (:class:`NoiseBank`), unit ``noise`` for
+        training and ``noise-val`` (the last 20% of each training file, plain) for validation
+    negative_windows : varied training windows to cut
+    heldout : fraction of each noise folder never used (:func:`split_recordings`)
+    """
+
+    VAL_PART = 0.8
+
+    def __init__(self, extra: Sequence[str | Path] = (), negatives: Sequence[str | Path] = (),
+                 negative_windows: int = 6000, heldout: float = 0.25, seed: int = 0,
+                 sr: int = 24_000, window: int = 12_000) -> None:
+        self.extra = [Path(p) for p in extra]
+        self.negatives = [Path(p) for p in negatives]
+        for option, folders in (("extra", self.extra), ("negatives", self.negatives)):
+            for folder in folders:
+                if not folder.is_dir():
+                    raise ParameterError(f"{option}: {folder} is not a folder")
+        units = [f"extra-{_unit_suffix(p)}" for p in self.extra]
+        dupes = sorted({u for u in units if units.count(u) > 1})
+        if dupes:
+            raise ParameterError(f"extra: folders {dupes} share a name; give each reviewed-clip folder its own name")
+        self.extra_units = dict(zip(units, self.extra))
+        self.negative_windows, self.heldout, self.seed = int(negative_windows), heldout, seed
+        self.sr, self.window = sr, window
+        self.noise = noise_recordings(self.negatives, heldout) if self.negatives else None
+
+    @property
+    def units(self) -> list[str]:
+        """Unit names this adds: ``extra-<folder>`` ..., ``noise``, ``noise-val``."""
+        return [*self.extra_units, *(["noise", "noise-val"] if self.noise else [])]
+
+    def arrays(self) -> list[RealArrays]:
+        """Read and cut everything (seeded): one :class:`RealArrays` per unit."""
+        out = []
+        for unit, folder in self.extra_units.items():
+            clips = read_labelled(folder, self.sr, self.window)
+            out.append(RealArrays(unit, clips.waves, clips.labels, clips.freq_hz, clips.sources))
+        if self.noise:
+            rng = np.random.default_rng([self.seed, 7919])
+            train = NoiseBank(self.noise["train"], self.sr, (0.0, self.VAL_PART))
+            waves = train.windows(self.negative_windows, rng, self.window)
+            out.append(RealArrays("noise", waves, np.zeros(len(waves), np.float32), np.zeros(len(waves), np.float32),
+                                  [f"noise{i}" for i in range(len(waves))]))
+            val = NoiseBank(self.noise["train"], self.sr, (self.VAL_PART, 1.0), min_seconds=0.5)
+            n_val = max(200, self.negative_windows // 4)
+            plain = val.windows(n_val // 2, rng, self.window, variants=None)
+            varied = val.windows(n_val - n_val // 2, rng, self.window, Variants(octaves=0.5))
+            waves = np.concatenate([plain, varied])
+            out.append(RealArrays("noise-val", waves, np.zeros(len(waves), np.float32),
+                                  np.zeros(len(waves), np.float32), [f"noise-val{i}" for i in range(len(waves))]))
+        return out
+
+    def metadata(self) -> dict[str, object]:
+        """What a checkpoint records of these inputs (names relative to each folder's parent)."""
+        meta: dict[str, object] = {}
+        if self.extra:
+            meta["extra"] = {u: str(p.resolve()) for u, p in self.extra_units.items()}
+        if self.noise:
+            def rel(p: Path) -> str:
+                for folder in self.negatives:
+                    root = folder.resolve()
+                    if root in p.parents:
+                        return f"{root.name}/{p.relative_to(root).as_posix()}"
+                return p.name
+            meta["negatives"] = {
+                "folders": [str(p.resolve()) for p in self.negatives], "heldout_fraction": self.heldout,
+                "train": [rel(p) for p in self.noise["train"]], "heldout": [rel(p) for p in self.noise["heldout"]],
+                "windows": self.negative_windows,
+            }
+        return meta
