@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import birdscan
-from birdscan.detect.events import EventRule, find_events
+from birdscan.detect.events import EventRule, add_call_types, find_events
 from birdscan.model import default_model_path, default_threshold, read_checkpoint
 
 # The shared folders of call-free audio, and the known real calls: centre (s) and type. The
@@ -73,7 +73,10 @@ class ModelReport:
 
 
 def _events(f: Any, threshold: float) -> Any:
-    return find_events(f.probs, 1200, 12000, 24000, EventRule(threshold=threshold), f.duration_s)
+    events = find_events(f.probs, 1200, 12000, 24000, EventRule(threshold=threshold), f.duration_s)
+    if f.freq is not None:
+        add_call_types(events, f.freq, 1200, 12000, 24000)
+    return events
 
 
 def _trained_files(ckpt: dict[str, Any]) -> set[str]:

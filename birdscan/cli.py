@@ -279,6 +279,9 @@ def _shard_option(ctx, param, value):
 @click.option("--min-duration", default=0.0, show_default=True, type=float, help="Drop events shorter than this many seconds.")
 @click.option("--split-dip", default=0.3, show_default=True, type=float, help="Split an event where the probability dips this much between two peaks (1 = never).")
 @click.option("--channel", type=int, help="Channel to scan, 1 = first (default: mix all to mono).")
+@click.option("--type-boundary", default=5000.0, show_default=True, type=float,
+              help="Hz: detections below it are thrush-type calls, above it tseep calls (models with a frequency head).")
+@click.option("--windows-freq", is_flag=True, help="Add each window's call-frequency estimate (freq_hz) to --windows.")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
 @click.option("--batch-size", type=int, help="Windows per model batch (default 1024 on CPU, 16384 on GPU).")
 @click.option("--workers", type=int, help="Recordings decoded ahead in background threads [default: half the CPU cores, 1-8].")
@@ -650,7 +653,11 @@ def evaluate_clips(data, units, model, device, as_json) -> None:
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=int, help="Processes writing units in parallel (same data).")
 @click.option("--overwrite", is_flag=True, help="Write into a folder that is not empty, or replace a recording.")
-def synth(out, kind, clips_per_unit, units, duration, sample_rate, calls_per_minute, channels, backgrounds, seed, workers, overwrite) -> None:
+@click.option("--negatives", multiple=True, type=click.Path(file_okay=False),
+              help="Folder of real call-free recordings (insects, frogs, rain): varied windows as negatives and as beds "
+                   "under calls (birdvox70k kind; a fixed quarter of each folder is held out). Repeatable.")
+def synth(out, kind, clips_per_unit, units, duration, sample_rate, calls_per_minute, channels, backgrounds, seed, workers,
+          overwrite, negatives) -> None:
     """Generate training data in the BirdVox-70k layout, or a long recording with ground truth."""
     from . import birdvox70k as data
     from .synth.compose import write_birdvox70k, write_recording
@@ -658,7 +665,8 @@ def synth(out, kind, clips_per_unit, units, duration, sample_rate, calls_per_min
     try:
         if kind == "birdvox70k":
             paths = write_birdvox70k(out, clips_per_unit=clips_per_unit, units=units.split(",") if units else data.UNITS,
-                                     seed=seed, backgrounds=backgrounds, workers=workers, overwrite=overwrite)
+                                     seed=seed, backgrounds=backgrounds, workers=workers, overwrite=overwrite,
+                                     negatives=negatives)
             click.echo(f"wrote {len(paths)} unit files to {out}")
         else:
             truth = write_recording(out, duration, sr=sample_rate, calls_per_minute=calls_per_minute, seed=seed,

@@ -15,11 +15,16 @@ from pathlib import Path
 from typing import Any
 
 # ---------------------------------------------------------------- columns of the outputs
-DETECTION_COLUMNS = ["file", "start_s", "end_s", "peak_s", "max_prob", "mean_prob", "low_freq_hz", "high_freq_hz", "start_time"]
+DETECTION_COLUMNS = ["file", "start_s", "end_s", "peak_s", "max_prob", "mean_prob", "low_freq_hz", "high_freq_hz",
+                     "freq_hz", "call_type", "start_time"]
 """Detections CSV: one row per event; times in seconds from the recording start, ``start_time``
-the event's wall-clock time when the file name holds one (:func:`start_time_from_name`)."""
+the event's wall-clock time when the file name holds one (:func:`start_time_from_name`).
+``freq_hz`` and ``call_type`` (``thrush``/``tseep``) come from a model's frequency head
+(empty for models without one)."""
 WINDOW_COLUMNS = ["file", "start_s", "end_s", "prob"]
 """Windows CSV(.gz): one row per window with its probability."""
+WINDOW_FREQ_COLUMN = "freq_hz"
+"""With ``--windows-freq``, the windows table's last column: the frequency estimate (Hz)."""
 RAVEN_COLUMNS = ["Selection", "View", "Channel", "Begin Time (s)", "End Time (s)", "Low Freq (Hz)", "High Freq (Hz)"]
 """The columns Raven Pro needs in a selection table, in its order."""
 RAVEN_EXTRA = ["Call Type", "Call Freq (Hz)", "Peak Time (s)", "Max Prob", "Mean Prob", "Begin Path", "File Offset (s)"]

@@ -158,7 +158,7 @@ def test_dataloader_workers_open_their_own_files(toy):
     ds = dataset.ClipDataset(index)
     first, *_ = ds[0]  # the parent opens a handle before the workers fork
     loader = torch.utils.data.DataLoader(ds, batch_size=7, num_workers=2)
-    waves, labels = zip(*loader)
+    waves, labels, _ = zip(*loader)
     np.testing.assert_array_equal(torch.cat(labels).numpy(), index.label.to_numpy())
     np.testing.assert_array_equal(waves[0][0].numpy(), first)
     assert sum(len(w) for w in waves) == len(index)

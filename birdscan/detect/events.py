@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from typing import Any
+
 import numpy as np
 
 from ..errors import ParameterError
@@ -202,3 +204,32 @@ def event_band(
     while hi + 1 <= band[-1] and excess[hi + 1] >= floor:
         hi += 1
     return float(freqs[lo]), float(freqs[hi])
+
+
+TYPE_BOUNDARY_HZ = 5000.0
+"""Default boundary between thrush-type calls (below, about 2-5 kHz) and tseep calls (above)."""
+
+
+def add_call_types(events: Any, freq_hz: np.ndarray, hop: int, window: int, sr: int,
+                   boundary_hz: float = TYPE_BOUNDARY_HZ) -> Any:
+    """Add ``freq_hz`` and ``call_type`` columns to an events table, in place.
+
+    Parameters
+    ----------
+    events : pandas.DataFrame from :func:`find_events` (``peak_s`` is a window centre)
+    freq_hz : np.ndarray [shape=(n_windows,)] the frequency head's estimate per window, Hz
+    hop, window, sr : samples and Hz, as given to :func:`find_events`
+    boundary_hz : ``thrush`` below it, ``tseep`` at or above it
+
+    Returns
+    -------
+    the same table, with ``freq_hz`` (the estimate at the event's peak window, rounded to
+    1 Hz) and ``call_type``.
+    """
+    peaks = np.asarray(events["peak_s"], dtype=np.float64)
+    idx = np.rint((peaks * sr - window / 2) / hop).astype(np.int64)
+    idx = np.clip(idx, 0, max(len(freq_hz) - 1, 0))
+    f = np.round(np.asarray(freq_hz, dtype=np.float64)[idx], 0) if len(freq_hz) else np.zeros(0)
+    events["freq_hz"] = f
+    events["call_type"] = np.where(f >= boundary_hz, "tseep", "thrush").astype(object) if len(f) else np.zeros(0, dtype=object)
+    return events

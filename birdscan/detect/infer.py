@@ -108,12 +108,18 @@ class Scanner:
             t = t.pin_memory().to(self.device, non_blocking=True)
         with torch.autocast(self.device.type, dtype=self.amp) if self.amp else nullcontext():
             if self.dense:
-                logits = self.model.scan(t, n_windows, self.hop)
+                logits, freq = self.model.scan_all(t, n_windows, self.hop)
             else:
-                logits = self._per_window(t, n_windows)
-        return torch.sigmoid(logits.float()).cpu().numpy()
+                logits, freq = self._per_window(t, n_windows)
+        probs = torch.sigmoid(logits.float())
+        if freq is None:
+            return probs.cpu().numpy()
+        # models with a frequency head: (blocks, windows, 2) = probability, call frequency (Hz)
+        return torch.stack([probs, 1000.0 * torch.exp2(freq.float())], dim=-1).cpu().numpy()
 
-    def _per_window(self, t: torch.Tensor, n_windows: int) -> torch.Tensor:
+    def _per_window(self, t: torch.Tensor, n_windows: int) -> tuple[torch.Tensor, torch.Tensor | None]:
         # one block's windows per call: the same shape whatever the block's place in the batch
         wins = t.unfold(1, self.window, self.hop)[:, :n_windows]
-        return torch.stack([self.model(w.contiguous()) for w in wins])
+        outs = [self.model.forward_all(w.contiguous()) for w in wins]
+        freq = None if outs[0][1] is None else torch.stack([o[1] for o in outs])
+        return torch.stack([o[0] for o in outs]), freq

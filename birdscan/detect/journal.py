@@ -102,7 +102,9 @@ class Journal:
         if key is None:
             return
         meta = {"key": key, "record": record, "columns": [str(c) for c in events.columns]}
-        arrays = {f"event{i}": events[c].to_numpy() for i, c in enumerate(events.columns)}
+        # text columns (call_type) as fixed-width unicode: the journal never needs pickles
+        arrays = {f"event{i}": (events[c].to_numpy().astype(str) if events[c].dtype == object else events[c].to_numpy())
+                  for i, c in enumerate(events.columns)}
         with atomic_path(self._entry(key)) as tmp, open(tmp, "wb") as f:
             np.savez(f, meta=np.array(json.dumps(meta)), probs=np.asarray(probs, np.float32), **arrays)
 

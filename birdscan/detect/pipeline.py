@@ -20,7 +20,7 @@ from ..tables import manifest_path, run_manifest
 from . import audio, selections, writers
 from .discover import Recording, discover
 from .metadata import recording_start
-from .events import EventRule, event_band, find_events
+from .events import TYPE_BOUNDARY_HZ, EventRule, add_call_types, event_band, find_events
 from .journal import Journal, journal_dir
 from .prefetch import prefetch
 from .results import RESULT_OPTIONS, SCANNED, FileResult, RunResult, detections_table, read_detections_csv, summarize
@@ -50,8 +50,12 @@ class ScanOptions:
     device: str = "auto"
     batch_size: int | None = None
     workers: int = 1
+    type_boundary: float = TYPE_BOUNDARY_HZ
 
     def __post_init__(self) -> None:
+        if not (isinstance(self.type_boundary, (int, float)) and 0 < self.type_boundary < 24_000):
+            raise ParameterError(f"type_boundary={self.type_boundary} must be a frequency in Hz (thrush-type calls "
+                                 "below it, tseep calls above; 5000 is usual)")
         if not (isinstance(self.hop, (int, float)) and self.hop > 0):
             raise ParameterError(f"hop={self.hop} must be a positive number of seconds")
         if self.channel is not None and self.channel < 1:
@@ -71,6 +75,7 @@ class ScanOptions:
             "hop_s": self.hop, "threshold": self.rule.threshold, "threshold_off": self.rule.off,
             "min_gap_s": self.rule.min_gap, "min_duration_s": self.rule.min_duration,
             "split_dip": self.rule.split_dip, "channel": self.channel or "mix",
+            "type_boundary_hz": float(self.type_boundary),
             "device": self.device, "batch_size": self.batch_size, "workers": self.workers,
         }
 
@@ -89,6 +94,8 @@ def scan(
     min_duration: float = 0.0,
     split_dip: float = 0.3,
     channel: int | None = None,
+    type_boundary: float = TYPE_BOUNDARY_HZ,
+    windows_freq: bool = False,
     device: str = "auto",
     batch_size: int | None = None,
     workers: int | None = None,
@@ -116,6 +123,11 @@ def scan(
     threshold_off, min_gap, min_duration, split_dip : the rest of the event rule (see
         :mod:`birdscan.detect.events`); seconds for gaps and durations
     channel : int >= 1 or None (mix all channels to mono)
+    type_boundary : float, Hz. With a model that estimates call frequency, detections get
+        ``freq_hz`` (the estimate at the event's peak window) and ``call_type``: ``thrush``
+        below this frequency, ``tseep`` at or above it. Models without a frequency head leave
+        both empty.
+    windows_freq : bool, add the frequency estimate of every window to the windows table
     device : "auto", "cpu", "cuda", "cuda:N"
     batch_size : windows per model batch (default by device)
     workers : int >= 0, recordings decoded ahead in background threads (0: none);
@@ -155,7 +167,7 @@ def scan(
 
     def options(hop: float, threshold: float) -> ScanOptions:
         rule = EventRule(threshold, threshold_off, min_gap, min_duration, split_dip)
-        return ScanOptions(hop, rule, channel, device, batch_size, workers)
+        return ScanOptions(hop, rule, channel, device, batch_size, workers, type_boundary)
 
     # Every option is checked before any file or the model is opened. The model's hop and
     # threshold stand in for those not given, so until it is read they are checked with
@@ -193,7 +205,9 @@ def scan(
                        default_threshold(ckpt) if threshold is None else threshold)
 
         def new_run(o: Path | None, w: Path | None, r: Path | None, a: Path | None) -> _Run:
-            return _Run(recs, opts, model_path, ckpt, torch_device, o, w, (r, a), progress or NullProgress(), inputs)
+            run = _Run(recs, opts, model_path, ckpt, torch_device, o, w, (r, a), progress or NullProgress(), inputs)
+            run.windows_freq = bool(windows_freq)
+            return run
 
         if finished:
             man = _finished_run(out_p, recs, opts, model_path, inputs, part, (win_p, raven_p, aud_p))
@@ -282,6 +296,8 @@ def _model_path(model: str | os.PathLike[str] | None) -> Path:
 
 class _Run:
     """One run's state: scanning, per-file finishing in order, writing."""
+
+    windows_freq = False  # write each window's frequency estimate in the windows table
 
     def __init__(self, recs, opts, model_path, ckpt, device, out, win, review, progress, inputs) -> None:
         from .infer import Scanner, default_batch_size
@@ -381,7 +397,7 @@ class _Run:
         self.progress.start(len(self.results), sum(durations))
         self._resume(resume)
         self._outputs = OutputSet()
-        self._win_writer = writers.WindowsWriter(self.win, self._outputs) if self.win else None
+        self._win_writer = writers.WindowsWriter(self.win, self._outputs, self.windows_freq) if self.win else None
         try:
             with torch_settings(self.device, all_cores=True):
                 for i, item in self._blocks():
@@ -438,13 +454,17 @@ class _Run:
                 res.probs, res.events = None, None
             res.seconds += time.perf_counter() - t
             if res.status in SCANNED and self.journal is not None:
-                self.journal.save(self.keys[i], res.record(), res.probs, res.events)
+                probs = res.probs if res.freq is None else np.column_stack([res.probs, res.freq])
+                self.journal.save(self.keys[i], res.record(), probs, res.events)
         if res.status in SCANNED:
             self._emit(res)
         self.progress.file_done(res)
 
     def _finish_ok(self, res: FileResult, parts: list[tuple[int, np.ndarray]], report: audio.DecodeReport) -> None:
         probs = np.concatenate([p for _, p in parts]) if parts else np.zeros(0, np.float32)
+        freq = None
+        if probs.ndim == 2:  # a model with a frequency head: probability, frequency (Hz)
+            probs, freq = np.ascontiguousarray(probs[:, 0]), np.ascontiguousarray(probs[:, 1])
         n_samples = audio.seconds_to_samples(res.duration_s or 0.0, self.sr)
         expected = count_windows(n_samples, self.window, self.hop)
         if len(probs) == 0:
@@ -461,8 +481,10 @@ class _Run:
             res.duration_s = (len(probs) - 1) * self.hop / self.sr + self.window / self.sr
         events = find_events(probs, self.hop, self.window, self.sr, self.opts.rule, res.duration_s)
         self._add_bands(res, events)
+        if freq is not None:
+            add_call_types(events, freq, self.hop, self.window, self.sr, self.opts.type_boundary)
         res.recording_start, _ = recording_start(res.rec.path)
-        res.probs, res.events = probs, events
+        res.probs, res.events, res.freq = probs, events, freq
         res.n_windows, res.n_events = len(probs), len(events)
 
     def _warnings(self, res: FileResult, report: audio.DecodeReport) -> list[str]:
@@ -499,7 +521,7 @@ class _Run:
         if self._win_writer is not None:
             starts = np.arange(len(res.probs)) * (self.hop / self.sr)
             ends = np.minimum(starts + self.window / self.sr, res.duration_s)
-            self._win_writer.add(res.rec.rel, starts, ends, res.probs)
+            self._win_writer.add(res.rec.rel, starts, ends, res.probs, res.freq)
         nyquist, band = (res.sample_rate or self.sr) / 2, self._band
         if self.raven is not None:
             selections.write_raven(selections.raven_path(self.raven, res.rec.rel), res.events, nyquist=nyquist, band=band,

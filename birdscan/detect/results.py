@@ -15,7 +15,8 @@ import numpy as np
 from ..tables import DETECTION_COLUMNS
 from .discover import Recording
 
-RESULT_OPTIONS = ("hop_s", "threshold", "threshold_off", "min_gap_s", "min_duration_s", "split_dip", "channel")
+RESULT_OPTIONS = ("hop_s", "threshold", "threshold_off", "min_gap_s", "min_duration_s", "split_dip", "channel",
+                  "type_boundary_hz")
 """Keys of the manifest's ``options`` that change the numbers in the outputs."""
 
 SCANNED = ("ok", "partial")
@@ -52,6 +53,7 @@ class FileResult:
     resumed: bool = False
     probs: np.ndarray | None = field(default=None, repr=False)
     events: Any = field(default=None, repr=False)
+    freq: np.ndarray | None = field(default=None, repr=False)
 
     def manifest(self) -> dict[str, Any]:
         return {
@@ -79,7 +81,10 @@ class FileResult:
         return {k: m[k] for k in keys}
 
     def restore(self, record: dict[str, Any], probs: np.ndarray, events: Any) -> None:
-        """Take back a finished recording's :meth:`record`, probabilities and events."""
+        """Take back a finished recording's :meth:`record`, probabilities and events
+        (``probs`` of shape ``(n, 2)`` carries the frequency head's estimates too)."""
+        if probs is not None and probs.ndim == 2:
+            probs, self.freq = probs[:, 0], probs[:, 1]
         self.status, self.error, self.resumed = record.get("status", "ok"), record.get("error"), True
         self.scanned_s, self.warnings = record.get("scanned_s"), list(record.get("warnings") or [])
         self.sample_rate, self.channels = record["sample_rate"], record["channels"]

@@ -24,7 +24,7 @@ import numpy as np
 
 from ..errors import OutputError, ParameterError
 from ..files import OutputSet, atomic_open, cannot_write
-from ..tables import DETECTION_COLUMNS, WINDOW_COLUMNS, csv_cell
+from ..tables import DETECTION_COLUMNS, WINDOW_COLUMNS, WINDOW_FREQ_COLUMN, csv_cell
 
 FLOAT_FORMAT = "%.4f"
 
@@ -58,18 +58,24 @@ def write_detections(path: str | os.PathLike[str], table, outputs: OutputSet | N
 class WindowsWriter:
     """Appends one recording's windows at a time to ``file,start_s,end_s,prob`` CSV(.gz)."""
 
-    def __init__(self, path: str | os.PathLike[str], outputs: OutputSet | None = None) -> None:
+    def __init__(self, path: str | os.PathLike[str], outputs: OutputSet | None = None, freq: bool = False) -> None:
         self.path = Path(path)
+        self.freq = freq
         self._ctx = atomic_open(self.path, outputs=outputs)
         self._f = self._ctx.__enter__()
-        self._write(lambda f: f.write(",".join(WINDOW_COLUMNS) + "\n"))
+        self._write(lambda f: f.write(",".join(WINDOW_COLUMNS + ([WINDOW_FREQ_COLUMN] if self.freq else [])) + "\n"))
 
-    def add(self, rel: str, start_s: np.ndarray, end_s: np.ndarray, prob: np.ndarray) -> None:
-        """Append one recording's windows; an OSError (disk full, ``ulimit -f``) raises
-        :class:`OutputError` ``cannot write <path>: <reason>`` like every other output."""
+    def add(self, rel: str, start_s: np.ndarray, end_s: np.ndarray, prob: np.ndarray,
+            freq_hz: np.ndarray | None = None) -> None:
+        """Append one recording's windows; ``freq_hz`` (the frequency head's estimate per window)
+        is written when the table was opened with ``freq=True`` (empty without a head). An
+        OSError (disk full, ``ulimit -f``) raises :class:`OutputError` ``cannot write <path>:
+        <reason>`` like every other output."""
         import pandas as pd
 
         df = pd.DataFrame({"file": csv_cell(rel), "start_s": start_s, "end_s": end_s, "prob": prob})
+        if self.freq:
+            df[WINDOW_FREQ_COLUMN] = np.round(freq_hz, 1) if freq_hz is not None else np.nan
         self._write(lambda f: df.to_csv(f, header=False, index=False, float_format=FLOAT_FORMAT, lineterminator="\n"))
 
     def _write(self, write) -> None:

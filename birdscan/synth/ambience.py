@@ -35,6 +35,9 @@ from ..errors import ParameterError
 from .negatives import Event
 from .profile import UnitProfile
 
+CHORUS_BED = 0.15  # stretches with an insect chorus in the bed
+FROG_BED = 0.1  # stretches with calling frogs in the bed
+
 
 # ---------------------------------------------------------------- backgrounds
 class Mix:
@@ -104,6 +107,10 @@ def _add_ambient(rng: np.random.Generator, mix: Mix, profile: UnitProfile) -> No
     for ins in profile.insects:
         if rng.random() < ins.presence:
             mix.add(neg.insect_pulses(rng, n, sr, ins), 0, ins.snr_db + rng.normal(0, 3))
+    if rng.random() < CHORUS_BED:  # under positives as well as negatives
+        mix.add(neg.chorus(rng, n, sr), 0, rng.uniform(-3, 15))
+    if rng.random() < FROG_BED:
+        mix.add(neg.frog(rng, sr, n), 0, rng.uniform(-3, 15))
     if rng.random() < profile.rain_prob:
         rate = profile.rain_rate * rng.uniform(0.5, 2)
         kernel = neg.drop_kernel(rng, sr)

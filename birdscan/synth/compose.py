@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 import numpy as np
 
 from .. import birdvox70k as data
+from ..realsounds import NoiseBank, noise_recordings
 from ..errors import OutputError, ParameterError
 from ..files import OutputSet, atomic_open, atomic_path
 from .ambience import Mix, UnitProfile, background_mix, synth_background
@@ -46,6 +47,8 @@ HARD_FRACTION = 0.7  # negatives with a hard negative near the centre
 EDGE_CALL_SHARE = 0.12  # of those, a call whose centre lies outside the clip
 POSITIVE_DISTRACTOR = 0.35  # positives with a hard negative anywhere
 SECOND_CALL = 0.1  # positives with another call anywhere in the clip
+REAL_NEGATIVE = 0.35  # with real noise recordings: negatives that are mostly a varied real-noise window
+REAL_BED = 0.3  # ... and positives whose call sits on one
 PEAK_RANGE = (0.003, 0.5)  # clip peak level, log-uniform
 TRUTH_COLUMNS = ["file", "start_s", "end_s", "centre_s", "low_freq_hz", "high_freq_hz", "kind", "snr_db"]
 
@@ -93,10 +96,15 @@ def _finish(rng: np.random.Generator, x: np.ndarray, profile: UnitProfile) -> np
 
 
 def _clip(
-    rng: np.random.Generator, label: int, profile: UnitProfile, real: RealBackgrounds | None
+    rng: np.random.Generator, label: int, profile: UnitProfile, real: RealBackgrounds | None,
+    noise: NoiseBank | None = None,
 ) -> tuple[np.ndarray, int]:
     n, sr = data.CLIP_SAMPLES, data.SAMPLE_RATE
     mix = background_mix(rng, n, sr, profile, real)
+    if noise is not None and rng.random() < (REAL_BED if label else REAL_NEGATIVE):
+        # before the call: a call's SNR is measured against everything under it
+        window = noise.windows(1, rng, n)[0].astype(np.float64)
+        mix.add((window, 1000.0, 11000.0), 0, rng.uniform(-5, 10) if label else rng.uniform(0, 25))
     centre = n // 2
     freq = 0
     if label:
@@ -196,7 +204,8 @@ def _check_fraction(name: str, value: Any) -> float:
 
 
 def _unit_clips(
-    unit: str, n: int, seed: int, real: RealBackgrounds | None, positive_fraction: float
+    unit: str, n: int, seed: int, real: RealBackgrounds | None, positive_fraction: float,
+    noise: NoiseBank | None = None,
 ) -> dict[str, np.ndarray]:
     num = int(unit[4:])
     urng = np.random.default_rng([seed, 11, num])
@@ -208,7 +217,7 @@ def _unit_clips(
     centres = np.sort(urng.choice(span, size=n, replace=False)) + data.CLIP_SAMPLES
     clips = {}
     for i, (label, centre) in enumerate(zip(labels, centres)):
-        wave, freq = _clip(np.random.default_rng([seed, 12, num, i]), int(label), profile, real)
+        wave, freq = _clip(np.random.default_rng([seed, 12, num, i]), int(label), profile, real, noise)
         clips[data.clip_name(unit, int(centre), freq, int(label))] = wave
     return clips
 
@@ -222,6 +231,7 @@ def write_birdvox70k(
     positive_fraction: float = 0.5,
     workers: int = 1,
     overwrite: bool = False,
+    negatives: Sequence[str | Path] = (),
 ) -> list[Path]:
     """Write a synthetic data set in the BirdVox-70k layout, one HDF5 file per unit.
 
@@ -249,6 +259,11 @@ def write_birdvox70k(
         Processes writing units in parallel (the data do not depend on it).
     overwrite : bool
         Needed when ``out_dir`` exists and is not empty (as for ``birdscan run``'s outputs).
+    negatives : folders of real call-free recordings (insects, frogs, rain). Their training
+        part (:func:`birdscan.realsounds.noise_recordings`: a fixed quarter of each folder is
+        held out and never used) gives varied windows (pitch shifts of up to an octave, time
+        stretch, choruses, distance) that make 35 % of the negatives and lie under 30 % of
+        the positives.
 
     Returns
     -------
@@ -277,8 +292,9 @@ def write_birdvox70k(
         raise OutputError(f"{out_dir} is not empty; pass overwrite=True (--overwrite) to write into it")
     workers = check_int("workers", workers, 1, 256)
     real = _load_backgrounds(backgrounds, data.SAMPLE_RATE)
+    noise_paths = tuple(noise_recordings(negatives)["train"]) if negatives else ()
     out_dir.mkdir(parents=True, exist_ok=True)
-    jobs = [(out_dir, unit, n, seed, real, positive_fraction) for unit in units]
+    jobs = [(out_dir, unit, n, seed, real, positive_fraction, noise_paths) for unit in units]
     if workers == 1 or len(units) == 1:
         return [_write_unit(*job) for job in jobs]
     from concurrent.futures import ProcessPoolExecutor
@@ -288,9 +304,11 @@ def write_birdvox70k(
 
 
 def _write_unit(
-    out_dir: Path, unit: str, n: int, seed: int, real: RealBackgrounds | None, positive_fraction: float
+    out_dir: Path, unit: str, n: int, seed: int, real: RealBackgrounds | None, positive_fraction: float,
+    noise_paths: Sequence[Path] = (),
 ) -> Path:
-    clips = _unit_clips(unit, n, seed, real, positive_fraction)
+    noise = NoiseBank(noise_paths, data.SAMPLE_RATE) if noise_paths else None
+    clips = _unit_clips(unit, n, seed, real, positive_fraction, noise)
     return data.write_unit(out_dir / data.unit_file_name(unit), clips)
 
 

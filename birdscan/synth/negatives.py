@@ -115,6 +115,65 @@ def insect_pulses(rng: np.random.Generator, n: int, sr: int, ins: Insect, pulses
     return gate * carrier, f - half, f + half
 
 
+def chorus(rng: np.random.Generator, n: int, sr: int) -> Event:
+    """An unsynchronised chorus [shape=(n,)]: 3-12 individuals of one insect species, each
+    at its own pitch (+-7 %), pulse rate (+-10 %) and phase, summed at random levels."""
+    base = Insect.draw(rng)
+    x = np.zeros(n)
+    for _ in range(int(rng.integers(3, 13))):
+        ind = Insect(base.freq_hz * rng.uniform(0.93, 1.07), base.bandwidth_hz, base.pulse_rate_hz * rng.uniform(0.9, 1.1),
+                     base.duty, base.chirp_rate_hz * rng.uniform(0.8, 1.2), base.chirp_duty, 1.0, 0.0)
+        x += insect_pulses(rng, n, sr, ind)[0] * 10 ** (rng.uniform(-12, 0) / 20)
+    half = max(base.bandwidth_hz / 2, 150) + 0.07 * base.freq_hz
+    return x, base.freq_hz - half, base.freq_hz + half
+
+
+def frog(rng: np.random.Generator, sr: int, n: int | None = None) -> Event:
+    """A frog: a trill (harmonic pulses, dominant 0.5-3 kHz, 8-60 per second, 0.3-2 s) or a
+    croak (0.08-0.4 s, fundamental 150-600 Hz with harmonics to about 3 kHz). With ``n``, a
+    chorus of several such frogs over ``n`` samples."""
+    if n is not None:
+        x = np.zeros(n)
+        for _ in range(int(rng.integers(2, 8))):
+            wave, _, _ = frog(rng, sr)
+            for start in rng.uniform(-wave.size, n, rng.poisson(max(n / sr / 2, 1))).astype(int):
+                place(x, wave * 10 ** (rng.uniform(-12, 0) / 20), int(start))
+        return x, 400.0, 3500.0
+    if rng.random() < 0.6:  # trill
+        m = int(rng.uniform(0.3, 2.0) * sr)
+        t = np.arange(m) / sr
+        f0 = rng.uniform(500, 3000) * (1 + rng.uniform(-0.05, 0.05) * t / t[-1])
+        rate, duty = rng.uniform(8, 60), rng.uniform(0.2, 0.6)
+        ph = (t * rate) % 1
+        gate = np.where(ph < duty, np.sin(np.pi * ph / duty) ** 2, 0.0)
+        k = np.arange(1, 4)
+        x = harmonics(rng, f0, sr, rng.uniform(0.2, 1, k.size) / k * (f0.max() * k < 0.45 * sr))
+        return x * gate * envelope(m, 0.3, 0.3, int(0.01 * sr)), float(f0.min()) - 200, float(f0.max()) * 2
+    m = int(rng.uniform(0.08, 0.4) * sr)
+    u = np.arange(m) / m
+    f0 = rng.uniform(150, 600) * (1 + rng.uniform(-0.2, 0.2) * u)
+    k = np.arange(1, int(3000 / f0.max()) + 1)
+    formant = rng.uniform(600, 2500)
+    amps = np.exp(-((k * f0.mean() - formant) / 800) ** 2) + 0.05
+    am = 1 + 0.5 * np.sin(2 * np.pi * rng.uniform(20, 80) * u * m / sr)
+    return harmonics(rng, f0, sr, amps) * am * envelope(m, 0.5, 1.0, int(0.003 * sr)), 300.0, 3000.0
+
+
+def steady(rng: np.random.Generator, sr: int) -> Event:
+    """A steady sound longer than a window (0.7-3 s) inside the call bands: a pure tone at
+    1.5-9 kHz or a harmonic stack on 0.5-3 kHz (machinery, a whining insect, a tonal frog)."""
+    n = int(rng.uniform(0.7, 3.0) * sr)
+    t = np.arange(n) / sr
+    if rng.random() < 0.6:
+        f0 = rng.uniform(1500, min(9000, 0.4 * sr))
+        f = f0 + rng.uniform(0, 15) * np.sin(2 * np.pi * rng.uniform(2, 8) * t)
+        return tone(f, sr, rng.uniform(0, 2 * np.pi)) * envelope(n, 0.05, 0.05, int(0.03 * sr)), f0 - 150, f0 + 150
+    f0 = rng.uniform(500, 3000)
+    k = np.arange(1, max(2, int(min(9000, 0.42 * sr) / f0)) + 1)
+    x = harmonics(rng, np.full(n, f0), sr, rng.uniform(0.2, 1, k.size) / np.sqrt(k))
+    return x * envelope(n, 0.05, 0.05, int(0.03 * sr)), f0 - 150, float(k[-1] * f0)
+
+
 def band_transient(rng: np.random.Generator, sr: int) -> Event:
     """What an energy detector fires on: a noise burst somewhere in 1.5-10 kHz, 10-250 ms."""
     n = int(loguniform(rng, 0.01, 0.25) * sr)
@@ -235,14 +294,17 @@ def tonal(rng: np.random.Generator, sr: int) -> Event:
 
 
 HARD_NEGATIVES = {
-    "insect": 0.23,  # a chirp of a few narrowband pulses, 2.5-11 kHz
-    "transient": 0.18,  # a 1.5-10 kHz noise burst, 10-250 ms
-    "clicks": 0.13,  # a few clicks ringing at the unit's 4-5 kHz
-    "rain": 0.1,  # drops and a bubble plink
-    "tonal": 0.15,  # long whistle, steady tone outside the call bands, harmonic stack or fast sweep
-    "song": 0.08,  # a songbird phrase of many varied notes
-    "handling": 0.07,
-    "wind": 0.06,
+    "insect": 0.16,  # a chirp of a few narrowband pulses, 1.5-11 kHz
+    "chorus": 0.08,  # an unsynchronised chorus of one insect species
+    "frog": 0.08,  # frog trills and croaks, 0.5-3 kHz
+    "steady": 0.07,  # a steady tone or harmonic stack in the call bands, longer than a window
+    "transient": 0.15,  # a 1.5-10 kHz noise burst, 10-250 ms
+    "clicks": 0.11,  # a few clicks ringing at the unit's 4-5 kHz
+    "rain": 0.09,  # drops and a bubble plink
+    "tonal": 0.11,  # long whistle, steady tone outside the call bands, harmonic stack or fast sweep
+    "song": 0.07,  # a songbird phrase of many varied notes
+    "handling": 0.05,
+    "wind": 0.03,
 }
 """Kinds of hard negative put near a negative clip's centre, with their shares."""
 
@@ -279,6 +341,9 @@ def hard_negative(rng: np.random.Generator, sr: int, profile: UnitProfile) -> tu
         "clicks": clicks,
         "rain": rain,
         "tonal": lambda: tonal(rng, sr),
+        "chorus": lambda: chorus(rng, int(rng.uniform(0.6, 1.5) * sr), sr),
+        "frog": lambda: frog(rng, sr),
+        "steady": lambda: steady(rng, sr),
         "song": lambda: _song(rng, sr),
         "handling": lambda: handling(rng, sr),
         "wind": lambda: wind(rng, int(rng.uniform(0.3, 1.0) * sr), sr),

@@ -35,16 +35,19 @@ class Insect:
 
     @classmethod
     def draw(cls, rng: np.random.Generator) -> Insect:
-        """A random cricket (tonal, 2.5-8 kHz), katydid (noisy band, 5-11 kHz) or steady chorus."""
-        kind = rng.choice(["cricket", "katydid", "steady"], p=[0.5, 0.3, 0.2])
+        """A random cricket (tonal, 1.5-8 kHz), tree cricket (a continuous tonal trill at
+        1.5-3.5 kHz, right in the thrush-call band), katydid (pulse trains of a noisy band,
+        3-11 kHz) or steady chorus."""
+        kind = rng.choice(["cricket", "tree", "katydid", "steady"], p=[0.35, 0.2, 0.25, 0.2])
         # (carrier Hz, noise bandwidth Hz, pulses per second, duty): ranges per kind
         ranges = {
-            "cricket": ((2500, 8000), (0, 0), (12, 60), (0.3, 0.7)),
-            "katydid": ((5000, 11000), (800, 4000), (3, 30), (0.1, 0.5)),
-            "steady": ((3000, 8000), (0, 300), (60, 150), (0.6, 0.9)),
+            "cricket": ((1500, 8000), (0, 0), (12, 60), (0.3, 0.7)),
+            "tree": ((1500, 3500), (0, 0), (15, 60), (0.5, 0.85)),
+            "katydid": ((3000, 11000), (800, 4000), (3, 30), (0.1, 0.5)),
+            "steady": ((1500, 8000), (0, 300), (60, 150), (0.6, 0.9)),
         }[kind]
         f, bw, rate, duty = (rng.uniform(lo, hi) for lo, hi in ranges)
-        chirped = kind != "steady" and rng.random() < 0.5
+        chirped = kind not in ("steady", "tree") and rng.random() < 0.5
         return cls(
             freq_hz=float(f),
             bandwidth_hz=float(bw),
