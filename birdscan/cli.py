@@ -611,8 +611,10 @@ def train(quiet, channels, freq_head, bg_stats, **options) -> None:
     m = result.best_metrics
     speed = (f"{result.clips_per_s:,.0f} clips/s, {result.epoch_s:.1f} s/epoch on {result.device}" if result.epochs_run and
              result.clips_per_s == result.clips_per_s else "no epoch left to run (the resumed run had finished)")
+    freq = (f", call frequency error {m['freq_median_semitones']:.2f} semitones, type accuracy {m['type_accuracy']:.3f}"
+            if "freq_median_semitones" in m else "")
     click.echo(f"best epoch {result.best_epoch}: val accuracy {m.get('accuracy', float('nan')):.3f}, "
-               f"AUPRC {m.get('auprc', float('nan')):.3f}; {speed}; wrote {result.best}")
+               f"AUPRC {m.get('auprc', float('nan')):.3f}{freq}; {speed}; wrote {result.best}")
 
 
 @main.command("evaluate-clips")

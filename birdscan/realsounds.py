@@ -27,8 +27,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from .errors import AudioError, DataError, ParameterError
-
-AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3", ".aif", ".aiff")
+from .tables import AUDIO_EXTENSIONS, is_audio_name
 POSITIVE_DIRS = ("call", "1")
 NEGATIVE_DIRS = ("not_call", "0")
 _LABELS = {"1": 1, "call": 1, "true": 1, "yes": 1, "0": 0, "not_call": 0, "false": 0, "no": 0}
@@ -62,7 +61,7 @@ def audio_files(folder: str | Path) -> list[Path]:
         raise ParameterError(f"{folder} is not a folder of recordings")
     return sorted(
         p for p in folder.rglob("*")
-        if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES
+        if p.is_file() and is_audio_name(p)
         and not any(part.startswith(".") for part in p.relative_to(folder).parts)
     )
 
@@ -379,7 +378,7 @@ def noise_recordings(folders: Iterable[str | Path], heldout: float = 0.25) -> di
     for folder in folders:
         files = [p.resolve() for p in audio_files(folder)]
         if not files:
-            raise DataError(f"{folder}: holds no audio files ({', '.join(AUDIO_SUFFIXES)})")
+            raise DataError(f"{folder}: holds no audio files ({', '.join(AUDIO_EXTENSIONS)})")
         t, h = split_recordings(files, Path(folder).resolve(), heldout)
         train += t
         held += h

@@ -14,10 +14,14 @@ from typing import Any, Callable, TextIO
 COLUMNS = (("epoch", "ep", "{}"), ("train_loss", "loss", "{:.3f}"), ("val_loss", "vloss", "{:.3f}"),
            ("val_accuracy", "acc", "{:.3f}"), ("val_balanced_accuracy", "bacc", "{:.3f}"),
            ("val_roc_auc", "AUC", "{:.3f}"), ("val_auprc", "AUPRC", "{:.3f}"), ("val_f1", "F1", "{:.3f}"),
-           ("val_threshold_p90", "t@P90", "{:.3f}"), ("train_clips_per_s", "clip/s", "{:.0f}"), ("epoch_s", "s", "{:.1f}"))
+           ("val_threshold_p90", "t@P90", "{:.3f}"), ("val_threshold_noise", "t@noise", "{:.3f}"),
+           ("val_freq_median_semitones", "f err", "{:.2f}"), ("val_type_accuracy", "type", "{:.3f}"),
+           ("train_clips_per_s", "clip/s", "{:.0f}"), ("epoch_s", "s", "{:.1f}"))
 """The epoch table: (key of the epoch row, column title, format)."""
 
-LEGEND = "t@P90: the threshold reaching 90% precision on validation; *: best epoch"
+LEGEND = ("t@P90: the threshold reaching 90% precision on validation; t@noise: the one real-noise validation "
+          "windows stay under (with --negatives); f err: median frequency error of validation calls, semitones; "
+          "type: thrush/tseep accuracy; *: best epoch")
 
 
 class Reporter:

@@ -196,11 +196,13 @@ def plot_curves(history: list[dict[str, Any]], path: str | Path) -> Path | None:
         return None
     path = Path(path)
     epochs = [r["epoch"] for r in history]
-    fig = Figure(figsize=(10, 7), layout="constrained")
+    fig = Figure(figsize=(10, 10), layout="constrained")
     FigureCanvasAgg(fig)
     panels = [("loss", ["train_loss", "val_loss"]), ("ranking", ["val_auprc", "val_roc_auc"]),
-              ("at threshold 0.5", ["val_accuracy", "val_balanced_accuracy", "val_f1"]), ("learning rate", ["lr"])]
-    for ax, (title, keys) in zip(fig.subplots(2, 2).ravel(), panels):
+              ("at threshold 0.5", ["val_accuracy", "val_balanced_accuracy", "val_f1"]), ("learning rate", ["lr"]),
+              ("call frequency", ["val_freq_median_semitones", "val_type_accuracy"]),
+              ("real-noise validation", ["val_threshold_noise", "val_noise_above_0.5"])]
+    for ax, (title, keys) in zip(fig.subplots(3, 2).ravel(), panels):
         for k in keys:
             ax.plot(epochs, [np.nan if r.get(k) is None else r[k] for r in history], marker="o", ms=3, label=k)
         best = [r["epoch"] for r in history if r.get("best")]
