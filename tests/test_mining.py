@@ -16,7 +16,7 @@ from birdscan.review.clips import export_clips
 from birdscan.train.loop import evaluate_clips, train
 
 SR = 24_000
-TINY = dict(epochs=6, batch_size=32, channels=(4, 8, 8), seed=1, progress=False, device="cpu")
+TINY = dict(epochs=10, batch_size=32, channels=(4, 8, 8), seed=1, progress=False, device="cpu")
 
 
 def _chirp(rng: np.random.Generator) -> np.ndarray:
@@ -36,13 +36,15 @@ def _clip(rng: np.random.Generator, label: int) -> np.ndarray:
 
 
 def _pips(path: Path, seed: int, seconds: float = 30.0) -> Path:
-    """A generated noise the base model mistakes for calls: flat 2.8-3.2 kHz tone pips
-    (an insect, a beeping machine) a few times a second."""
+    """A generated noise the base model mistakes for calls: 120 ms flat tone bursts at
+    2.8-3.2 kHz, about 2.5 a second (a beeping machine, a tonal insect)."""
     rng = np.random.default_rng(seed)
-    t = np.arange(int(seconds * SR)) / SR
-    f, rate = rng.uniform(2800, 3200), rng.uniform(2.0, 3.0)
-    gate = ((t * rate) % 1 < 0.08).astype(np.float32)
-    x = 0.02 * rng.standard_normal(t.size) + 0.3 * np.sin(2 * np.pi * f * t) * gate
+    x = 0.02 * rng.standard_normal(int(seconds * SR))
+    n = int(0.12 * SR)
+    burst = 0.3 * np.sin(2 * np.pi * rng.uniform(2800, 3200) * np.arange(n) / SR) * np.hanning(n)
+    for start in np.arange(0.3, seconds - 0.3, 1 / rng.uniform(2.2, 2.8)):
+        a = int(start * SR)
+        x[a: a + n] += burst
     path.parent.mkdir(parents=True, exist_ok=True)
     sf.write(str(path), x.astype(np.float32), SR)
     return path
