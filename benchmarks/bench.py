@@ -102,6 +102,8 @@ def stages(path: Path, device: str) -> dict[str, float]:
         probs += scanner.flush()
         out["frontend+model"] = time.perf_counter() - t
     p = np.concatenate([r[2] for r in sorted(probs, key=lambda r: r[0])])
+    if p.ndim == 2:  # a model with a frequency head: probability, frequency
+        p = p[:, 0]
     t = time.perf_counter()
     ev = find_events(p, 1200, 12000, 24000)
     out["events"] = time.perf_counter() - t
