@@ -204,7 +204,7 @@ class _PlainProgress:
         wall = now - self.t0
         speed = self.audio / wall if wall > 0 else 0.0
         eta = (self.total - self.audio) / speed if speed > 0 else float("nan")
-        self._say(f"birdscan: {self.done}/{self.n_files} files, {self.audio / 3600:.2f}/{self.total / 3600:.2f} h audio "
+        self._say(f"birdscan: {self.done}/{self.n_files} files done, {self.audio / 3600:.2f}/{self.total / 3600:.2f} h audio "
                   f"({self.audio / self.total:.0%}), {speed:,.0f}x real time, ETA {_duration(eta)}" if self.total else
                   f"birdscan: {self.done}/{self.n_files} files")
 
