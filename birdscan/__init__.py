@@ -37,8 +37,7 @@ imports click; torch is imported only by the modules that run the network.
 from __future__ import annotations
 
 from ._lazy import lazy_names
-
-__version__ = "0.1.0"
+from ._version import __version__
 
 _NAMES = {
     "scan": "detect.pipeline",

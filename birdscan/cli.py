@@ -502,24 +502,17 @@ def plot(detections, out, interval, by, windows, file_, start, end, audio_root) 
 
 
 def _audio_path(detections, windows, file_, audio_root):
-    from pathlib import Path
-
-    from .review.references import manifest_next_to, read_manifest, read_windows
+    from .review.references import audio_locator, read_windows
 
     if file_ is None:
         files = read_windows(windows)["file"].unique()
         if len(files) != 1:
             raise click.UsageError(f"--windows holds {len(files)} recordings: pick one with --file")
         file_ = files[0]
-    if audio_root:
-        return Path(audio_root) / file_
-    man = manifest_next_to(detections)
-    if man is not None:
-        rows = read_manifest(man)
-        hit = rows.loc[rows["file"] == file_, "path"]
-        if len(hit):
-            return Path(hit.iloc[0])
-    raise click.UsageError(f"cannot locate the audio of {file_!r}: pass --audio-root")
+    path = audio_locator(detections, audio_root or None)(file_)
+    if path is None:
+        raise click.UsageError(f"cannot locate the audio of {file_!r}: pass --audio-root")
+    return path
 
 
 @main.command()

@@ -321,7 +321,7 @@ def save_checkpoint(
     ``detect`` holds the model's recommended scanning settings, e.g. ``{"threshold": 0.9,
     "note": "how it was chosen"}``; ``birdscan run`` uses that threshold when none is given.
     """
-    from . import __version__
+    from ._version import __version__
 
     path = Path(path)
     state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}

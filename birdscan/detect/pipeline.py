@@ -13,7 +13,7 @@ from typing import Any, Iterator, Sequence
 
 import numpy as np
 
-from .. import __version__
+from .._version import __version__
 from ..errors import AudioError, BirdscanError, ModelError, OutputError, ParameterError
 from ..files import OutputLock, OutputSet, remove_stale_temporaries
 from ..tables import manifest_path, run_manifest

@@ -111,7 +111,7 @@ class EvaluationResult:
 
     def to_json(self, path: str | Path | None = None) -> str:
         """The result as JSON (NaN as null); also written atomically to ``path`` when given."""
-        from .. import __version__
+        from .._version import __version__
 
         doc = {
             "birdscan_version": __version__,
