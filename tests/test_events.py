@@ -92,3 +92,15 @@ def test_event_band_finds_the_call():
     assert 2700 < lo < 3000 < hi < 3300
     lo, hi = event_band(x[: int(0.3 * sr)], 8000, (0.1, 0.2), 1000, 11000)  # nothing there, low rate
     assert hi <= 4000 and lo == 1000
+
+
+@pytest.mark.parametrize("n_fft,step,n", [(512, 256, 5000), (1024, 512, 30011), (256, 64, 256)])
+def test_power_frames_are_the_uncentred_hann_frames(n_fft, step, n):
+    from birdscan.detect.events import power_frames
+
+    x = np.random.default_rng(n).standard_normal(n).astype(np.float32)
+    frames = np.lib.stride_tricks.sliding_window_view(x, n_fft)[::step]
+    expected = np.abs(np.fft.rfft(frames * np.hanning(n_fft), axis=1)) ** 2
+    got = power_frames(x, n_fft, step)
+    assert got.shape == expected.shape == ((n - n_fft) // step + 1, n_fft // 2 + 1)
+    np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-9)

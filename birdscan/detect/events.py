@@ -150,6 +150,28 @@ def find_events(
     return pd.DataFrame(rows, columns=["start_s", "end_s", "peak_s", "max_prob", "mean_prob"], dtype=float)
 
 
+def power_frames(x: np.ndarray, n_fft: int, step: int, window: np.ndarray | None = None) -> np.ndarray:
+    """Power spectra of the whole frames of ``x`` (``scipy.signal.ShortTimeFFT``, not centred).
+
+    Parameters
+    ----------
+    x : np.ndarray [shape=(n,)], n >= n_fft
+    n_fft : int, frame length in samples
+    step : int, samples between frame starts: frame ``k`` is ``x[k * step : k * step + n_fft]``
+    window : np.ndarray [shape=(n_fft,)], default a symmetric Hann window (``np.hanning``)
+
+    Returns
+    -------
+    np.ndarray [shape=((n - n_fft) // step + 1, n_fft // 2 + 1)], ``|rfft(frame * window)| ** 2``
+    """
+    from scipy.signal import ShortTimeFFT
+
+    stft = ShortTimeFFT(np.hanning(n_fft) if window is None else window, hop=step, fs=1, scale_to=None)
+    n_frames = (len(x) - n_fft) // step + 1
+    # k_offset: slice p is centred on sample p * step + m_num_mid, so it starts at p * step
+    return np.abs(stft.stft(x, p0=0, p1=n_frames, k_offset=stft.m_num_mid).T) ** 2
+
+
 def event_band(
     segment: np.ndarray,
     sample_rate: int,
@@ -179,9 +201,8 @@ def event_band(
     step = n_fft // 2
     if len(segment) < n_fft * 2:
         return lo_cap, hi_cap
-    frames = np.lib.stride_tricks.sliding_window_view(segment, n_fft)[::step]
-    power = np.abs(np.fft.rfft(frames * np.hanning(n_fft), axis=1)) ** 2
-    centres = (np.arange(len(frames)) * step + n_fft / 2) / sample_rate
+    power = power_frames(segment, n_fft, step)
+    centres = (np.arange(len(power)) * step + n_fft / 2) / sample_rate
     inside = (centres >= event[0]) & (centres <= event[1])
     if inside.sum() < 1 or (~inside).sum() < 3:
         return lo_cap, hi_cap
