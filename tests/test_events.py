@@ -72,9 +72,16 @@ def test_event_rule_properties(p, on, off_frac, gap, dip):
     ev = find_events(p, HOP, WIN, SR, rule)
     assert (ev.start_s <= ev.peak_s).all() and (ev.peak_s <= ev.end_s).all()
     assert ((ev.max_prob >= ev.mean_prob - 1e-12)).all()
-    # events either touch (a split) or are at least min_gap apart
+    # a stretch below threshold_off inside an event is a bridged gap, so shorter than min_gap
+    for a, b in runs:
+        below = np.flatnonzero(np.diff(np.r_[0, (p[a:b] < rule.off).astype(int), 0]))
+        for s, e in zip(below[::2], below[1::2]):
+            assert (e - s) * 0.05 < gap + 1e-9
+    # between events that do not touch (touching ones are a split), every window is below
+    # threshold_off and the gap is at least min_gap
     for (a, b), (c, d) in zip(runs, runs[1:]):
-        assert c == b or (c - b) * 0.05 >= gap - 1e-9
+        if c > b:
+            assert (p[b:c] < rule.off).all() and (c - b) * 0.05 >= gap - 1e-9
     # without splitting, no event boundary falls inside a run above threshold_off
     merged = event_runs(p, 0.05, EventRule(threshold=on, threshold_off=on * off_frac, min_gap=gap, split_dip=1.0))
     for (a, b), (c, d) in zip(merged, merged[1:]):

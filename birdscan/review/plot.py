@@ -386,10 +386,13 @@ def _check_out(out: str | Path) -> Path:
 
 
 def _interval_seconds(interval: str | float) -> float:
-    try:
-        seconds = float(interval) if isinstance(interval, Real) else pd.Timedelta(str(interval)).total_seconds()
-    except ValueError:
-        seconds = math.nan
+    try:  # a number, also as text ("600" from the command line), is seconds: pandas reads "600" as ns
+        seconds = float(interval)
+    except (TypeError, ValueError):
+        try:
+            seconds = pd.Timedelta(str(interval)).total_seconds()
+        except ValueError:
+            seconds = math.nan
     if not math.isfinite(seconds) or seconds <= 0 or isinstance(interval, bool):
         raise ParameterError(f"interval={interval!r} must be seconds > 0 or a duration such as '10min'")
     return seconds
