@@ -116,12 +116,14 @@ class ModelConfig:
         return t
 
     def to_dict(self) -> dict[str, Any]:
+        """The config as plain types (as checkpoints store it)."""
         d = asdict(self)
         d["channels"] = list(self.channels)
         return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ModelConfig:
+        """Rebuild a config from :meth:`to_dict`; :class:`ModelError` for keys this birdscan does not know."""
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(d) - known)
         if unknown:
@@ -191,6 +193,7 @@ class Frontend(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # Spectrogram maths stays in float32 even under autocast (bf16 powers lose too much).
+        """Waveforms [shape=(batch, samples), float32] -> features [shape=(batch, 1, n_mels, frames)]."""
         with torch.autocast(device_type=x.device.type, enabled=False):
             return self._features(x.float())
 

@@ -49,6 +49,7 @@ class EventRule:
 
     @property
     def off(self) -> float:
+        """The probability under which an event closes: ``threshold_off``, or ``threshold`` when None."""
         return self.threshold if self.threshold_off is None else self.threshold_off
 
 

@@ -33,11 +33,16 @@ PER_BLOCK = 512  # windows per full scan block (25.6 s of audio at 50 ms hop)
 
 
 class NullProgress:
-    """Progress hooks :func:`scan` calls; the CLI passes a rich implementation."""
+    """Progress hooks :func:`scan` calls; this one ignores them, the CLI passes a rich display."""
 
-    def start(self, n_files: int, total_audio_s: float) -> None: ...
-    def advance(self, audio_s: float) -> None: ...
-    def file_done(self, result: FileResult) -> None: ...
+    def start(self, n_files: int, total_audio_s: float) -> None:
+        """Before scanning: ``n_files`` recordings holding ``total_audio_s`` seconds of audio."""
+
+    def advance(self, audio_s: float) -> None:
+        """``audio_s`` more seconds of audio scanned (or taken from the journal)."""
+
+    def file_done(self, result: FileResult) -> None:
+        """A recording is finished (``result.status`` is ``"ok"`` or ``"error"``)."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,7 @@ class ScanOptions:
         return {k: d[k] for k in RESULT_OPTIONS}
 
     def to_dict(self) -> dict[str, Any]:
+        """The options as the run manifest records them (seconds as ``*_s``, ``channel`` ``"mix"`` for None)."""
         return {
             "hop_s": self.hop, "threshold": self.rule.threshold, "threshold_off": self.rule.off,
             "min_gap_s": self.rule.min_gap, "min_duration_s": self.rule.min_duration,

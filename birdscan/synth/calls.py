@@ -94,6 +94,7 @@ def _contour(p: dict[str, Any], sr: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def call_info(p: dict[str, Any], sr: int, contour: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, Any]:
+    """What a drawn call is: its kind, duration (s), frequency band and centre (Hz), from its contour."""
     f, env = contour if contour is not None else _contour(p, sr)
     seen = f[env >= 0.1]
     return {
