@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ParameterError
+from . import audio
 
 
 @dataclass(frozen=True)
@@ -224,3 +225,26 @@ def event_band(
     while hi + 1 <= band[-1] and excess[hi + 1] >= floor:
         hi += 1
     return float(freqs[lo]), float(freqs[hi])
+
+
+def measure_bands(events, path, channel: int | None, fmin: float, fmax: float) -> None:
+    """Add each event's frequency band (:func:`event_band`) to ``events`` as ``low_freq_hz``
+    and ``high_freq_hz`` (Hz, one decimal), reading 0.3 s of context around every event.
+
+    Parameters
+    ----------
+    events : pandas.DataFrame from :func:`find_events` (``start_s``, ``end_s`` in seconds)
+    path : the recording, read at its own sample rate through one open file
+    channel : index of the channel the events were found in (from 0), or None for the mix
+    fmin, fmax : float, Hz, the band searched (the model's)
+    """
+    lows, highs = [], []
+    spans = [(max(start - 0.3, 0.0), end + 0.3) for start, end in zip(events["start_s"], events["end_s"])]
+    segments = audio.read_segments(path, spans)
+    for (a, b), start, end, (x, sr) in zip(spans, events["start_s"], events["end_s"], segments):
+        mono = x.mean(1) if channel is None else x[:, min(channel, x.shape[1] - 1)]
+        lo, hi = event_band(mono, sr, (start - a, end - a), fmin, fmax)
+        lows.append(lo)
+        highs.append(hi)
+    events["low_freq_hz"] = np.round(lows, 1) if lows else np.zeros(0)
+    events["high_freq_hz"] = np.round(highs, 1) if highs else np.zeros(0)
