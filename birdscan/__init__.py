@@ -49,7 +49,7 @@ _NAMES = {
     "plot_activity": "review.plot",
     "plot_trace": "review.plot",
     "plot_pr": "review.plot",
-    "evaluate_clips": "train.loop",
+    "evaluate_clips": "train.predict",
     "write_birdvox70k": "synth.compose",
     "write_recording": "synth.compose",
 }

@@ -598,7 +598,7 @@ def evaluate_clips(data, units, model, device, as_json) -> None:
     import json
 
     from .model import default_model_path
-    from .train.loop import evaluate_clips as run
+    from .train.predict import evaluate_clips as run
 
     try:
         m = run(data, units.split(",") if units else None, model or default_model_path(), device=device)

@@ -19,7 +19,8 @@ from birdscan.train.augment import Augment, resample
 from birdscan.errors import DataError, OutputError, ParameterError
 from birdscan.model import Detector, ModelConfig, read_checkpoint
 from birdscan.train.log import LineReporter
-from birdscan.train.loop import evaluate_clips, output_paths, train
+from birdscan.train.loop import output_paths, train
+from birdscan.train.predict import evaluate_clips
 
 
 TINY = dict(epochs=3, batch_size=16, channels=(4, 8, 8), seed=1, progress=False)

@@ -33,12 +33,11 @@ from ..device import amp_dtype, resolve_device, torch_settings
 from ..errors import DataError, OutputError, ParameterError
 from ..files import atomic_path
 from .metrics import append_jsonl, binary_metrics, plot_curves, write_jsonl
-from ..model import Detector, ModelConfig, load_model, read_checkpoint, save_checkpoint, torch_load
+from .predict import logits, predict
+from ..model import Detector, ModelConfig, save_checkpoint
 from .log import Reporter, reporter
+from .resume import RESUME_FORMAT, check_resume, plain, read_resume
 
-RESUME_FORMAT = 1
-# settings a resumed run must share with the run it continues
-_RUN_KEYS = ("split", "clips", "epochs", "batch_size", "lr", "weight_decay", "config", "augment", "seed")
 
 
 @dataclass
@@ -149,7 +148,7 @@ def train(
     >>> result = train("BirdVox-70k", "models/birdscan.pt", epochs=30)    # doctest: +SKIP
     >>> result.best_metrics["auprc"], result.clips_per_s                     # doctest: +SKIP
     """
-    arguments = _plain({k: v for k, v in locals().items() if k != "progress"})
+    arguments = plain({k: v for k, v in locals().items() if k != "progress"})
     config = _model_config(arch, frontend, channels, model_options)
     aug = _augment(augment, time_shift, config)
     _check_options(epochs, batch_size, lr, weight_decay, num_workers, patience, seed)
@@ -169,7 +168,7 @@ def train(
            "lr": lr, "weight_decay": weight_decay, "config": config.to_dict(),
            "augment": aug.to_dict() if aug else None, "seed": seed}
     if state is not None:
-        _check_resume(state, run)
+        check_resume(state, run)
     info = {"data": {"dir": str(Path(data).resolve()), "units": run["split"],
                      "clips": {part: ds.counts() for part, ds in sets.items()}},
             "arguments": arguments, "command": command or shlex.join(sys.argv), "seed": seed, "epochs": epochs,
@@ -201,12 +200,12 @@ def _fit(sets: dict[str, ClipDataset], paths: dict[str, Path], info: dict[str, A
                 t0 = time.perf_counter()
                 train_loss = loop.train_epoch(train_batches, epoch, reporter)
                 t_train = time.perf_counter() - t0
-                labels, logits = _predict(loop.model, val_batches, loop.amp)
-                if not np.isfinite(logits).all():
+                labels, val_logits = predict(loop.model, val_batches, loop.amp)
+                if not np.isfinite(val_logits).all():
                     raise ParameterError(f"epoch {epoch}: the model's outputs are not finite (training diverged); "
                                          f"try a lower lr={run['lr']}")
                 row = {"epoch": epoch, "lr": loop.scheduler.get_last_lr()[0], "train_loss": train_loss,
-                       **{f"val_{k}": v for k, v in binary_metrics(labels, logits).items()},
+                       **{f"val_{k}": v for k, v in binary_metrics(labels, val_logits).items()},
                        "epoch_s": time.perf_counter() - t0, "train_clips_per_s": loop.steps * batch_size / t_train}
                 timing.append((row["train_clips_per_s"], row["epoch_s"]))
                 log.add(row, loop, run)
@@ -273,67 +272,6 @@ class _Log:
         save_checkpoint(self.paths["best"], model, train, detect)
 
 
-def evaluate_clips(
-    data: str | Path,
-    units: str | Sequence[str] | None,
-    model: str | Path | Detector,
-    *,
-    batch_size: int = 256,
-    num_workers: int = 0,
-    device: str = "auto",
-    amp: bool = True,
-) -> dict[str, Any]:
-    """Clip-level metrics of a model on some units, exactly as :func:`train` logs them.
-
-    Parameters
-    ----------
-    data : folder with ``BirdVox-70k_unitNN.hdf5`` files
-    units : units to evaluate (``"unit10"``, ``"unit07,unit10"``, a list); None for all
-    model : a checkpoint path or a :class:`Detector` (moved to ``device``, left in eval mode)
-    batch_size, num_workers, device, amp : as for :func:`train`
-
-    Returns
-    -------
-    dict: :func:`birdscan.train.metrics.binary_metrics` (``clips``, ``positives``, ``loss``,
-    ``accuracy``, ``balanced_accuracy``, ``precision``, ``recall``, ``f1``, ``roc_auc``,
-    ``auprc``, ``threshold_p90``, ``recall_p90``) plus ``units``.
-
-    Example
-    -------
-    >>> evaluate_clips("BirdVox-70k", "unit10", "models/birdscan.pt")["auprc"]   # doctest: +SKIP
-    """
-    if batch_size < 1 or num_workers < 0:
-        raise ParameterError(f"batch_size={batch_size} must be >= 1 and num_workers={num_workers} >= 0")
-    dev = resolve_device(device)
-    net = load_model(model, dev) if isinstance(model, (str, Path)) else model.to(dev)
-    found = bdata.select_units(bdata.find_units(data), units)
-    ds = ClipDataset(bdata.index_units(found, sample_rate=net.config.sample_rate))
-    try:
-        batches = ClipBatches(ds, batch_size, dev, num_workers=num_workers)
-        labels, logits = _predict(net, batches, amp_dtype(dev) if amp else None)
-    finally:
-        ds.close()
-    return {**binary_metrics(labels, logits), "units": list(found)}
-
-
-def _logits(model: Detector, x: torch.Tensor, amp: torch.dtype | None) -> torch.Tensor:
-    if amp is None:
-        return model(x)
-    with torch.autocast(x.device.type, dtype=amp):  # the model keeps its frontend in float32
-        return model(x).float()
-
-
-@torch.inference_mode()
-def _predict(model: Detector, batches: ClipBatches, amp: torch.dtype | None) -> tuple[np.ndarray, np.ndarray]:
-    """Labels and logits of every clip, in dataset order."""
-    model.eval()
-    labels, logits = [], []
-    for x, y in batches.epoch(0):
-        logits.append(_logits(model, x, amp).float().cpu())
-        labels.append(y.cpu())
-    return torch.cat(labels).numpy(), torch.cat(logits).numpy()
-
-
 class _Loop:
     """Model, AdamW, one-cycle schedule and mixed precision on one device."""
 
@@ -363,7 +301,7 @@ class _Loop:
         for step, (x, y) in enumerate(batches.epoch(epoch), 1):
             if self.aug is not None:
                 x = self.aug(x, y, gen)
-            loss = F.binary_cross_entropy_with_logits(_logits(self.model, x, self.amp), y)
+            loss = F.binary_cross_entropy_with_logits(logits(self.model, x, self.amp), y)
             self.optimizer.zero_grad(set_to_none=True)
             self.scaler.scale(loss).backward()
             self.scaler.step(self.optimizer)
@@ -455,43 +393,3 @@ def _datasets(data: str | Path, val_units: Any, test_units: Any, sample_rate: in
                         "AUPRC needs both flight calls and negatives")
     # test units are indexed (checked, counted) but never read
     return {part: ClipDataset(r, cache=cache and part != "test") for part, r in rows.items()}
-
-
-def read_resume(path: str | Path) -> dict[str, Any]:
-    """The resume state of a training run, from its ``.resume.pt`` or one of its checkpoints."""
-    path = Path(path)
-    if not path.name.endswith(".resume.pt"):
-        name = read_checkpoint(path).get("train", {}).get("resume")
-        if not name:
-            raise ParameterError(f"resume={str(path)!r}: this checkpoint was not written by birdscan train")
-        path = path.with_name(name)
-    if not path.is_file():
-        raise ParameterError(f"resume: {path} does not exist (train writes it next to the checkpoints)")
-    state = torch_load(path, lambda why: ParameterError(f"resume: {path} is not a birdscan resume file: {why}"))
-    if not isinstance(state, dict) or state.get("format") != RESUME_FORMAT:
-        raise ParameterError(f"resume: {path} is not a birdscan resume file (format {RESUME_FORMAT})")
-    return state
-
-
-def _check_resume(state: dict[str, Any], run: dict[str, Any]) -> None:
-    saved = state["run"]
-    if run["epochs"] < state["epoch"]:
-        raise ParameterError(f"resume: epochs={run['epochs']} is fewer than the {state['epoch']} epochs the run has done "
-                             "(epochs= can extend a run, not shorten it)")
-    keys = [k for k in _RUN_KEYS if k != "epochs" or run["epochs"] < saved.get("epochs", 0)]
-    diff = [f"{k}: run {saved.get(k)!r}, now {run[k]!r}" for k in keys if _plain(saved.get(k)) != _plain(run[k])]
-    if diff:
-        raise ParameterError("resume: options differ from the run being continued (pass the same ones): " + "; ".join(diff))
-
-
-def _plain(value: Any) -> Any:
-    """JSON-able, checkpoint-safe copy: paths and other objects become str, tuples lists."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, Augment):
-        return value.to_dict()
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    return str(value)
