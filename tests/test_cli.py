@@ -167,7 +167,7 @@ def test_cli_plot(scanned):
 def test_cli_clips(scanned):
     out = invoke("clips", scanned / "out" / "detections.csv", "--out", scanned / "clips", "--max-clips", 1)
     assert out.startswith("wrote 1 clips") and len(list((scanned / "clips").glob("*.wav"))) == 1
-    assert "pad=-1.0" in invoke("clips", scanned / "out" / "detections.csv", "--out", scanned / "c2", "--pad", -1, code=1)
+    assert "--pad -1.0 must be" in invoke("clips", scanned / "out" / "detections.csv", "--out", scanned / "c2", "--pad", -1, code=1)
 
 
 def test_cli_evaluate_clips(tmp_path, write_toy_units):
