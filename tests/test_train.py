@@ -219,20 +219,20 @@ def test_resume_continues_the_run_exactly(run, toy, tmp_path, capfd):
         train(toy, out, **{**TINY, "progress": stop_after_2})
     assert capfd.readouterr() == ("", "")  # the library prints nothing unless asked
     paths = output_paths(out)
-    assert [json.loads(line)["epoch"] for line in paths["metrics"].read_text().splitlines()] == [1, 2]
+    assert [json.loads(line)["epoch"] for line in paths.metrics.read_text().splitlines()] == [1, 2]
     with pytest.raises(ParameterError, match=r"resume: epochs=1 is fewer than the 2 epochs the run has done"):
-        train(toy, out, resume=paths["last"], **{**TINY, "epochs": 1})
+        train(toy, out, resume=paths.last, **{**TINY, "epochs": 1})
     with pytest.raises(ParameterError, match=r"resume: options differ .* lr: run 0.003, now 0.001"):
-        train(toy, out, resume=paths["last"], **{**TINY, "lr": 1e-3})
+        train(toy, out, resume=paths.last, **{**TINY, "lr": 1e-3})
 
     lines = io.StringIO()
-    resumed = train(toy, out, resume=paths["last"], **{**TINY, "progress": LineReporter(lines)})
+    resumed = train(toy, out, resume=paths.last, **{**TINY, "progress": LineReporter(lines)})
     assert [r["epoch"] for r in resumed.history] == [1, 2, 3]
-    assert [json.loads(line)["epoch"] for line in paths["metrics"].read_text().splitlines()] == [1, 2, 3]
+    assert [json.loads(line)["epoch"] for line in paths.metrics.read_text().splitlines()] == [1, 2, 3]
     text = lines.getvalue().splitlines()
     assert "AUPRC" in text[2] and "epochs 3..3" in text[0] and text[3].split()[0] == "3"  # only the resumed epoch
     # the same weights as the uninterrupted run: shuffling, augmentation and dropout are per-epoch seeded
-    a, b = read_checkpoint(run.last)["state_dict"], read_checkpoint(paths["last"])["state_dict"]
+    a, b = read_checkpoint(run.last)["state_dict"], read_checkpoint(paths.last)["state_dict"]
     for k in a:
         torch.testing.assert_close(a[k], b[k], rtol=1e-4, atol=1e-5, msg=k)
     assert resumed.history[-1]["val_auprc"] == pytest.approx(run.history[-1]["val_auprc"], abs=1e-4)

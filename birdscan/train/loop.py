@@ -36,7 +36,7 @@ from .metrics import append_jsonl, binary_metrics, plot_curves, write_jsonl
 from .predict import logits, predict
 from ..model import Detector, ModelConfig, save_checkpoint
 from .log import Reporter, reporter
-from .resume import RESUME_FORMAT, check_resume, plain, read_resume
+from .resume import RESUME_FORMAT, RunSpec, check_resume, plain, read_resume
 
 
 
@@ -60,19 +60,27 @@ class TrainResult:
     counts: dict[str, Any] = field(default_factory=dict)
 
 
-def output_paths(out: str | Path) -> dict[str, Path]:
-    """Files :func:`train` writes for ``out`` (``model.pt``): best, last, resume, metrics, curves."""
+@dataclass(frozen=True)
+class TrainPaths:
+    """The files :func:`train` writes for one ``out``: the best checkpoint (``out``), the last
+    one, the resume state, the per-epoch metrics (JSON lines) and their curves (PNG)."""
+
+    best: Path
+    last: Path
+    resume: Path
+    metrics: Path
+    curves: Path
+
+
+def output_paths(out: str | Path) -> TrainPaths:
+    """Files :func:`train` writes for ``out`` (``model.pt``): ``model.last.pt``,
+    ``model.resume.pt``, ``model.metrics.jsonl``, ``model.curves.png`` next to it."""
     out = Path(out)
     if out.suffix != ".pt":
         raise ParameterError(f"out={str(out)!r} must be a .pt file name")
     stem = out.with_suffix("")
-    return {
-        "best": out,
-        "last": Path(f"{stem}.last.pt"),
-        "resume": Path(f"{stem}.resume.pt"),
-        "metrics": Path(f"{stem}.metrics.jsonl"),
-        "curves": Path(f"{stem}.curves.png"),
-    }
+    return TrainPaths(out, Path(f"{stem}.last.pt"), Path(f"{stem}.resume.pt"), Path(f"{stem}.metrics.jsonl"),
+                      Path(f"{stem}.curves.png"))
 
 
 def train(
@@ -155,24 +163,23 @@ def train(
     paths = output_paths(out)
     dev = resolve_device(device)
     state = read_resume(resume) if resume is not None else None
-    if state is None and paths["best"].exists() and not overwrite:
-        raise OutputError(f"{paths['best']} exists; pass overwrite=True to replace it, or resume= to continue its run")
+    if state is None and paths.best.exists() and not overwrite:
+        raise OutputError(f"{paths.best} exists; pass overwrite=True to replace it, or resume= to continue its run")
     report = reporter(progress)
     sets = _datasets(data, val_units, test_units, config.sample_rate, cache)
     if len(sets["train"]) < batch_size:  # a small folder: one step per epoch, not an error
         report.note(f"batch_size={batch_size} is more than the {len(sets['train'])} training clips; "
                     f"using batch_size={len(sets['train'])}")
         batch_size = max(2, len(sets["train"]))
-    run = {"split": {part: sorted(set(ds.units)) for part, ds in sets.items()},
-           "clips": {part: len(ds) for part, ds in sets.items()}, "epochs": epochs, "batch_size": batch_size,
-           "lr": lr, "weight_decay": weight_decay, "config": config.to_dict(),
-           "augment": aug.to_dict() if aug else None, "seed": seed}
+    run = RunSpec(split={part: sorted(set(ds.units)) for part, ds in sets.items()},
+                  clips={part: len(ds) for part, ds in sets.items()}, epochs=epochs, batch_size=batch_size, lr=lr,
+                  weight_decay=weight_decay, config=config.to_dict(), augment=aug.to_dict() if aug else None, seed=seed)
     if state is not None:
         check_resume(state, run)
-    info = {"data": {"dir": str(Path(data).resolve()), "units": run["split"],
+    info = {"data": {"dir": str(Path(data).resolve()), "units": run.split,
                      "clips": {part: ds.counts() for part, ds in sets.items()}},
             "arguments": arguments, "command": command or shlex.join(sys.argv), "seed": seed, "epochs": epochs,
-            "resume": paths["resume"].name}
+            "resume": paths.resume.name}
     try:
         return _fit(sets, paths, info, run, state, config, aug, dev, amp, num_workers, patience, report)
     finally:
@@ -180,18 +187,18 @@ def train(
             ds.close()
 
 
-def _fit(sets: dict[str, ClipDataset], paths: dict[str, Path], info: dict[str, Any], run: dict[str, Any],
+def _fit(sets: dict[str, ClipDataset], paths: TrainPaths, info: dict[str, Any], run: RunSpec,
          state: dict[str, Any] | None, config: ModelConfig, aug: Augment | None, dev: torch.device, amp: bool,
          num_workers: int, patience: int, reporter: Reporter) -> TrainResult:
-    epochs, batch_size, seed = run["epochs"], run["batch_size"], run["seed"]
+    epochs, batch_size, seed = run.epochs, run.batch_size, run.seed
     train_batches = ClipBatches(sets["train"], batch_size, dev, shuffle=True, num_workers=num_workers, seed=seed)
     val_batches = ClipBatches(sets["val"], batch_size, dev, num_workers=num_workers)
-    loop = _Loop(config, dev, amp, run["lr"], run["weight_decay"], epochs, len(train_batches), seed, aug)
+    loop = _Loop(config, dev, amp, run.lr, run.weight_decay, epochs, len(train_batches), seed, aug)
     log = _Log(paths, info, config, state)
     if state is not None:
         loop.load(state, extended=state["run"]["epochs"] != epochs, done=state["epoch"])
     timing: list[tuple[float, float]] = []
-    reporter.start(device=str(dev), clips=run["clips"], first=log.epoch + 1, epochs=epochs, steps=loop.steps)
+    reporter.start(device=str(dev), clips=run.clips, first=log.epoch + 1, epochs=epochs, steps=loop.steps)
     try:
         with torch_settings(dev):  # fixed input shapes: cuDNN autotuning on CUDA
             for epoch in range(log.epoch + 1, epochs + 1):
@@ -203,7 +210,7 @@ def _fit(sets: dict[str, ClipDataset], paths: dict[str, Path], info: dict[str, A
                 labels, val_logits = predict(loop.model, val_batches, loop.amp)
                 if not np.isfinite(val_logits).all():
                     raise ParameterError(f"epoch {epoch}: the model's outputs are not finite (training diverged); "
-                                         f"try a lower lr={run['lr']}")
+                                         f"try a lower lr={run.lr}")
                 row = {"epoch": epoch, "lr": loop.scheduler.get_last_lr()[0], "train_loss": train_loss,
                        **{f"val_{k}": v for k, v in binary_metrics(labels, val_logits).items()},
                        "epoch_s": time.perf_counter() - t0, "train_clips_per_s": loop.steps * batch_size / t_train}
@@ -214,8 +221,8 @@ def _fit(sets: dict[str, ClipDataset], paths: dict[str, Path], info: dict[str, A
         reporter.close()
     done = log.epoch
     result = TrainResult(
-        best=paths["best"], last=paths["last"], resume=paths["resume"], metrics=paths["metrics"],
-        curves=plot_curves(log.history, paths["curves"]), history=log.history, best_epoch=log.best["epoch"],
+        best=paths.best, last=paths.last, resume=paths.resume, metrics=paths.metrics,
+        curves=plot_curves(log.history, paths.curves), history=log.history, best_epoch=log.best["epoch"],
         best_metrics=log.best["metrics"], epochs_run=done, stopped_early=done < epochs,
         clips_per_s=float(np.mean([t[0] for t in timing])) if timing else float("nan"),
         epoch_s=float(np.mean([t[1] for t in timing])) if timing else float("nan"),
@@ -227,7 +234,7 @@ def _fit(sets: dict[str, ClipDataset], paths: dict[str, Path], info: dict[str, A
 class _Log:
     """The run's history, best epoch and files: checkpoints, resume state, metrics.jsonl."""
 
-    def __init__(self, paths: dict[str, Path], info: dict[str, Any], config: ModelConfig,
+    def __init__(self, paths: TrainPaths, info: dict[str, Any], config: ModelConfig,
                  state: dict[str, Any] | None) -> None:
         self.paths, self.info, self.config = paths, info, config
         self.history: list[dict[str, Any]] = []
@@ -238,9 +245,9 @@ class _Log:
             self.epoch, self.bad_epochs = state["epoch"], state["bad_epochs"]
             if self.best["state"] is not None:
                 self._write_best()  # the continued run may write somewhere else
-        write_jsonl(paths["metrics"], self.history)
+        write_jsonl(paths.metrics, self.history)
 
-    def add(self, row: dict[str, Any], loop: _Loop, run: dict[str, Any]) -> None:
+    def add(self, row: dict[str, Any], loop: _Loop, run: RunSpec) -> None:
         """Record an epoch; write best (if it is), last, resume state and the jsonl row."""
         # best by validation AUPRC; among equals (a saturated toy task), by validation loss
         key = [row["val_auprc"], -row["val_loss"]]
@@ -254,13 +261,13 @@ class _Log:
         else:
             self.bad_epochs += 1
         self.history.append(row)
-        save_checkpoint(self.paths["last"], loop.model,
+        save_checkpoint(self.paths.last, loop.model,
                         {**self.info, "epoch": self.epoch, "best_epoch": self.best["epoch"], "metrics": metrics})
         state = {"format": RESUME_FORMAT, "epoch": self.epoch, **loop.state(), "history": self.history,
-                 "best": self.best, "bad_epochs": self.bad_epochs, "run": run}
-        with atomic_path(self.paths["resume"]) as tmp:
+                 "best": self.best, "bad_epochs": self.bad_epochs, "run": run.to_dict()}
+        with atomic_path(self.paths.resume) as tmp:
             torch.save(state, tmp)
-        append_jsonl(self.paths["metrics"], row)
+        append_jsonl(self.paths.metrics, row)
 
     def _write_best(self) -> None:
         model = Detector(self.config)
@@ -269,7 +276,7 @@ class _Log:
         train = {**self.info, "epoch": self.best["epoch"], "best_epoch": self.best["epoch"], "metrics": metrics}
         t = metrics.get("threshold_p90")
         detect = {"threshold": round(float(t), 4), "note": "reaches 90% precision on the validation units"} if t is not None else None
-        save_checkpoint(self.paths["best"], model, train, detect)
+        save_checkpoint(self.paths.best, model, train, detect)
 
 
 class _Loop:

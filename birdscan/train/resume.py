@@ -8,6 +8,7 @@ run would have.
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +17,32 @@ from ..model import read_checkpoint, torch_load
 from .augment import Augment
 
 RESUME_FORMAT = 1
-RUN_KEYS = ("split", "clips", "epochs", "batch_size", "lr", "weight_decay", "config", "augment", "seed")
-"""The settings a resumed run must share with the run it continues."""
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """The settings that define a training run: a resumed run must share every one of them.
+
+    ``split``: {part: units}; ``clips``: {part: number of clips}; ``config``: the model
+    config as plain types; ``augment``: the augmentation settings, None for none.
+    """
+
+    split: dict[str, list[str]]
+    clips: dict[str, int]
+    epochs: int
+    batch_size: int
+    lr: float
+    weight_decay: float
+    config: dict[str, Any]
+    augment: dict[str, Any] | None
+    seed: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain types, as the resume state stores them."""
+        return asdict(self)
+
+
+RUN_KEYS = tuple(f.name for f in fields(RunSpec))
 
 
 def read_resume(path: str | Path) -> dict[str, Any]:
@@ -36,16 +61,16 @@ def read_resume(path: str | Path) -> dict[str, Any]:
     return state
 
 
-def check_resume(state: dict[str, Any], run: dict[str, Any]) -> None:
+def check_resume(state: dict[str, Any], run: RunSpec) -> None:
     """:class:`ParameterError` listing the run-defining settings (``RUN_KEYS``) in which
     ``run`` differs from the resumed ``state``; ``epochs`` may grow (extending the run), not
     fall below the epochs done or the run's total."""
-    saved = state["run"]
-    if run["epochs"] < state["epoch"]:
-        raise ParameterError(f"resume: epochs={run['epochs']} is fewer than the {state['epoch']} epochs the run has done "
+    saved, now = state["run"], run.to_dict()
+    if run.epochs < state["epoch"]:
+        raise ParameterError(f"resume: epochs={run.epochs} is fewer than the {state['epoch']} epochs the run has done "
                              "(epochs= can extend a run, not shorten it)")
-    keys = [k for k in RUN_KEYS if k != "epochs" or run["epochs"] < saved.get("epochs", 0)]
-    diff = [f"{k}: run {saved.get(k)!r}, now {run[k]!r}" for k in keys if plain(saved.get(k)) != plain(run[k])]
+    keys = [k for k in RUN_KEYS if k != "epochs" or run.epochs < saved.get("epochs", 0)]
+    diff = [f"{k}: run {saved.get(k)!r}, now {now[k]!r}" for k in keys if plain(saved.get(k)) != plain(now[k])]
     if diff:
         raise ParameterError("resume: options differ from the run being continued (pass the same ones): " + "; ".join(diff))
 
