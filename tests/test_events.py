@@ -77,11 +77,15 @@ def test_event_rule_properties(p, on, off_frac, gap, dip):
         below = np.flatnonzero(np.diff(np.r_[0, (p[a:b] < rule.off).astype(int), 0]))
         for s, e in zip(below[::2], below[1::2]):
             assert (e - s) * 0.05 < gap + 1e-9
-    # between events that do not touch (touching ones are a split), every window is below
-    # threshold_off and the gap is at least min_gap
+    # between events that do not touch (touching ones are a split): no window reaches the
+    # threshold, the windows next to the events are below threshold_off (an event extends
+    # while the probability stays at or above it), and the gap is at least min_gap
     for (a, b), (c, d) in zip(runs, runs[1:]):
         if c > b:
-            assert (p[b:c] < rule.off).all() and (c - b) * 0.05 >= gap - 1e-9
+            assert (p[b:c] < on).all() and p[b] < rule.off and p[c - 1] < rule.off
+            assert (c - b) * 0.05 >= gap - 1e-9
+    if runs:
+        assert runs[-1][1] == len(p) or p[runs[-1][1]] < rule.off
     # without splitting, no event boundary falls inside a run above threshold_off
     merged = event_runs(p, 0.05, EventRule(threshold=on, threshold_off=on * off_frac, min_gap=gap, split_dip=1.0))
     for (a, b), (c, d) in zip(merged, merged[1:]):
