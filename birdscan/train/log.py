@@ -87,7 +87,7 @@ def reporter(progress: Any) -> Reporter:
     """The reporter for ``train(progress=...)``: an object with the :class:`Reporter` methods
     is used as it is, a callable receives each epoch's row, True prints lines
     (:class:`LineReporter`), False/None reports nothing."""
-    if all(hasattr(progress, m) for m in ("start", "batch", "epoch", "close")):
+    if all(hasattr(progress, m) for m in ("start", "batch", "epoch", "close", "note")):
         return progress
     if callable(progress):
         return _CallbackReporter(progress)
