@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from birdscan import files
-from birdscan.detect import selections, writers
+from birdscan.detect import selections
 from birdscan.cli import main
 from birdscan.detect.pipeline import scan
 from birdscan.errors import OutputError, ParameterError
@@ -281,7 +281,7 @@ def test_disk_full_fails_loudly_and_keeps_previous_outputs(tmp_path, monkeypatch
     assert outputs_of(out) == before
 
 
-def test_each_recording_is_journaled_as_soon_as_it_is_scanned(tmp_path, monkeypatch):
+def test_each_recording_is_journaled_as_soon_as_it_is_scanned(tmp_path, monkeypatch, write_tone_file):
     """A fault after K recordings are decoded finds at least K-1 of them journaled (they
     are not held back until a shared batch fills up)."""
     from birdscan.detect import pipeline
@@ -313,7 +313,7 @@ def test_each_recording_is_journaled_as_soon_as_it_is_scanned(tmp_path, monkeypa
 
 # -- runs that compose with schedulers ---------------------------------------------------
 
-def test_resume_of_a_finished_run_exits_0_or_says_what_differs(tmp_path):
+def test_resume_of_a_finished_run_exits_0_or_says_what_differs(tmp_path, write_tone_file):
     rec = make_corpus(tmp_path / "rec", [2.0, 3.0])
     args = ["run", str(rec), "--out", str(tmp_path / "o/detections.csv"), "--device", "cpu", "-q"]
     assert CliRunner().invoke(main, args).exit_code == 1  # the broken file
@@ -342,7 +342,7 @@ def test_a_second_run_on_the_same_outputs_is_refused(tmp_path):
     assert not (out.parent / ".detections.csv.lock").exists()
 
 
-def test_file_size_limit_while_streaming_windows_is_a_clean_error(tmp_path):
+def test_file_size_limit_while_streaming_windows_is_a_clean_error(tmp_path, write_tone_file):
     rec = tmp_path / "rec"
     rec.mkdir()
     write_tone_file(rec / "long.wav", 24000, 60.0)
@@ -380,7 +380,7 @@ def test_a_run_killed_while_switching_outputs_never_pairs_old_and_new(tmp_path, 
     assert not list(out.rglob(".*.part"))  # (the old manifest's second name is kept until its process has ended)
 
 
-def test_retry_failed_rescans_only_the_failed_recordings(tmp_path, monkeypatch):
+def test_retry_failed_rescans_only_the_failed_recordings(tmp_path, monkeypatch, write_tone_file):
     rec = make_corpus(tmp_path / "rec", [3.0, 2.0, 4.0])
     outs = ["--windows", "windows.csv.gz", "--raven", "raven", "--audacity", "audacity"]
 
