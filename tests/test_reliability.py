@@ -313,7 +313,7 @@ def test_each_recording_is_journaled_as_soon_as_it_is_scanned(tmp_path, monkeypa
 
 # -- runs that compose with schedulers ---------------------------------------------------
 
-def test_resume_of_a_finished_run_exits_0_or_says_what_differs(tmp_path, write_tone_file):
+def test_resume_of_a_finished_run_exits_0_or_says_what_differs(tmp_path, write_tone_file, make_corpus):
     rec = make_corpus(tmp_path / "rec", [2.0, 3.0])
     args = ["run", str(rec), "--out", str(tmp_path / "o/detections.csv"), "--device", "cpu", "-q"]
     assert CliRunner().invoke(main, args).exit_code == 1  # the broken file
@@ -328,7 +328,7 @@ def test_resume_of_a_finished_run_exits_0_or_says_what_differs(tmp_path, write_t
     assert outputs_of(tmp_path / "o") == before
 
 
-def test_a_second_run_on_the_same_outputs_is_refused(tmp_path):
+def test_a_second_run_on_the_same_outputs_is_refused(tmp_path, make_corpus):
     from birdscan.files import OutputLock
 
     rec = make_corpus(tmp_path / "rec", [2.0])
@@ -358,7 +358,7 @@ def test_file_size_limit_while_streaming_windows_is_a_clean_error(tmp_path, writ
     assert not (tmp_path / "o" / "run.json").exists() and not list((tmp_path / "o").glob(".*.part"))
 
 
-def test_a_run_killed_while_switching_outputs_never_pairs_old_and_new(tmp_path, monkeypatch):
+def test_a_run_killed_while_switching_outputs_never_pairs_old_and_new(tmp_path, monkeypatch, make_corpus):
     rec = make_corpus(tmp_path / "rec", [2.0, 3.0])
     out = tmp_path / "out"
     paths = dict(out=out / "detections.csv", raven=out / "raven", device="cpu")
@@ -380,7 +380,7 @@ def test_a_run_killed_while_switching_outputs_never_pairs_old_and_new(tmp_path, 
     assert not list(out.rglob(".*.part"))  # (the old manifest's second name is kept until its process has ended)
 
 
-def test_retry_failed_rescans_only_the_failed_recordings(tmp_path, monkeypatch, write_tone_file):
+def test_retry_failed_rescans_only_the_failed_recordings(tmp_path, monkeypatch, write_tone_file, make_corpus):
     rec = make_corpus(tmp_path / "rec", [3.0, 2.0, 4.0])
     outs = ["--windows", "windows.csv.gz", "--raven", "raven", "--audacity", "audacity"]
 
