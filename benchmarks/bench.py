@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-SIZES = {"10m": 600, "1h": 3600, "10h": 36000}
+SIZES = {"1m": 60, "10m": 600, "1h": 3600, "10h": 36000}
 
 
 def make_recording(path: Path, seconds: int, sr: int, seed: int = 0) -> Path:
@@ -121,7 +121,8 @@ def stages(path: Path, device: str) -> dict[str, float]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--sizes", default="10m,1h", help="comma list of 10m,1h,10h")
+    ap.add_argument("--sizes", default="10m,1h", help="comma list of 1m,10m,1h,10h")
+    ap.add_argument("--stage-size", default="1h", choices=list(SIZES), help="length of the 48 kHz file the stages are timed on")
     ap.add_argument("--formats", default="flac,wav")
     ap.add_argument("--rates", default="24000,48000")
     ap.add_argument("--device", default="cpu")
@@ -155,9 +156,8 @@ def main() -> None:
             files.append(dst)
         wall, rss, rc = end_to_end([many], work / "out_many", args.device, extra)
         print(f"{'%d x 1 h FLAC 24 kHz' % args.many:34s} {args.many:8.2f} {wall:8.1f} {args.many * 3600 / wall:12.0f} {rss:13.0f}")
-    first = make_recording(work / "bench_1h_48k.flac", 3600, 48000)
+    first = make_recording(work / f"bench_{args.stage_size}_48k.flac", SIZES[args.stage_size], 48000)
     st = stages(first, args.device)
-    total = sum(v for k, v in st.items() if not k.startswith("_"))
     print(f"\nper stage on {first.name} (each alone; 'frontend+model' is the batched scan):")
     for k, v in st.items():
         if not k.startswith("_"):

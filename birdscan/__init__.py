@@ -17,28 +17,30 @@ Architecture
 Folders follow the data flow::
 
     cli.py                     click commands and rich; may import anything, nothing imports it
-    detect/                    the chain: discover -> audio -> windows -> infer -> events -> writers
-                               (selections: Raven and Audacity tables), composed in detect.pipeline;
-                               metadata (recording start times), journal (resume), retry, shard, merge
-    train/                     dataset, augment, loop, metrics, log
-    synth/                     generated data: dsp, calls, negatives, ambience, backgrounds, compose
+    detect/                    the chain: discover -> audio (metadata: start times) -> windows -> infer ->
+                               events -> outputs (writers, selections: Raven and Audacity tables),
+                               composed in detect.pipeline; journal (resume), retry, shard, merge
+    train/                     dataset, augment, loop, predict, metrics, log, resume
+    synth/                     generated data: dsp, calls, profile, negatives, ambience, backgrounds, compose
     review/                    references (annotation readers), evaluate, plot, clips
-    model.py  birdvox70k.py    the model (config, frontend, CNN, checkpoints); the BirdVox-70k layout
+    model.py  device.py        the model (config, frontend, CNN, checkpoints); device policy
+    birdvox70k.py              the BirdVox-70k layout, shared by train and synth
+    files.py  tables.py        atomic outputs; column lists, the run manifest, file-name conventions
     errors.py                  one exception tree
 
 Allowed arrows (import direction), all pointing down this list and along the flow:
 ``cli -> detect, train, synth, review``; ``review -> detect`` (it reads the run's outputs and
-audio); ``detect, train -> model``; ``train, synth -> birdvox70k``; everything -> ``errors``.
-Lower layers never import higher ones, folders at the same level never import each other
-except along the flow (``review -> detect``), and there are no circles. Only ``cli.py``
-imports click; torch is imported only by the modules that run the network.
+audio); ``detect, train -> model, device``; ``model, train, synth -> birdvox70k``;
+everything -> ``files, tables, errors``. Lower layers never import higher ones, folders at
+the same level never import each other except along the flow (``review -> detect``), and
+there are no circles. Only ``cli.py`` imports click and rich; torch is imported only by the
+modules that run the network.
 """
 
 from __future__ import annotations
 
 from ._lazy import lazy_names
-
-__version__ = "0.1.0"
+from ._version import __version__
 
 _NAMES = {
     "scan": "detect.pipeline",
@@ -50,7 +52,7 @@ _NAMES = {
     "plot_activity": "review.plot",
     "plot_trace": "review.plot",
     "plot_pr": "review.plot",
-    "evaluate_clips": "train.loop",
+    "evaluate_clips": "train.predict",
     "write_birdvox70k": "synth.compose",
     "write_recording": "synth.compose",
 }

@@ -162,6 +162,7 @@ def select_units(found: Mapping[str, Path], units: str | int | Iterable[str | in
 
 
 def open_h5(path: Path):
+    """Open a unit file read-only; :class:`DataError` naming the file when it is missing or not HDF5."""
     import h5py
 
     if not path.is_file():

@@ -204,7 +204,7 @@ class _PlainProgress:
         wall = now - self.t0
         speed = self.audio / wall if wall > 0 else 0.0
         eta = (self.total - self.audio) / speed if speed > 0 else float("nan")
-        self._say(f"birdscan: {self.done}/{self.n_files} files, {self.audio / 3600:.2f}/{self.total / 3600:.2f} h audio "
+        self._say(f"birdscan: {self.done}/{self.n_files} files done, {self.audio / 3600:.2f}/{self.total / 3600:.2f} h audio "
                   f"({self.audio / self.total:.0%}), {speed:,.0f}x real time, ETA {_duration(eta)}" if self.total else
                   f"birdscan: {self.done}/{self.n_files} files")
 
@@ -505,24 +505,17 @@ def plot(detections, out, interval, by, windows, file_, start, end, audio_root) 
 
 
 def _audio_path(detections, windows, file_, audio_root):
-    from pathlib import Path
-
-    from .review.references import manifest_next_to, read_manifest, read_windows
+    from .review.references import audio_locator, read_windows
 
     if file_ is None:
         files = read_windows(windows)["file"].unique()
         if len(files) != 1:
             raise click.UsageError(f"--windows holds {len(files)} recordings: pick one with --file")
         file_ = files[0]
-    if audio_root:
-        return Path(audio_root) / file_
-    man = manifest_next_to(detections)
-    if man is not None:
-        rows = read_manifest(man)
-        hit = rows.loc[rows["file"] == file_, "path"]
-        if len(hit):
-            return Path(hit.iloc[0])
-    raise click.UsageError(f"cannot locate the audio of {file_!r}: pass --audio-root")
+    path = audio_locator(detections, audio_root or None)(file_)
+    if path is None:
+        raise click.UsageError(f"cannot locate the audio of {file_!r}: pass --audio-root")
+    return path
 
 
 @main.command()
@@ -628,7 +621,7 @@ def evaluate_clips(data, units, model, device, as_json) -> None:
     import json
 
     from .model import default_model_path
-    from .train.loop import evaluate_clips as run
+    from .train.predict import evaluate_clips as run
 
     try:
         m = run(data, units.split(",") if units else None, model or default_model_path(), device=device)

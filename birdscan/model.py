@@ -125,12 +125,14 @@ class ModelConfig:
         return t
 
     def to_dict(self) -> dict[str, Any]:
+        """The config as plain types (as checkpoints store it)."""
         d = asdict(self)
         d["channels"] = list(self.channels)
         return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ModelConfig:
+        """Rebuild a config from :meth:`to_dict`; :class:`ModelError` for keys this birdscan does not know."""
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(d) - known)
         if unknown:
@@ -206,6 +208,7 @@ class Frontend(nn.Module):
         """``(features, log-mel)``: the trunk's input and the plain log-mel spectrogram
         ``(batch, n_mels, config.frames(samples))`` that background statistics are made of."""
         # Spectrogram maths stays in float32 even under autocast (bf16 powers lose too much).
+        """Waveforms [shape=(batch, samples), float32] -> features [shape=(batch, 1, n_mels, frames)]."""
         with torch.autocast(device_type=x.device.type, enabled=False):
             return self._features(x.float())
 
@@ -371,7 +374,7 @@ def save_checkpoint(
     ``detect`` holds the model's recommended scanning settings, e.g. ``{"threshold": 0.9,
     "note": "how it was chosen"}``; ``birdscan run`` uses that threshold when none is given.
     """
-    from . import __version__
+    from ._version import __version__
 
     path = Path(path)
     state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}

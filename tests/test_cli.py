@@ -3,6 +3,7 @@ import subprocess
 import sys
 
 import pandas as pd
+import pytest
 from click.testing import CliRunner
 
 from birdscan.cli import main
@@ -88,7 +89,7 @@ def test_plain_progress_lines_and_files_written_in_a_log(tmp_path, make_audio):
     assert lines[0] == "birdscan: scanning 3 file(s), 0.00 h of audio"
     progress = [line for line in lines if "x real time, ETA" in line]
     assert progress and all(line.startswith("birdscan: ") and "\x1b" not in line and "\r" not in line for line in lines)
-    assert any(line.startswith("birdscan: 3/3 files") for line in progress) or "birdscan: done: 3 files" in r.stderr
+    assert all(line.startswith("birdscan: ") and " files done, " in line for line in progress) and "birdscan: done: 3 files" in r.stderr
     assert f"birdscan: wrote {out / 'detections.csv'}, {out / 'run.json'}, {out / 'raven'}/ (Raven tables)" in r.stderr
     assert "birdscan: scanning" not in CliRunner().invoke(main, ["run", str(tmp_path / "in"), "--out", str(out / "d2.csv"),
                                                                  "-q", "--device", "cpu"]).stderr
@@ -118,3 +119,66 @@ def test_in_cli_words_rewrites_keywords_not_paths():
     assert words("train", "val_units: units ['unit09'] are not in the data") == "--val-units: units ['unit09'] are not in the data"
     assert words("clips", "out_dir='c' exists and is not a folder") == "--out 'c' exists and is not a folder"
     assert in_cli_words("hop=0 must be positive", None) == "hop=0 must be positive"  # Python callers keep keyword names
+
+
+# ------------------------------------------------------- every command through CliRunner
+CALL_TIMES = [1.5, 4.2]
+
+
+def invoke(*args, code: int = 0) -> str:
+    r = CliRunner().invoke(main, [str(a) for a in args])
+    assert r.exit_code == code, r.output
+    return r.output
+
+
+@pytest.fixture(scope="module")
+def scanned(tmp_path_factory, write_tone_file):
+    """A recording with two calls, scanned from the command line with a windows table."""
+    root = tmp_path_factory.mktemp("cli")
+    write_tone_file((root / "rec").mkdir() or root / "rec" / "a.wav", 24000, 6.0, CALL_TIMES)
+    invoke("run", root / "rec", "--out", root / "out" / "detections.csv", "--windows", root / "out" / "windows.csv.gz",
+           "--device", "cpu", "-q")
+    pd.DataFrame({"file": "a.wav", "start_s": [t - 0.07 for t in CALL_TIMES],
+                  "end_s": [t + 0.07 for t in CALL_TIMES]}).to_csv(root / "ref.csv", index=False)
+    return root
+
+
+def test_cli_evaluate(scanned):
+    det, win = scanned / "out" / "detections.csv", scanned / "out" / "windows.csv.gz"
+    out = invoke("evaluate", det, "-r", scanned / "ref.csv", "--windows", win, "--pr-plot", scanned / "pr.png",
+                 "--json", scanned / "ev.json")
+    assert "overall" in out and "AUPRC" in out and (scanned / "pr.png").read_bytes()[:4] == b"\x89PNG"
+    result = json.loads((scanned / "ev.json").read_text())
+    assert result["overall"]["n_reference"] == 2 and result["overall"]["tp"] == 2
+    assert json.loads(invoke("evaluate", det, "-r", scanned / "ref.csv", "--json", "-"))["overall"]["tp"] == 2
+    assert "--pr-plot needs --windows" in invoke("evaluate", det, "-r", scanned / "ref.csv", "--pr-plot", scanned / "x.png", code=2)
+
+
+def test_cli_plot(scanned):
+    det = scanned / "out" / "detections.csv"
+    assert "wrote" in invoke("plot", det, "--out", scanned / "activity.png", "--interval", "1")
+    invoke("plot", det, "--windows", scanned / "out" / "windows.csv.gz", "--start", 0, "--end", 6, "--out", scanned / "trace.png")
+    for name in ("activity.png", "trace.png"):
+        assert (scanned / name).read_bytes()[:4] == b"\x89PNG"
+    out = invoke("plot", det, "--interval", "soon", "--out", scanned / "x.png", code=1)
+    assert "interval" in out and not (scanned / "x.png").exists()
+
+
+def test_cli_clips(scanned):
+    out = invoke("clips", scanned / "out" / "detections.csv", "--out", scanned / "clips", "--max-clips", 1)
+    assert out.startswith("wrote 1 clips") and len(list((scanned / "clips").glob("*.wav"))) == 1
+    assert "--pad -1.0 must be" in invoke("clips", scanned / "out" / "detections.csv", "--out", scanned / "c2", "--pad", -1, code=1)
+
+
+def test_cli_evaluate_clips(tmp_path, write_toy_units):
+    write_toy_units(tmp_path / "bv", units=("unit01",), clips=8)
+    m = json.loads(invoke("evaluate-clips", "--data", tmp_path / "bv", "--device", "cpu", "--json"))
+    assert m["clips"] == 8 and m["positives"] == 4 and m["units"] == ["unit01"] and 0 <= m["auprc"] <= 1
+    assert "auprc" in invoke("evaluate-clips", "--data", tmp_path / "bv", "--units", "unit01", "--device", "cpu")
+    assert "unit09" in invoke("evaluate-clips", "--data", tmp_path / "bv", "--units", "unit09", code=1)
+
+
+def test_cli_synth_recording(tmp_path):
+    out = invoke("synth", tmp_path / "r.wav", "--kind", "recording", "--duration", 5, "--calls-per-minute", 30)
+    assert out.startswith(f"wrote {tmp_path / 'r.wav'}") and (tmp_path / "r.truth.csv").is_file()
+    assert "duration" in invoke("synth", tmp_path / "s.wav", "--kind", "recording", "--duration", -1, code=1)

@@ -19,36 +19,8 @@ N = data.CLIP_SAMPLES
 SR = data.SAMPLE_RATE
 
 
-def toy_clip(rng: np.random.Generator, label: int) -> np.ndarray:
-    """Positives: a 100 ms 2.5-3.5 kHz up-chirp near the centre of noise; negatives: noise,
-    half of them with a click somewhere."""
-    x = 0.02 * rng.standard_normal(N)
-    if label:
-        m = SR // 10
-        t = np.arange(m) / SR
-        f0 = rng.uniform(2500, 3000)
-        call = np.sin(2 * np.pi * (f0 * t + 500 / (2 * t[-1]) * t**2)) * np.hanning(m)
-        start = N // 2 - m // 2 + int(rng.integers(-200, 200))
-        x[start:start + m] += rng.uniform(0.05, 0.2) * call
-    elif rng.random() < 0.5:
-        x[rng.integers(100, N - 100)] += rng.uniform(0.2, 0.5)
-    return x.astype(np.float32)
-
-
-def write_toy_units(folder: Path, units=("unit01", "unit02", "unit03"), clips: int = 40, seed: int = 0) -> dict[str, Path]:
-    """One BirdVox-70k-layout file per unit, ``clips`` clips each, labels alternating 0, 1."""
-    folder.mkdir(parents=True, exist_ok=True)
-    out = {}
-    for u, unit in enumerate(units):
-        rng = np.random.default_rng([seed, u])
-        labels = [i % 2 for i in range(clips)]
-        waves = {data.clip_name(unit, 50_000 + 20_000 * i, 2750 * lab, lab): toy_clip(rng, lab) for i, lab in enumerate(labels)}
-        out[unit] = data.write_unit(folder / data.unit_file_name(unit), waves)
-    return out
-
-
 @pytest.fixture
-def toy(tmp_path: Path) -> dict[str, Path]:
+def toy(tmp_path: Path, write_toy_units) -> dict[str, Path]:
     return write_toy_units(tmp_path / "bv", clips=20)
 
 
@@ -90,6 +62,25 @@ def test_index_units_lists_clips_without_reading_samples(toy):
     assert first.path == str(toy["unit01"])
     # a plain list of paths works too
     assert data.index_units(list(toy.values())).equals(index)
+
+
+def test_index_units_reads_no_samples(tmp_path):
+    # the clips' samples live in an external file that is then removed: reading any would fail
+    import h5py
+
+    raw = tmp_path / "samples.raw"
+    raw.write_bytes(bytes(4 * data.CLIP_SAMPLES * 2))
+    path = tmp_path / data.unit_file_name("unit01")
+    with h5py.File(path, "w") as f:
+        g = f.create_group(data.GROUP)
+        for k, name in enumerate([data.clip_name("unit01", 1000, 0, 0), data.clip_name("unit01", 2000, 3000, 1)]):
+            g.create_dataset(name, shape=(data.CLIP_SAMPLES,), dtype="f4",
+                             external=[(str(raw), 4 * data.CLIP_SAMPLES * k, 4 * data.CLIP_SAMPLES)])
+    raw.unlink()
+    index = data.index_units({"unit01": path})
+    assert index["label"].tolist() == [0, 1] and index["freq_hz"].tolist() == [0, 3000]
+    with pytest.raises(DataError, match="cannot read clip"):
+        dataset.ClipDataset(index)[0]
 
 
 @pytest.mark.parametrize(

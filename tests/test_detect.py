@@ -14,14 +14,13 @@ from birdscan.model import default_model_path
 from birdscan.detect.windows import count_windows
 from birdscan.detect.selections import RAVEN_TABLE_COLUMNS as RAVEN_COLUMNS
 
-from conftest import write_tone_file
 from review_formats import read_detections_strict, read_raven_strict, read_windows_strict
 
 CALLS = [1.5, 4.2, 7.9]
 
 
 @pytest.fixture(scope="module")
-def tree(tmp_path_factory):
+def tree(tmp_path_factory, write_tone_file):
     root = tmp_path_factory.mktemp("rec")
     (root / "unitA").mkdir()
     (root / "unitB" / "deep").mkdir(parents=True)
@@ -118,7 +117,7 @@ def test_raven_tables(result):
         np.testing.assert_allclose(rows["Begin Time (s)"] - rows["File Offset (s)"], off, atol=1e-3)
 
 
-def test_dense_equals_window_by_window_across_blocks_and_files(tmp_path):
+def test_dense_equals_window_by_window_across_blocks_and_files(tmp_path, write_tone_file):
     # 40 s files: several 512-window blocks at 25 ms hop, split over batches of any size
     for i, sr in enumerate((24000, 22050)):
         write_tone_file(tmp_path / f"f{i}.wav", sr, 40.0, [3.0, 25.7, 39.8], seed=i)
@@ -146,7 +145,7 @@ def test_outputs_not_overwritten(tmp_path, make_audio):
                                         ({"channel": 0}, ParameterError, "channel=0"),
                                         ({"windows": "w.txt"}, ParameterError, "must end in .csv or .csv.gz"),
                                         ({"model": "nope.pt"}, ModelError, "nope.pt does not exist")])
-def test_bad_options_fail_before_work(tmp_path, monkeypatch, kw, err, msg):
+def test_bad_options_fail_before_work(tmp_path, monkeypatch, kw, err, msg, write_tone_file):
     import birdscan.model
 
     def no_reading(path):
@@ -159,7 +158,7 @@ def test_bad_options_fail_before_work(tmp_path, monkeypatch, kw, err, msg):
     assert not (tmp_path / "o").exists()
 
 
-def test_default_hop_is_the_models(tmp_path):
+def test_default_hop_is_the_models(tmp_path, write_tone_file):
     import torch
 
     from birdscan.model import read_checkpoint

@@ -72,9 +72,20 @@ def test_event_rule_properties(p, on, off_frac, gap, dip):
     ev = find_events(p, HOP, WIN, SR, rule)
     assert (ev.start_s <= ev.peak_s).all() and (ev.peak_s <= ev.end_s).all()
     assert ((ev.max_prob >= ev.mean_prob - 1e-12)).all()
-    # events either touch (a split) or are at least min_gap apart
+    # a stretch below threshold_off inside an event is a bridged gap, so shorter than min_gap
+    for a, b in runs:
+        below = np.flatnonzero(np.diff(np.r_[0, (p[a:b] < rule.off).astype(int), 0]))
+        for s, e in zip(below[::2], below[1::2]):
+            assert (e - s) * 0.05 < gap + 1e-9
+    # between events that do not touch (touching ones are a split): no window reaches the
+    # threshold, the windows next to the events are below threshold_off (an event extends
+    # while the probability stays at or above it), and the gap is at least min_gap
     for (a, b), (c, d) in zip(runs, runs[1:]):
-        assert c == b or (c - b) * 0.05 >= gap - 1e-9
+        if c > b:
+            assert (p[b:c] < on).all() and p[b] < rule.off and p[c - 1] < rule.off
+            assert (c - b) * 0.05 >= gap - 1e-9
+    if runs:
+        assert runs[-1][1] == len(p) or p[runs[-1][1]] < rule.off
     # without splitting, no event boundary falls inside a run above threshold_off
     merged = event_runs(p, 0.05, EventRule(threshold=on, threshold_off=on * off_frac, min_gap=gap, split_dip=1.0))
     for (a, b), (c, d) in zip(merged, merged[1:]):
@@ -92,3 +103,15 @@ def test_event_band_finds_the_call():
     assert 2700 < lo < 3000 < hi < 3300
     lo, hi = event_band(x[: int(0.3 * sr)], 8000, (0.1, 0.2), 1000, 11000)  # nothing there, low rate
     assert hi <= 4000 and lo == 1000
+
+
+@pytest.mark.parametrize("n_fft,step,n", [(512, 256, 5000), (1024, 512, 30011), (256, 64, 256)])
+def test_power_frames_are_the_uncentred_hann_frames(n_fft, step, n):
+    from birdscan.detect.events import power_frames
+
+    x = np.random.default_rng(n).standard_normal(n).astype(np.float32)
+    frames = np.lib.stride_tricks.sliding_window_view(x, n_fft)[::step]
+    expected = np.abs(np.fft.rfft(frames * np.hanning(n_fft), axis=1)) ** 2
+    got = power_frames(x, n_fft, step)
+    assert got.shape == expected.shape == ((n - n_fft) // step + 1, n_fft // 2 + 1)
+    np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-9)

@@ -3,13 +3,15 @@ stopped batch or a hang."""
 
 from __future__ import annotations
 
-import errno
 import io
 import json
 import os
 import struct
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -20,7 +22,6 @@ from birdscan.detect import audio
 from birdscan.detect.pipeline import scan
 from birdscan.errors import AudioError, ParameterError
 
-from conftest import write_tone_file
 
 BAD_NAME = os.fsdecode(b"caf\xe9_latin1.wav")  # not UTF-8: the name holds surrogates
 
@@ -45,7 +46,7 @@ def within(seconds: float, fn, *args, **kw):
 
 
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory):
+def corpus(tmp_path_factory, write_tone_file):
     d = tmp_path_factory.mktemp("hostile")
     good = write_tone_file(d / "good.wav", 24000, 4.0, [2.0]).read_bytes()
     flac = write_tone_file(d / "good.flac", 24000, 4.0, [2.0]).read_bytes()
@@ -140,25 +141,45 @@ def test_outputs_of_hostile_names_are_readable(result):
     assert len(pd.read_csv(out / "windows.csv.gz")) > 0
 
 
-def test_unreadable_file_is_a_per_file_error(tmp_path, monkeypatch):
+def test_unreadable_file_is_a_per_file_error(tmp_path, write_tone_file):
     write_tone_file(tmp_path / "ok.wav", 24000, 2.0)
-    locked = write_tone_file(tmp_path / "locked.wav", 24000, 2.0)
-    locked.chmod(0)
-    if os.geteuid() == 0:  # root reads it anyway: refuse the open the way the OS would for others
-
-        def opener(path, *a, **kw):
-            if os.fspath(path) == os.fspath(locked):
-                raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), os.fspath(path))
-            return open(path, *a, **kw)
-
-        monkeypatch.setattr(audio, "open", opener, raising=False)
-    res = within(60, scan, [tmp_path], device="cpu")
-    status = {f.rec.rel: (f.status, f.error) for f in res.files}
-    assert status["ok.wav"] == ("ok", None)
+    write_tone_file(tmp_path / "locked.wav", 24000, 2.0).chmod(0)
+    if os.geteuid() == 0:  # root reads anything: scan in a process without that power
+        status = _scan_without_dac_override(tmp_path)
+    else:
+        res = within(60, scan, [tmp_path], device="cpu")
+        status = {f.rec.rel: [f.status, f.error] for f in res.files}
+    assert status["ok.wav"] == ["ok", None]
     assert status["locked.wav"][0] == "error" and "Permission denied" in status["locked.wav"][1]
 
 
-def test_two_inputs_writing_the_same_output_fail_before_work(tmp_path):
+def _scan_without_dac_override(folder) -> dict:
+    """Scan ``folder`` in a child process (still root) whose capability bounding set lacks
+    CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH, so the kernel applies file permissions to it."""
+    import ctypes
+
+    import birdscan
+
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def drop():
+        for cap in (1, 2):  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
+            if libc.prctl(24, cap, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
+                raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
+
+    code = ("import json, sys; from birdscan import scan; res = scan([sys.argv[1]], device='cpu', workers=0); "
+            "print(json.dumps({f.rec.rel: [f.status, f.error] for f in res.files}))")
+    env = {**os.environ, "PYTHONPATH": str(Path(birdscan.__file__).parents[1])}
+    try:
+        out = subprocess.run([sys.executable, "-c", code, str(folder)], env=env, preexec_fn=drop,
+                             capture_output=True, text=True, timeout=120)
+    except subprocess.SubprocessError as e:  # no CAP_SETPCAP here (some containers)
+        pytest.skip(f"cannot drop capabilities to test as non-root: {e}")
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_two_inputs_writing_the_same_output_fail_before_work(tmp_path, write_tone_file):
     for unit in ("a", "b"):
         write_tone_file((tmp_path / unit).mkdir() or tmp_path / unit / "night.wav", 24000, 1.0)
     with pytest.raises(ParameterError, match="would both be named 'night.wav' in the outputs"):
@@ -166,7 +187,7 @@ def test_two_inputs_writing_the_same_output_fail_before_work(tmp_path):
     assert not (tmp_path / "d.csv").exists()
 
 
-def test_recording_named_like_the_combined_raven_table_is_refused(tmp_path):
+def test_recording_named_like_the_combined_raven_table_is_refused(tmp_path, write_tone_file):
     write_tone_file(tmp_path / "x.wav", 24000, 1.0).rename(tmp_path / "birdscan_combined")  # explicit files: any name
     with pytest.raises(ParameterError, match="would write its Raven table over"):
         scan([tmp_path / "birdscan_combined"], raven=tmp_path / "raven")

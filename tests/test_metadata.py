@@ -55,12 +55,10 @@ def test_broken_metadata_falls_back(tmp_path):
     assert recording_start(tmp_path / "missing_20240501_200000.flac") == (datetime(2024, 5, 1, 20, 0), "name")
 
 
-def test_scan_writes_the_metadata_start(tmp_path):
+def test_scan_writes_the_metadata_start(tmp_path, write_tone_file):
     import pandas as pd
 
     from birdscan.detect.pipeline import scan
-
-    from conftest import write_tone_file
 
     (tmp_path / "in").mkdir()
     p = write_tone_file(tmp_path / "in" / "moth.wav", 24000, 3.0, [1.5])

@@ -13,7 +13,8 @@ import soundfile as sf
 import birdscan
 from birdscan import birdvox70k as bv
 from birdscan.review.clips import export_clips
-from birdscan.train.loop import evaluate_clips, train
+from birdscan.train.loop import train
+from birdscan.train.predict import evaluate_clips
 
 SR = 24_000
 TINY = dict(epochs=10, batch_size=32, channels=(4, 8, 8), seed=1, progress=False, device="cpu")

@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from birdscan import files
-from birdscan.detect import selections, writers
+from birdscan.detect import selections
 from birdscan.cli import main
 from birdscan.detect.pipeline import scan
 from birdscan.errors import OutputError, ParameterError
@@ -24,19 +24,22 @@ from birdscan.detect.journal import Journal, journal_dir
 from birdscan.detect.merge import merge
 from birdscan.detect.shard import assign, parse_shard
 
-from conftest import write_tone_file
 
 OUTS = ["--out", "out/detections.csv", "--windows", "out/windows.csv.gz", "--raven", "out/raven"]
 
 
-def make_corpus(root: Path, durations: list[float]) -> Path:
-    """Recordings of the given lengths in two folders (mixed rates), calls in each, one broken file."""
-    for i, dur in enumerate(durations):
-        sub = root / ("unitA" if i % 2 else "unitB")
-        sub.mkdir(parents=True, exist_ok=True)
-        write_tone_file(sub / f"2023040{1 + i % 3}_2{i}0000.wav", (24000, 32000, 22050)[i % 3], dur, [1.0, dur - 1.5], seed=i)
-    (root / "unitB" / "broken.wav").write_text("not audio")
-    return root
+@pytest.fixture(scope="session")
+def make_corpus(write_tone_file):
+    def make(root: Path, durations: list[float]) -> Path:
+        """Recordings of the given lengths in two folders (mixed rates), calls in each, one broken file."""
+        for i, dur in enumerate(durations):
+            sub = root / ("unitA" if i % 2 else "unitB")
+            sub.mkdir(parents=True, exist_ok=True)
+            write_tone_file(sub / f"2023040{1 + i % 3}_2{i}0000.wav", (24000, 32000, 22050)[i % 3], dur, [1.0, dur - 1.5], seed=i)
+        (root / "unitB" / "broken.wav").write_text("not audio")
+        return root
+
+    return make
 
 
 def outputs_of(out: Path) -> dict[str, bytes]:
@@ -71,7 +74,7 @@ def assert_same_outputs(a: Path, b: Path) -> None:
 # -- resume after kill -9 ------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory):
+def corpus(tmp_path_factory, make_corpus):
     return make_corpus(tmp_path_factory.mktemp("corpus"), [12.0, 9.0, 14.0, 10.0, 12.0, 11.0])
 
 
@@ -120,7 +123,7 @@ def test_resume_after_kill_equals_uninterrupted_run(corpus, tmp_path):
     assert_same_outputs(ref / "out", work / "out")  # no journal, no .part files left either
 
 
-def test_resume_skips_finished_unchanged_files_only(tmp_path, monkeypatch):
+def test_resume_skips_finished_unchanged_files_only(tmp_path, monkeypatch, make_corpus):
     rec = make_corpus(tmp_path / "rec", [4.0, 3.0, 5.0, 3.5])
     kw = dict(windows=None, device="cpu", workers=0)
     whole = scan([rec], out=tmp_path / "whole" / "detections.csv", **kw)
@@ -152,7 +155,7 @@ def test_resume_skips_finished_unchanged_files_only(tmp_path, monkeypatch):
         scan([rec], out=out, resume=True, threshold=0.4, **kw)
 
 
-def test_resume_ignores_a_journal_of_other_options(tmp_path, monkeypatch):
+def test_resume_ignores_a_journal_of_other_options(tmp_path, monkeypatch, make_corpus):
     rec = make_corpus(tmp_path / "rec", [3.0, 3.0])
     out = tmp_path / "o" / "detections.csv"
     monkeypatch.setattr(files.OutputSet, "commit", lambda self, mark=None: (_ for _ in ()).throw(KeyboardInterrupt))
@@ -168,7 +171,7 @@ def test_resume_ignores_a_journal_of_other_options(tmp_path, monkeypatch):
 # -- shards and merge -------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def sharded(tmp_path_factory):
+def sharded(tmp_path_factory, make_corpus):
     root = tmp_path_factory.mktemp("shards")
     rec = make_corpus(root / "rec", [6.0, 2.0, 4.0, 3.0, 5.0, 2.5])
     kw = dict(device="cpu", workers=0)
@@ -248,7 +251,7 @@ def test_shard_assignment_ignores_listing_order():
 
 # -- disk full ------------------------------------------------------------------------
 
-def test_disk_full_fails_loudly_and_keeps_previous_outputs(tmp_path, monkeypatch):
+def test_disk_full_fails_loudly_and_keeps_previous_outputs(tmp_path, monkeypatch, make_corpus):
     rec = make_corpus(tmp_path / "rec", [3.0, 4.0])
     out = tmp_path / "out"
     paths = dict(out=out / "detections.csv", windows=out / "windows.csv.gz", raven=out / "raven", device="cpu")
@@ -278,7 +281,7 @@ def test_disk_full_fails_loudly_and_keeps_previous_outputs(tmp_path, monkeypatch
     assert outputs_of(out) == before
 
 
-def test_each_recording_is_journaled_as_soon_as_it_is_scanned(tmp_path, monkeypatch):
+def test_each_recording_is_journaled_as_soon_as_it_is_scanned(tmp_path, monkeypatch, write_tone_file):
     """A fault after K recordings are decoded finds at least K-1 of them journaled (they
     are not held back until a shared batch fills up)."""
     from birdscan.detect import pipeline
@@ -310,7 +313,7 @@ def test_each_recording_is_journaled_as_soon_as_it_is_scanned(tmp_path, monkeypa
 
 # -- runs that compose with schedulers ---------------------------------------------------
 
-def test_resume_of_a_finished_run_exits_0_or_says_what_differs(tmp_path):
+def test_resume_of_a_finished_run_exits_0_or_says_what_differs(tmp_path, write_tone_file, make_corpus):
     rec = make_corpus(tmp_path / "rec", [2.0, 3.0])
     args = ["run", str(rec), "--out", str(tmp_path / "o/detections.csv"), "--device", "cpu", "-q"]
     assert CliRunner().invoke(main, args).exit_code == 1  # the broken file
@@ -325,7 +328,7 @@ def test_resume_of_a_finished_run_exits_0_or_says_what_differs(tmp_path):
     assert outputs_of(tmp_path / "o") == before
 
 
-def test_a_second_run_on_the_same_outputs_is_refused(tmp_path):
+def test_a_second_run_on_the_same_outputs_is_refused(tmp_path, make_corpus):
     from birdscan.files import OutputLock
 
     rec = make_corpus(tmp_path / "rec", [2.0])
@@ -339,7 +342,7 @@ def test_a_second_run_on_the_same_outputs_is_refused(tmp_path):
     assert not (out.parent / ".detections.csv.lock").exists()
 
 
-def test_file_size_limit_while_streaming_windows_is_a_clean_error(tmp_path):
+def test_file_size_limit_while_streaming_windows_is_a_clean_error(tmp_path, write_tone_file):
     rec = tmp_path / "rec"
     rec.mkdir()
     write_tone_file(rec / "long.wav", 24000, 60.0)
@@ -355,7 +358,7 @@ def test_file_size_limit_while_streaming_windows_is_a_clean_error(tmp_path):
     assert not (tmp_path / "o" / "run.json").exists() and not list((tmp_path / "o").glob(".*.part"))
 
 
-def test_a_run_killed_while_switching_outputs_never_pairs_old_and_new(tmp_path, monkeypatch):
+def test_a_run_killed_while_switching_outputs_never_pairs_old_and_new(tmp_path, monkeypatch, make_corpus):
     rec = make_corpus(tmp_path / "rec", [2.0, 3.0])
     out = tmp_path / "out"
     paths = dict(out=out / "detections.csv", raven=out / "raven", device="cpu")
@@ -377,7 +380,7 @@ def test_a_run_killed_while_switching_outputs_never_pairs_old_and_new(tmp_path, 
     assert not list(out.rglob(".*.part"))  # (the old manifest's second name is kept until its process has ended)
 
 
-def test_retry_failed_rescans_only_the_failed_recordings(tmp_path, monkeypatch):
+def test_retry_failed_rescans_only_the_failed_recordings(tmp_path, monkeypatch, write_tone_file, make_corpus):
     rec = make_corpus(tmp_path / "rec", [3.0, 2.0, 4.0])
     outs = ["--windows", "windows.csv.gz", "--raven", "raven", "--audacity", "audacity"]
 

@@ -23,7 +23,6 @@ from birdscan.model import Detector, ModelConfig, read_checkpoint, save_checkpoi
 from birdscan.review.clips import export_clips
 from birdscan.review.references import read_detections, read_windows
 
-from conftest import write_tone_file
 
 KW = dict(device="cpu", workers=0)
 
@@ -36,7 +35,7 @@ def test_random_bytes_are_not_decodable_audio_and_stay_quiet(tmp_path, capfd):
     assert "mpg123" not in capfd.readouterr().err  # no decoder chatter in the terminal
 
 
-def test_partial_flac_keeps_what_decoded(tmp_path):
+def test_partial_flac_keeps_what_decoded(tmp_path, write_tone_file):
     p = write_tone_file(tmp_path / "long.flac", 24000, 20.0, [3.0, 15.0])
     b = p.read_bytes()
     p.write_bytes(b[: len(b) * 2 // 3])  # the recorder's battery died
@@ -55,7 +54,7 @@ def test_partial_flac_keeps_what_decoded(tmp_path):
     assert "decoding failed after" in man["files"][0]["error"]
 
 
-def test_silence_nan_and_low_rates_are_warned(tmp_path):
+def test_silence_nan_and_low_rates_are_warned(tmp_path, write_tone_file):
     sf.write(tmp_path / "silent.wav", np.zeros(24000, np.float32), 24000)
     sf.write(tmp_path / "allnan.wav", np.full(24000, np.nan, np.float32), 24000, subtype="FLOAT")
     write_tone_file(tmp_path / "low.wav", 4000, 2.0)
@@ -67,13 +66,13 @@ def test_silence_nan_and_low_rates_are_warned(tmp_path):
     assert all(f.status == "ok" for f in res.files) and res.manifest["summary"]["warnings"] == 3
 
 
-def test_channel_out_of_range_is_counted_from_one(tmp_path):
+def test_channel_out_of_range_is_counted_from_one(tmp_path, write_tone_file):
     write_tone_file(tmp_path / "mono.wav", 24000, 1.0)
     res = scan([tmp_path], channel=5, **KW)
     assert "channel 5 asked for (counting from 1), but the file has 1 channel(s)" in res.files[0].error
 
 
-def test_unreadable_folder_and_named_file_are_per_file_errors(tmp_path, monkeypatch):
+def test_unreadable_folder_and_named_file_are_per_file_errors(tmp_path, monkeypatch, write_tone_file):
     write_tone_file((tmp_path / "rec").mkdir() or tmp_path / "rec" / "a.wav", 24000, 1.0)
     write_tone_file((tmp_path / "rec" / "locked").mkdir() or tmp_path / "rec" / "locked" / "b.wav", 24000, 1.0)
     named = write_tone_file(tmp_path / "named.wav", 24000, 1.0)
@@ -105,7 +104,7 @@ def test_unreadable_folder_and_named_file_are_per_file_errors(tmp_path, monkeypa
         discover([tmp_path / "typo.wav"])
 
 
-def test_hostile_names_are_safe_in_every_output(tmp_path):
+def test_hostile_names_are_safe_in_every_output(tmp_path, write_tone_file):
     rec = tmp_path / "rec"
     rec.mkdir()
     long = "x" * 240 + ".wav"
@@ -130,7 +129,7 @@ def test_hostile_names_are_safe_in_every_output(tmp_path):
     assert (clips["status"] == "ok").all() and len(list((tmp_path / "clips").iterdir())) == len(clips)
 
 
-def test_outputs_never_leave_their_folder(tmp_path):
+def test_outputs_never_leave_their_folder(tmp_path, write_tone_file):
     with pytest.raises(OutputError, match="not a plain relative name"):
         selections.raven_path(tmp_path / "raven", "../../../x.flac")
     (tmp_path / "raven").mkdir()
@@ -155,7 +154,7 @@ def test_outputs_never_leave_their_folder(tmp_path):
     assert not (tmp_path / "evil.wav.selections.txt").exists() and not (tmp_path / "m/run.json").exists()
 
 
-def test_shard_count_is_bounded(tmp_path):
+def test_shard_count_is_bounded(tmp_path, write_tone_file):
     write_tone_file(tmp_path / "a.wav", 24000, 1.0)
     with pytest.raises(ParameterError, match="more than birdscan splits a run into"):
         scan([tmp_path], shard="1/100000000000", **KW)
@@ -163,7 +162,7 @@ def test_shard_count_is_bounded(tmp_path):
         scan([tmp_path], shard="1/2", **KW)
 
 
-def test_checkpoints_past_sane_bounds_or_with_nan_weights_are_refused(tmp_path):
+def test_checkpoints_past_sane_bounds_or_with_nan_weights_are_refused(tmp_path, write_tone_file):
     with pytest.raises(ModelError, match=r"channels=\[4096, 4096\]: each must be within 1..512"):
         ModelConfig(channels=(4096, 4096))
     p = save_checkpoint(tmp_path / "m.pt", Detector(ModelConfig()))
@@ -182,7 +181,7 @@ def test_checkpoints_past_sane_bounds_or_with_nan_weights_are_refused(tmp_path):
         scan([tmp_path / "a.wav"], model=tmp_path / "nan.pt", **KW)
 
 
-def test_non_finite_scores_fail_the_file_naming_it(tmp_path, monkeypatch):
+def test_non_finite_scores_fail_the_file_naming_it(tmp_path, monkeypatch, write_tone_file):
     from birdscan.detect.infer import Scanner
 
     write_tone_file(tmp_path / "a.wav", 24000, 1.0)

@@ -4,7 +4,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from birdscan import tables
 from birdscan.detect import writers
 from birdscan.errors import OutputError, ParameterError
 

@@ -42,6 +42,7 @@ class AudioInfo:
 
     @property
     def duration_s(self) -> float:
+        """Length in seconds (``frames / sample_rate``), as the header says."""
         return self.frames / self.sample_rate
 
 

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ParameterError
+from . import audio
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class EventRule:
 
     @property
     def off(self) -> float:
+        """The probability under which an event closes: ``threshold_off``, or ``threshold`` when None."""
         return self.threshold if self.threshold_off is None else self.threshold_off
 
 
@@ -152,6 +154,28 @@ def find_events(
     return pd.DataFrame(rows, columns=["start_s", "end_s", "peak_s", "max_prob", "mean_prob"], dtype=float)
 
 
+def power_frames(x: np.ndarray, n_fft: int, step: int, window: np.ndarray | None = None) -> np.ndarray:
+    """Power spectra of the whole frames of ``x`` (``scipy.signal.ShortTimeFFT``, not centred).
+
+    Parameters
+    ----------
+    x : np.ndarray [shape=(n,)], n >= n_fft
+    n_fft : int, frame length in samples
+    step : int, samples between frame starts: frame ``k`` is ``x[k * step : k * step + n_fft]``
+    window : np.ndarray [shape=(n_fft,)], default a symmetric Hann window (``np.hanning``)
+
+    Returns
+    -------
+    np.ndarray [shape=((n - n_fft) // step + 1, n_fft // 2 + 1)], ``|rfft(frame * window)| ** 2``
+    """
+    from scipy.signal import ShortTimeFFT
+
+    stft = ShortTimeFFT(np.hanning(n_fft) if window is None else window, hop=step, fs=1, scale_to=None)
+    n_frames = (len(x) - n_fft) // step + 1
+    # k_offset: slice p is centred on sample p * step + m_num_mid, so it starts at p * step
+    return np.abs(stft.stft(x, p0=0, p1=n_frames, k_offset=stft.m_num_mid).T) ** 2
+
+
 def event_band(
     segment: np.ndarray,
     sample_rate: int,
@@ -181,9 +205,8 @@ def event_band(
     step = n_fft // 2
     if len(segment) < n_fft * 2:
         return lo_cap, hi_cap
-    frames = np.lib.stride_tricks.sliding_window_view(segment, n_fft)[::step]
-    power = np.abs(np.fft.rfft(frames * np.hanning(n_fft), axis=1)) ** 2
-    centres = (np.arange(len(frames)) * step + n_fft / 2) / sample_rate
+    power = power_frames(segment, n_fft, step)
+    centres = (np.arange(len(power)) * step + n_fft / 2) / sample_rate
     inside = (centres >= event[0]) & (centres <= event[1])
     if inside.sum() < 1 or (~inside).sum() < 3:
         return lo_cap, hi_cap
@@ -204,6 +227,29 @@ def event_band(
     while hi + 1 <= band[-1] and excess[hi + 1] >= floor:
         hi += 1
     return float(freqs[lo]), float(freqs[hi])
+
+
+def measure_bands(events, path, channel: int | None, fmin: float, fmax: float) -> None:
+    """Add each event's frequency band (:func:`event_band`) to ``events`` as ``low_freq_hz``
+    and ``high_freq_hz`` (Hz, one decimal), reading 0.3 s of context around every event.
+
+    Parameters
+    ----------
+    events : pandas.DataFrame from :func:`find_events` (``start_s``, ``end_s`` in seconds)
+    path : the recording, read at its own sample rate through one open file
+    channel : index of the channel the events were found in (from 0), or None for the mix
+    fmin, fmax : float, Hz, the band searched (the model's)
+    """
+    lows, highs = [], []
+    spans = [(max(start - 0.3, 0.0), end + 0.3) for start, end in zip(events["start_s"], events["end_s"])]
+    segments = audio.read_segments(path, spans)
+    for (a, b), start, end, (x, sr) in zip(spans, events["start_s"], events["end_s"], segments):
+        mono = x.mean(1) if channel is None else x[:, min(channel, x.shape[1] - 1)]
+        lo, hi = event_band(mono, sr, (start - a, end - a), fmin, fmax)
+        lows.append(lo)
+        highs.append(hi)
+    events["low_freq_hz"] = np.round(lows, 1) if lows else np.zeros(0)
+    events["high_freq_hz"] = np.round(highs, 1) if highs else np.zeros(0)
 
 
 TYPE_BOUNDARY_HZ = 5000.0

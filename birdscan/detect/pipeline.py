@@ -13,18 +13,19 @@ from typing import Any, Iterator, Sequence
 
 import numpy as np
 
-from .. import __version__
+from .._version import __version__
 from ..errors import AudioError, BirdscanError, ModelError, OutputError, ParameterError
-from ..files import OutputLock, OutputSet, remove_stale_temporaries
+from ..files import OutputLock, remove_stale_temporaries
 from ..tables import manifest_path, run_manifest
 from . import audio, selections, writers
 from .discover import Recording, discover
 from .metadata import recording_start
-from .events import TYPE_BOUNDARY_HZ, EventRule, add_call_types, event_band, find_events
+from .events import TYPE_BOUNDARY_HZ, EventRule, add_call_types, find_events, measure_bands
 from .journal import Journal, journal_dir
+from .outputs import RunOutputs
 from .prefetch import prefetch
 from .results import RESULT_OPTIONS, SCANNED, FileResult, RunResult, detections_table, read_detections_csv, summarize
-from .shard import assign, check_shards, listing_digest, parse_shard
+from .shard import check_shards, listing_digest, parse_shard, share
 from .windows import ScanBlock, count_windows, scan_blocks
 
 __all__ = ["scan", "FileResult", "RunResult", "ScanOptions", "NullProgress"]
@@ -33,11 +34,16 @@ PER_BLOCK = 512  # windows per full scan block (25.6 s of audio at 50 ms hop)
 
 
 class NullProgress:
-    """Progress hooks :func:`scan` calls; the CLI passes a rich implementation."""
+    """Progress hooks :func:`scan` calls; this one ignores them, the CLI passes a rich display."""
 
-    def start(self, n_files: int, total_audio_s: float) -> None: ...
-    def advance(self, audio_s: float) -> None: ...
-    def file_done(self, result: FileResult) -> None: ...
+    def start(self, n_files: int, total_audio_s: float) -> None:
+        """Before scanning: ``n_files`` recordings holding ``total_audio_s`` seconds of audio."""
+
+    def advance(self, audio_s: float) -> None:
+        """``audio_s`` more seconds of audio scanned (or taken from the journal)."""
+
+    def file_done(self, result: FileResult) -> None:
+        """A recording is finished (``result.status`` is ``"ok"`` or ``"error"``)."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +77,7 @@ class ScanOptions:
         return {k: d[k] for k in RESULT_OPTIONS}
 
     def to_dict(self) -> dict[str, Any]:
+        """The options as the run manifest records them (seconds as ``*_s``, ``channel`` ``"mix"`` for None)."""
         return {
             "hop_s": self.hop, "threshold": self.rule.threshold, "threshold_off": self.rule.off,
             "min_gap_s": self.rule.min_gap, "min_duration_s": self.rule.min_duration,
@@ -321,22 +328,11 @@ class _Run:
         self.inputs = [str(i) for i in inputs]
         self.device = device
 
-    # -- which recordings, and which of them are done already -------------------
     def _select(self, part: tuple[int, int] | None, only: set[int] | None = None) -> list[float]:
-        durations = []
-        for r in self.recs:
-            try:
-                durations.append(audio.info(r.path).duration_s)
-            except AudioError:
-                durations.append(0.0)
-        names = [r.rel for r in self.recs]
-        chosen = range(len(self.recs))
-        self.shard_info = None
-        if part is not None:
-            k, n = part
-            owner = assign(names, durations, n)
-            chosen = [i for i in chosen if owner[i] == k]
-            self.shard_info = {"k": k, "n": n, "recordings": len(names), "listing_sha256": listing_digest(names)}
+        """Choose this job's recordings (a shard's share, or all; ``only``: just these positions
+        of the discovered list); their durations in seconds."""
+        durations = [_duration(r.path) for r in self.recs]
+        chosen, self.shard_info = share([r.rel for r in self.recs], durations, part)
         if only is not None:
             chosen = [i for i in chosen if i in only]
         self.results = [FileResult(self.recs[i], index=i) for i in chosen]
@@ -357,7 +353,6 @@ class _Run:
                 self._decoded.add(i)
                 self.progress.advance(res.duration_s or 0.0)
 
-    # -- scanning -------------------------------------------------------------
     def _decode(self, i: int) -> Iterator[tuple[int, ScanBlock | BaseException | None]]:
         """(i, block) for every block of recording ``i``, then ``(i, None)``; or ``(i, error)``."""
         res = self.results[i]
@@ -396,8 +391,8 @@ class _Run:
         durations = self._select(part, only)
         self.progress.start(len(self.results), sum(durations))
         self._resume(resume)
-        self._outputs = OutputSet()
-        self._win_writer = writers.WindowsWriter(self.win, self._outputs, self.windows_freq) if self.win else None
+        self._outputs = RunOutputs(self.out, self.win, self.raven, self.audacity, self.sr, self.window, self.hop,
+                                   self._band, self.opts.channel, self.windows_freq)
         try:
             with torch_settings(self.device, all_cores=True):
                 for i, item in self._blocks():
@@ -407,8 +402,6 @@ class _Run:
                 self._finish_ready()
             result = self._write()
         except BaseException:
-            if self._win_writer is not None:
-                self._win_writer.close(ok=False)
             self._outputs.abort()
             raise
         if self.journal is not None:
@@ -439,7 +432,6 @@ class _Run:
             self._finish(self._next, self.results[self._next])
             self._next += 1
 
-    # -- one recording --------------------------------------------------------
     def _finish(self, i: int, res: FileResult) -> None:
         if not res.resumed:
             parts = sorted(self._parts.pop(i, []), key=lambda p: p[0])
@@ -457,7 +449,7 @@ class _Run:
                 probs = res.probs if res.freq is None else np.column_stack([res.probs, res.freq])
                 self.journal.save(self.keys[i], res.record(), probs, res.events)
         if res.status in SCANNED:
-            self._emit(res)
+            self._outputs.add(res)
         self.progress.file_done(res)
 
     def _finish_ok(self, res: FileResult, parts: list[tuple[int, np.ndarray]], report: audio.DecodeReport) -> None:
@@ -480,7 +472,8 @@ class _Run:
         if abs(len(probs) - expected) > 2:  # the header lied about the length (truncated file)
             res.duration_s = (len(probs) - 1) * self.hop / self.sr + self.window / self.sr
         events = find_events(probs, self.hop, self.window, self.sr, self.opts.rule, res.duration_s)
-        self._add_bands(res, events)
+        channel = None if self.opts.channel is None else self.opts.channel - 1
+        measure_bands(events, res.rec.path, channel, *self._band)
         if freq is not None:
             add_call_types(events, freq, self.hop, self.window, self.sr, self.opts.type_boundary)
         res.recording_start, _ = recording_start(res.rec.path)
@@ -501,50 +494,10 @@ class _Run:
                        f"the model listens to {cfg.fmin:.0f}-{cfg.fmax:.0f} Hz and calls above that cannot be found")
         return out
 
-    def _add_bands(self, res: FileResult, events) -> None:
-        cfg = self.net.config
-        lows, highs = [], []
-        ch = None if self.opts.channel is None else self.opts.channel - 1
-        spans = [(max(start - 0.3, 0.0), end + 0.3) for start, end in zip(events["start_s"], events["end_s"])]
-        segments = audio.read_segments(res.rec.path, spans)
-        for (a, b), start, end, (x, sr) in zip(spans, events["start_s"], events["end_s"], segments):
-            mono = x.mean(1) if ch is None else x[:, min(ch, x.shape[1] - 1)]
-            lo, hi = event_band(mono, sr, (start - a, end - a), cfg.fmin, cfg.fmax)
-            lows.append(lo)
-            highs.append(hi)
-        events["low_freq_hz"] = np.round(lows, 1) if lows else np.zeros(0)
-        events["high_freq_hz"] = np.round(highs, 1) if highs else np.zeros(0)
-
-    # -- outputs --------------------------------------------------------------
-    def _emit(self, res: FileResult) -> None:
-        """A finished recording's rows of the windows table and its Raven table (staged)."""
-        if self._win_writer is not None:
-            starts = np.arange(len(res.probs)) * (self.hop / self.sr)
-            ends = np.minimum(starts + self.window / self.sr, res.duration_s)
-            self._win_writer.add(res.rec.rel, starts, ends, res.probs, res.freq)
-        nyquist, band = (res.sample_rate or self.sr) / 2, self._band
-        if self.raven is not None:
-            selections.write_raven(selections.raven_path(self.raven, res.rec.rel), res.events, nyquist=nyquist, band=band,
-                                   channel=self.opts.channel or 1, begin_path=str(res.rec.path), outputs=self._outputs)
-        if self.audacity is not None:
-            selections.write_audacity(selections.audacity_path(self.audacity, res.rec.rel), res.events, nyquist=nyquist,
-                                      band=band, outputs=self._outputs)
-
     def _write(self) -> RunResult:
         detections = detections_table(self.results)
-        if self._win_writer is not None:
-            self._win_writer.close(ok=True)
-            self._win_writer = None
-        if self.raven is not None:
-            parts = [(str(r.rec.path), r.duration_s, (r.sample_rate or self.sr) / 2, r.events) for r in self.results if r.status in SCANNED]
-            selections.write_raven_combined(self.raven / selections.RAVEN_COMBINED, parts, band=self._band,
-                                            channel=self.opts.channel or 1, outputs=self._outputs)
         manifest = self._manifest(detections)
-        if self.out is not None:
-            writers.write_detections(self.out, detections, self._outputs)
-            writers.write_manifest(manifest_path(self.out), manifest, self._outputs)
-        # the manifest last: it is the mark of a complete run, and the old one goes first
-        self._outputs.commit(mark=manifest_path(self.out) if self.out is not None else None)
+        self._outputs.finish(self.results, detections, manifest)
         return RunResult(self.results, detections, manifest)
 
     def _manifest(self, detections) -> dict[str, Any]:
@@ -555,6 +508,14 @@ class _Run:
             shard=self.shard_info, outputs=(self.out, self.win, self.raven, self.audacity),
             summary=summarize(files, len(detections), time.perf_counter() - self.t0), files=files,
         )
+
+
+def _duration(path: Path) -> float:
+    """Seconds of audio the header announces (0 when it cannot be read: the scan reports why)."""
+    try:
+        return audio.info(path).duration_s
+    except AudioError:
+        return 0.0
 
 
 def _describe(e: BaseException, path: Path) -> str:

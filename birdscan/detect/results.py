@@ -56,6 +56,7 @@ class FileResult:
     freq: np.ndarray | None = field(default=None, repr=False)
 
     def manifest(self) -> dict[str, Any]:
+        """This recording's entry in the run manifest's ``files`` (plain types)."""
         return {
             "file": self.rec.rel,
             "index": self.index,

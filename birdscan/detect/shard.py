@@ -69,3 +69,24 @@ def assign(names: Sequence[str], durations: Sequence[float], n: int) -> list[int
 def listing_digest(names: Sequence[str]) -> str:
     """sha256 of the discovered list, so a merge can tell that all shards saw the same one."""
     return hashlib.sha256("\n".join(names).encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def share(names: Sequence[str], durations: Sequence[float], part: tuple[int, int] | None) -> tuple[list[int], dict | None]:
+    """The recordings one job scans: all of them, or share ``part = (K, N)``.
+
+    Parameters
+    ----------
+    names, durations : as for :func:`assign`, in discovery order
+    part : ``(K, N)`` from :func:`parse_shard`, or None for the whole run
+
+    Returns
+    -------
+    (indices, record) : the chosen recordings' positions in discovery order, and what the
+    run manifest records of the shard (None for a whole run)
+    """
+    if part is None:
+        return list(range(len(names))), None
+    k, n = part
+    owner = assign(names, durations, n)
+    record = {"k": k, "n": n, "recordings": len(names), "listing_sha256": listing_digest(names)}
+    return [i for i in range(len(names)) if owner[i] == k], record

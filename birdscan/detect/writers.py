@@ -42,6 +42,7 @@ def check_targets(paths: Sequence[Path | None], overwrite: bool) -> None:
 
 
 def check_windows_path(path: Path | None) -> None:
+    """:class:`ParameterError` unless a windows table name ends in ``.csv`` or ``.csv.gz`` (None passes)."""
     if path is not None and not (path.name.endswith(".csv") or path.name.endswith(".csv.gz")):
         raise ParameterError(f"windows={str(path)!r} must end in .csv or .csv.gz")
 
@@ -85,6 +86,7 @@ class WindowsWriter:
             raise cannot_write(self.path, e) from e
 
     def close(self, ok: bool = True) -> None:
+        """Finish the table (``ok=True``: complete it; ``ok=False``: drop the temporary file)."""
         if ok:
             self._ctx.__exit__(None, None, None)
         else:

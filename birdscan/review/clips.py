@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..tables import is_audio_name
-from .references import manifest_next_to, read_detections, read_manifest, require_file
+from .references import audio_locator, read_detections, require_file
 from ..errors import AudioError, OutputError, ParameterError
 from ..files import atomic_open, inside, short_name
 
@@ -73,7 +73,7 @@ def export_clips(
     >>> export_clips("out/detections.csv", "clips", max_clips=200, sample="stratified")  # doctest: +SKIP
     """
     _validate(detections, out_dir, audio_root, pad, max_clips, sample, seed, manifest, call_type, overwrite)
-    locate = _locator(detections, audio_root, manifest)
+    locate = audio_locator(detections, audio_root, manifest)
     det = read_detections(detections)
     types = det["call_type"].fillna("").astype(str).str.strip() if "call_type" in det.columns else pd.Series("", index=det.index)
     det = det.assign(call_type=types)
@@ -159,18 +159,6 @@ def _select(det: pd.DataFrame, max_clips: int | None, sample: str, seed: int) ->
     rest = np.setdiff1d(np.arange(n), picked)
     picked += rng.choice(rest, max_clips - len(picked), replace=False).tolist()
     return det.iloc[np.sort(picked)]
-
-
-def _locator(detections, audio_root, manifest):
-    if audio_root is not None:
-        root = Path(audio_root)
-        return lambda file: root / file
-    manifest = manifest or manifest_next_to(detections)
-    if manifest is None:
-        raise ParameterError("audio_root=None and no run.json next to the detections: give audio_root")
-    files = read_manifest(manifest)
-    paths = {f: Path(p) for f, p in zip(files["file"], files["path"]) if isinstance(p, str) and p}
-    return paths.get
 
 
 def _validate(detections, out_dir, audio_root, pad, max_clips, sample, seed, manifest, call_type, overwrite) -> None:

@@ -111,7 +111,7 @@ class EvaluationResult:
 
     def to_json(self, path: str | Path | None = None) -> str:
         """The result as JSON (NaN as null); also written atomically to ``path`` when given."""
-        from .. import __version__
+        from .._version import __version__
 
         doc = {
             "birdscan_version": __version__,
@@ -195,10 +195,9 @@ def evaluate(
 
 
 def match_events(reference_s, detection_s, tolerance: float) -> tuple[np.ndarray, np.ndarray]:
-    """Largest one-to-one matching of detections to reference times within ``tolerance``.
-
-    Each call's window ``[t - tolerance, t + tolerance]`` has the same width, so taking calls in
-    time order and giving each the earliest free detection in its window is optimal.
+    """Largest one-to-one matching of detections to reference times within ``tolerance``:
+    a maximum bipartite matching (``mir_eval.util.match_events``, the usual choice for event
+    scoring), pairs where ``|reference - detection| <= tolerance``.
 
     Parameters
     ----------
@@ -208,22 +207,15 @@ def match_events(reference_s, detection_s, tolerance: float) -> tuple[np.ndarray
 
     Returns
     -------
-    (ref_idx, det_idx) : np.ndarray [shape=(k,)] each, indices of the matched pairs
+    (ref_idx, det_idx) : np.ndarray [shape=(k,)] each, indices of the matched pairs, by reference
     """
+    from mir_eval.util import match_events as maximum_matching
+
     ref, det = np.asarray(reference_s, dtype=float), np.asarray(detection_s, dtype=float)
-    r_order, d_order = np.argsort(ref, kind="stable"), np.argsort(det, kind="stable")
-    r, d = ref[r_order], det[d_order]
-    lo = np.searchsorted(d, r - tolerance, "left")
-    hi = np.searchsorted(d, r + tolerance, "right")
-    has = np.flatnonzero(hi > lo)
-    pairs_r, pairs_d, free = [], [], 0
-    for i, a, b in zip(has.tolist(), lo[has].tolist(), hi[has].tolist()):
-        j = max(free, a)
-        if j < b:
-            pairs_r.append(i)
-            pairs_d.append(j)
-            free = j + 1
-    return r_order[np.array(pairs_r, dtype=int)], d_order[np.array(pairs_d, dtype=int)]
+    if ref.size == 0 or det.size == 0:
+        return np.zeros(0, dtype=int), np.zeros(0, dtype=int)
+    pairs = maximum_matching(ref, det, tolerance)
+    return (np.array([i for i, _ in pairs], dtype=int), np.array([j for _, j in pairs], dtype=int))
 
 
 def run_peaks(prob: np.ndarray, threshold: float) -> np.ndarray:

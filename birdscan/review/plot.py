@@ -17,6 +17,7 @@ import pandas as pd
 
 from .references import manifest_next_to, read_detections, read_manifest, read_windows, require_file
 from ..errors import FormatError, ParameterError
+from ..detect.events import power_frames
 from ..files import atomic_open
 
 if TYPE_CHECKING:
@@ -263,8 +264,7 @@ def spectrogram(x: np.ndarray, sr: int, max_frames: int = 4000) -> tuple[np.ndar
     n_fft = 1 << max(int(math.ceil(math.log2(sr * 0.02))), 6)
     x = np.pad(np.asarray(x, dtype=np.float32), (0, max(0, n_fft - len(x))))
     hop = max(n_fft // 4, (len(x) - n_fft) // max_frames + 1)
-    frames = np.lib.stride_tricks.sliding_window_view(x, n_fft)[::hop]
-    mag = np.abs(np.fft.rfft(frames * np.hanning(n_fft).astype(np.float32), axis=1))
+    mag = np.sqrt(power_frames(x, n_fft, hop))
     return 20 * np.log10(mag.T + 1e-10), hop / sr
 
 
@@ -386,10 +386,13 @@ def _check_out(out: str | Path) -> Path:
 
 
 def _interval_seconds(interval: str | float) -> float:
-    try:
-        seconds = float(interval) if isinstance(interval, Real) else pd.Timedelta(str(interval)).total_seconds()
-    except ValueError:
-        seconds = math.nan
+    try:  # a number, also as text ("600" from the command line), is seconds: pandas reads "600" as ns
+        seconds = float(interval)
+    except (TypeError, ValueError):
+        try:
+            seconds = pd.Timedelta(str(interval)).total_seconds()
+        except ValueError:
+            seconds = math.nan
     if not math.isfinite(seconds) or seconds <= 0 or isinstance(interval, bool):
         raise ParameterError(f"interval={interval!r} must be seconds > 0 or a duration such as '10min'")
     return seconds

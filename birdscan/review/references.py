@@ -27,7 +27,7 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -80,6 +80,32 @@ def manifest_next_to(detections: str | Path | pd.DataFrame) -> Path | None:
         return None
     path = manifest_path(detections)
     return path if path.is_file() else None
+
+
+def audio_locator(detections: str | Path | pd.DataFrame, audio_root: str | Path | None = None,
+                  manifest: str | Path | None = None) -> Callable[[str], Path | None]:
+    """Where the recording of each ``file`` value of a run's outputs is.
+
+    Parameters
+    ----------
+    detections : the run's detections CSV (its ``run.json`` is looked for next to it)
+    audio_root : folder the ``file`` values are relative to; None takes each recording's
+        path from the run manifest
+    manifest : the run's ``run.json`` when it is not next to ``detections``
+
+    Returns
+    -------
+    A function ``file -> Path`` (None for a file the manifest does not list).
+    """
+    if audio_root is not None:
+        root = Path(audio_root)
+        return lambda file: root / file
+    manifest = manifest or manifest_next_to(detections)
+    if manifest is None:
+        raise ParameterError("audio_root=None and no run.json next to the detections: give audio_root")
+    files = read_manifest(manifest)
+    paths = {f: Path(p) for f, p in zip(files["file"], files["path"]) if isinstance(p, str) and p}
+    return paths.get
 
 
 def read_reference(path: str | Path, name: str | None = None) -> pd.DataFrame:

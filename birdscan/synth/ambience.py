@@ -56,6 +56,7 @@ class Mix:
         self._df = sr / bed.size
 
     def bed_rms(self, lo: float, hi: float) -> float:
+        """RMS of the bed (before any event) in the band ``[lo, hi]`` Hz."""
         i0 = int(np.clip(math.ceil(lo / self._df), 0, self._cum.size - 1))
         i1 = int(np.clip(math.floor(hi / self._df) + 1, i0, self._cum.size - 1))
         return math.sqrt(2 * (self._cum[i1] - self._cum[i0])) / self.x.size + 1e-12

@@ -19,6 +19,7 @@ from ..errors import AudioError, ParameterError
 from ..tables import AUDIO_EXTENSIONS, is_audio_name, start_time_from_name
 
 def check_real(real: Any, sr: int) -> None:
+    """:class:`ParameterError` unless ``real`` is None or a :class:`RealBackgrounds` at ``sr`` Hz."""
     if real is not None and not isinstance(real, RealBackgrounds):
         raise ParameterError(f"real={real!r} must be a RealBackgrounds or None")
     if real is not None and real.sr != sr:

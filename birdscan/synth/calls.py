@@ -8,6 +8,7 @@ and long recordings. Sample rates are integers in Hz, lengths integer samples; n
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -20,7 +21,54 @@ _THRUSH_BAND = (1900.0, 4200.0)
 
 
 # ---------------------------------------------------------------- flight calls
-def draw_call(rng: np.random.Generator, sr: int, kind: str | None) -> dict[str, Any]:
+@dataclass(frozen=True)
+class CallParams:
+    """The drawn parameters of one call (:func:`draw_call`); :func:`render_call` makes the sound.
+
+    Attributes
+    ----------
+    kind : "thrush" or "high"; shape : "down", "arch", "up", "dip" or "flat"
+    dur : float, seconds (without the echo tail)
+    lo, hi : float, Hz, the stroke's frequency range; band : (lo, hi) Hz the kind lives in
+    bend, peak, ends : curvature of strokes, where an arch or dip turns (0-1), start and end
+        levels of an arch (0-1)
+    vib, vib_hz, vib_depth : vibrato on/off, rate (Hz), depth (Hz)
+    buzz, buzz_hz, buzz_depth : fast FM on/off, rate (Hz), depth (Hz)
+    h2, h3 : relative levels of the 2nd and 3rd harmonics
+    env : (attack, release) shape exponents of the amplitude envelope
+    echo : (delay s, gain) of a ground reflection, or None
+    absorb_db : extra air absorption at 8 kHz, dB
+    reverb : (decay s, level dB) of a reverberation tail, or None
+    flutter : (depth, correlation time s) of turbulence flutter
+    seed : int, seeds the noise of the rendering
+    """
+
+    kind: str
+    dur: float
+    shape: str
+    vib: bool
+    h2: float
+    h3: float
+    buzz: bool
+    lo: float
+    hi: float
+    band: tuple[float, float]
+    bend: float
+    peak: float
+    ends: tuple[float, float]
+    vib_hz: float
+    vib_depth: float
+    buzz_hz: float
+    buzz_depth: float
+    env: tuple[float, float]
+    echo: tuple[float, float] | None
+    absorb_db: float
+    reverb: tuple[float, float] | None
+    flutter: tuple[float, float]
+    seed: int
+
+
+def draw_call(rng: np.random.Generator, sr: int, kind: str | None) -> CallParams:
     """Draw the parameters of one call; :func:`render_call` turns them into sound."""
     if kind is None:
         kind = "high" if rng.random() < HIGH_CALL_FRACTION else "thrush"
@@ -63,42 +111,43 @@ def draw_call(rng: np.random.Generator, sr: int, kind: str | None) -> dict[str, 
     p["reverb"] = (loguniform(rng, 0.05, 0.5), rng.uniform(-24, -8)) if rng.random() < 0.8 else None
     p["flutter"] = (rng.uniform(0, 0.4), rng.uniform(0.005, 0.04))
     p["seed"] = int(rng.integers(2**63))
-    return p
+    return CallParams(**p)
 
 
-def _contour(p: dict[str, Any], sr: int) -> tuple[np.ndarray, np.ndarray]:
+def _contour(p: CallParams, sr: int) -> tuple[np.ndarray, np.ndarray]:
     """Fundamental frequency [Hz] and amplitude envelope of a call, both [shape=(n,)]."""
-    n = max(int(round(p["dur"] * sr)), 16)
+    n = max(int(round(p.dur * sr)), 16)
     u = (np.arange(n) + 0.5) / n
-    s0, e0 = p["ends"]
-    pk = p["peak"]
+    s0, e0 = p.ends
+    pk = p.peak
     rise = np.sin(0.5 * np.pi * np.minimum(u / pk, 1))
     fall = np.cos(0.5 * np.pi * np.clip((u - pk) / (1 - pk), 0, 1))
     arch = np.where(u < pk, s0 + (1 - s0) * rise, e0 + (1 - e0) * fall)
     g = {
-        "down": (1 - u) ** p["bend"],
-        "up": 1 - (1 - u) ** p["bend"],
+        "down": (1 - u) ** p.bend,
+        "up": 1 - (1 - u) ** p.bend,
         "arch": arch,
         "dip": 1 - arch,
         "flat": 0.5 + 0 * u,
-    }[p["shape"]]
-    f = p["lo"] + (p["hi"] - p["lo"]) * g
-    rng = np.random.default_rng(p["seed"])
-    if p["vib"]:
-        f = f + p["vib_depth"] * np.sin(2 * np.pi * p["vib_hz"] * u * p["dur"] + rng.uniform(0, 2 * np.pi))
-    if p["buzz"]:
-        f = f + p["buzz_depth"] * np.sin(2 * np.pi * p["buzz_hz"] * u * p["dur"] + rng.uniform(0, 2 * np.pi))
-    f = np.clip(f + 12 * smooth(rng, n, sr, 0.01), *p["band"])
-    env = envelope(n, *p["env"], taper=int(0.002 * sr))
+    }[p.shape]
+    f = p.lo + (p.hi - p.lo) * g
+    rng = np.random.default_rng(p.seed)
+    if p.vib:
+        f = f + p.vib_depth * np.sin(2 * np.pi * p.vib_hz * u * p.dur + rng.uniform(0, 2 * np.pi))
+    if p.buzz:
+        f = f + p.buzz_depth * np.sin(2 * np.pi * p.buzz_hz * u * p.dur + rng.uniform(0, 2 * np.pi))
+    f = np.clip(f + 12 * smooth(rng, n, sr, 0.01), *p.band)
+    env = envelope(n, *p.env, taper=int(0.002 * sr))
     return f, env
 
 
-def call_info(p: dict[str, Any], sr: int, contour: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, Any]:
+def call_info(p: CallParams, sr: int, contour: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, Any]:
+    """What a drawn call is: its kind, duration (s), frequency band and centre (Hz), from its contour."""
     f, env = contour if contour is not None else _contour(p, sr)
     seen = f[env >= 0.1]
     return {
-        "kind": p["kind"],
-        "shape": p["shape"],
+        "kind": p.kind,
+        "shape": p.shape,
         "duration_s": f.size / sr,
         "low_freq_hz": float(seen.min()),
         "high_freq_hz": float(seen.max()),
@@ -106,30 +155,30 @@ def call_info(p: dict[str, Any], sr: int, contour: tuple[np.ndarray, np.ndarray]
     }
 
 
-def render_call(p: dict[str, Any], sr: int) -> tuple[np.ndarray, dict[str, Any]]:
+def render_call(p: CallParams, sr: int) -> tuple[np.ndarray, dict[str, Any]]:
     """The call's waveform (unit peak, tail included) and its info."""
     f, env = _contour(p, sr)
     info = call_info(p, sr, (f, env))
     n = f.size
-    rng = np.random.default_rng(p["seed"] + 1)
-    sigma, corr = p["flutter"]
+    rng = np.random.default_rng(p.seed + 1)
+    sigma, corr = p.flutter
     env = env * np.exp(sigma * smooth(rng, n, sr, corr) - sigma**2)
     phase = 2 * np.pi * np.cumsum(f) / sr + rng.uniform(0, 2 * np.pi)
     x = np.sin(phase)
-    for k, amp in ((2, p["h2"]), (3, p["h3"])):
+    for k, amp in ((2, p.h2), (3, p.h3)):
         if amp > 0 and k * f.max() < 0.45 * sr:
             x += amp * np.sin(k * phase + rng.uniform(0, 2 * np.pi))
     x *= env
-    if p["echo"] is not None:
-        delay = int(round(p["echo"][0] * sr))
+    if p.echo is not None:
+        delay = int(round(p.echo[0] * sr))
         x = np.concatenate([x, np.zeros(delay)])
-        x[delay:] += p["echo"][1] * x[: n]
-    tail = int(min(p["reverb"][0], 0.4) * sr) if p["reverb"] is not None else 0
+        x[delay:] += p.echo[1] * x[: n]
+    tail = int(min(p.reverb[0], 0.4) * sr) if p.reverb is not None else 0
     m = fast_len(x.size + tail)
     fr = np.fft.rfftfreq(m, 1 / sr)
-    h = 10 ** (-p["absorb_db"] * (fr / 8000) ** 2 / 20)
-    if p["reverb"] is not None:
-        rt60, wet_db = p["reverb"]
+    h = 10 ** (-p.absorb_db * (fr / 8000) ** 2 / 20)
+    if p.reverb is not None:
+        rt60, wet_db = p.reverb
         t = np.arange(tail) / sr
         ir = rng.standard_normal(tail) * np.exp(-6.9 * t / rt60)
         ir *= 10 ** (wet_db / 20) / np.sqrt(np.sum(ir**2) + 1e-12)

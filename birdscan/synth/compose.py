@@ -23,7 +23,7 @@ from ..errors import OutputError, ParameterError
 from ..files import OutputSet, atomic_open, atomic_path
 from .ambience import Mix, UnitProfile, background_mix, synth_background
 from .backgrounds import RealBackgrounds, check_real
-from .calls import call_info, draw_call, render_call, synth_call
+from .calls import CallParams, call_info, draw_call, render_call, synth_call
 from .dsp import band_rms, check_int, check_rng, check_sr, crossfade, equal_power_fade, loguniform, place, rms
 from .negatives import draw_snr_db, hard_negative
 
@@ -55,7 +55,7 @@ TRUTH_COLUMNS = ["file", "start_s", "end_s", "centre_s", "low_freq_hz", "high_fr
 
 # ---------------------------------------------------------------- clips
 def _scaled_call(
-    reference: np.ndarray, sr: int, p: dict[str, Any], start: int, snr_db: float
+    reference: np.ndarray, sr: int, p: CallParams, start: int, snr_db: float
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """Call ``p`` rendered to start at sample ``start`` of ``reference``, ``snr_db`` over it in the call's band.
 
@@ -74,7 +74,7 @@ def _scaled_call(
     return wave * (noise * 10 ** (snr_db / 20) / rms(wave[:n_call])), info
 
 
-def _add_call(mix: Mix, p: dict[str, Any], start: int, snr_db: float) -> dict[str, Any]:
+def _add_call(mix: Mix, p: CallParams, start: int, snr_db: float) -> dict[str, Any]:
     wave, info = _scaled_call(mix.x, mix.sr, p, start, snr_db)
     place(mix.x, wave, start)
     return info
@@ -109,7 +109,7 @@ def _clip(
     freq = 0
     if label:
         p = draw_call(rng, sr, None)
-        half = int(round(p["dur"] * sr)) // 2
+        half = int(round(p.dur * sr)) // 2
         info = _add_call(mix, p, centre + int(rng.integers(-JITTER, JITTER + 1)) - half, draw_snr_db(rng, POSITIVE_MIN_SNR_DB))
         freq = int(round(info["centre_freq_hz"]))
         if rng.random() < POSITIVE_DISTRACTOR:
@@ -117,12 +117,12 @@ def _clip(
             mix.add(event, int(rng.integers(-event[0].size // 2, n - event[0].size // 2)), snr)
         if rng.random() < SECOND_CALL:
             q = draw_call(rng, sr, None)
-            half = int(round(q["dur"] * sr)) // 2
+            half = int(round(q.dur * sr)) // 2
             _add_call(mix, q, int(rng.integers(-half, n - half)), draw_snr_db(rng))
     elif rng.random() < HARD_FRACTION:
         if rng.random() < EDGE_CALL_SHARE:
             q = draw_call(rng, sr, None)
-            half = int(round(q["dur"] * sr)) // 2
+            half = int(round(q.dur * sr)) // 2
             offset = int(rng.integers(centre, centre + max(int(0.9 * half), 1) + 1)) * int(rng.choice([-1, 1]))
             _add_call(mix, q, centre + offset - half, draw_snr_db(rng))
         else:
@@ -323,7 +323,7 @@ _BYTES = {"PCM_S8": 1, "PCM_U8": 1, "PCM_16": 2, "PCM_24": 3, "PCM_32": 4, "FLOA
 class _PlannedCall:
     start: int  # first sample of the call
     n: int  # length without the tail
-    params: dict[str, Any]
+    params: CallParams
     info: dict[str, Any]
     snr_db: float
 

@@ -20,11 +20,13 @@ MIN_SR, MAX_SR = 16_000, 384_000
 
 # ---------------------------------------------------------------- checks and small helpers
 def check_rng(rng: Any) -> None:
+    """:class:`ParameterError` unless ``rng`` is a ``numpy.random.Generator``."""
     if not isinstance(rng, np.random.Generator):
         raise ParameterError(f"rng={rng!r} must be a numpy.random.Generator, e.g. np.random.default_rng(0)")
 
 
 def check_int(name: str, value: Any, lo: int, hi: int | None = None) -> int:
+    """``value`` as an int when it is an integer in ``[lo, hi]`` (``hi`` None: no upper bound), else :class:`ParameterError` naming ``name``."""
     ok = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
     if not ok or value < lo or (hi is not None and value > hi):
         bound = f"between {lo} and {hi}" if hi is not None else f">= {lo}"
@@ -33,14 +35,17 @@ def check_int(name: str, value: Any, lo: int, hi: int | None = None) -> int:
 
 
 def check_sr(sr: Any) -> int:
+    """A sample rate (Hz) within the range the generators support, as an int."""
     return check_int("sr", sr, MIN_SR, MAX_SR)
 
 
 def rms(x: np.ndarray) -> float:
+    """Root mean square of ``x`` (plus 1e-12, so it can divide)."""
     return float(np.sqrt(np.mean(np.square(x)))) + 1e-12
 
 
 def loguniform(rng: np.random.Generator, lo: float, hi: float) -> float:
+    """A number drawn log-uniformly from ``[lo, hi]`` (both > 0)."""
     return float(np.exp(rng.uniform(math.log(lo), math.log(hi))))
 
 
@@ -72,11 +77,13 @@ def noise(rng: np.random.Generator, n: int, sr: int, amp: Callable[[np.ndarray],
 
 
 def band_noise(rng: np.random.Generator, n: int, sr: int, lo: float, hi: float) -> np.ndarray:
+    """Unit-RMS noise [shape=(n,)] in the band ``[lo, hi]`` Hz (``hi`` capped at 0.47 ``sr``)."""
     hi = min(hi, 0.47 * sr)
     return noise(rng, n, sr, lambda f: _ramp_band(f, lo, hi))
 
 
 def lowpass_noise(rng: np.random.Generator, n: int, sr: int, corner: float, order: float = 2.0) -> np.ndarray:
+    """Unit-RMS noise [shape=(n,)] rolling off above ``corner`` Hz with slope ``order`` (and no DC)."""
     return noise(rng, n, sr, lambda f: (f > 15) / (1 + (f / corner) ** order))
 
 
@@ -104,6 +111,7 @@ def envelope(n: int, a: float, b: float, taper: int = 0) -> np.ndarray:
 
 
 def tone(freq: np.ndarray, sr: int, phase0: float = 0.0) -> np.ndarray:
+    """A sine [shape=(n,)] following the instantaneous frequency ``freq`` (Hz per sample)."""
     return np.sin(phase0 + 2 * np.pi * np.cumsum(freq) / sr)
 
 

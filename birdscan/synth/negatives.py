@@ -62,6 +62,7 @@ def impulse_train(
 
 
 def event_times(rng: np.random.Generator, n: int, sr: int, rate: float, periodic: bool, lead: int) -> np.ndarray:
+    """Sample times of repeated events at ``rate`` per second (jittered-periodic or Poisson), starting up to ``lead`` samples before 0."""
     if periodic:
         period = sr / rate
         first = rng.uniform(-lead - period, -lead)
@@ -77,6 +78,7 @@ def _clicks(rng: np.random.Generator, n: int, sr: int, fc: float, rate: float, p
 
 
 def drop_kernel(rng: np.random.Generator, sr: int) -> np.ndarray:
+    """One raindrop's sound: a 4-20 ms decaying burst of 0.8-11 kHz noise."""
     n = int(rng.uniform(0.004, 0.02) * sr)
     t = np.arange(n) / sr
     return band_noise(rng, n, sr, 800, 11000) * np.exp(-t / rng.uniform(5e-4, 4e-3))

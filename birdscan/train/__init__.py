@@ -9,4 +9,4 @@ from __future__ import annotations
 from .._lazy import lazy_names
 
 __all__ = ["train", "evaluate_clips", "TrainResult"]
-__getattr__ = lazy_names(__name__, {"train": "loop", "evaluate_clips": "loop", "TrainResult": "loop"})
+__getattr__ = lazy_names(__name__, {"train": "loop", "evaluate_clips": "predict", "TrainResult": "loop"})

@@ -66,11 +66,13 @@ class LineReporter(Reporter):
         print(text, file=self.stream or sys.stderr, flush=True)
 
     def start(self, **info: Any) -> None:
+        """Print the run's header and the column titles."""
         for line in start_lines(info):
             self._print(line)
         self._print(" ".join(f"{title:>6}" for _, title, _ in COLUMNS))
 
     def epoch(self, row: dict[str, Any]) -> None:
+        """Print one line for the epoch (``*`` marks a best epoch)."""
         self._print(" ".join(f"{c:>6}" for c in cells(row)) + (" *" if row.get("best") else ""))
 
     def note(self, text: str) -> None:
@@ -89,7 +91,7 @@ def reporter(progress: Any) -> Reporter:
     """The reporter for ``train(progress=...)``: an object with the :class:`Reporter` methods
     is used as it is, a callable receives each epoch's row, True prints lines
     (:class:`LineReporter`), False/None reports nothing."""
-    if all(hasattr(progress, m) for m in ("start", "batch", "epoch", "close")):
+    if all(hasattr(progress, m) for m in ("start", "batch", "epoch", "close", "note")):
         return progress
     if callable(progress):
         return _CallbackReporter(progress)

@@ -32,16 +32,13 @@ from .augment import Augment
 from ..device import amp_dtype, resolve_device, torch_settings
 from ..errors import DataError, OutputError, ParameterError
 from ..files import atomic_path
-from .metrics import append_jsonl, binary_metrics, plot_curves, write_jsonl
-from ..model import Detector, ModelConfig, load_model, read_checkpoint, save_checkpoint, torch_load
+from .metrics import append_jsonl, plot_curves, write_jsonl
 from ..realsounds import RealSounds
+from .predict import freq_loss, outputs, predict, recommended_threshold
+from ..model import Detector, ModelConfig, save_checkpoint
 from .log import Reporter, reporter
+from .resume import RESUME_FORMAT, RunSpec, check_resume, plain, read_resume
 
-RESUME_FORMAT = 1
-# settings a resumed run must share with the run it continues
-_RUN_KEYS = ("split", "clips", "epochs", "batch_size", "lr", "weight_decay", "config", "augment", "seed",
-             "freq_weight")
-TYPE_BOUNDARY_HZ = 5000.0  # thrush-type calls below, tseep calls above
 
 
 @dataclass
@@ -64,19 +61,27 @@ class TrainResult:
     counts: dict[str, Any] = field(default_factory=dict)
 
 
-def output_paths(out: str | Path) -> dict[str, Path]:
-    """Files :func:`train` writes for ``out`` (``model.pt``): best, last, resume, metrics, curves."""
+@dataclass(frozen=True)
+class TrainPaths:
+    """The files :func:`train` writes for one ``out``: the best checkpoint (``out``), the last
+    one, the resume state, the per-epoch metrics (JSON lines) and their curves (PNG)."""
+
+    best: Path
+    last: Path
+    resume: Path
+    metrics: Path
+    curves: Path
+
+
+def output_paths(out: str | Path) -> TrainPaths:
+    """Files :func:`train` writes for ``out`` (``model.pt``): ``model.last.pt``,
+    ``model.resume.pt``, ``model.metrics.jsonl``, ``model.curves.png`` next to it."""
     out = Path(out)
     if out.suffix != ".pt":
         raise ParameterError(f"out={str(out)!r} must be a .pt file name")
     stem = out.with_suffix("")
-    return {
-        "best": out,
-        "last": Path(f"{stem}.last.pt"),
-        "resume": Path(f"{stem}.resume.pt"),
-        "metrics": Path(f"{stem}.metrics.jsonl"),
-        "curves": Path(f"{stem}.curves.png"),
-    }
+    return TrainPaths(out, Path(f"{stem}.last.pt"), Path(f"{stem}.resume.pt"), Path(f"{stem}.metrics.jsonl"),
+                      Path(f"{stem}.curves.png"))
 
 
 def train(
@@ -149,7 +154,7 @@ def train(
         validate on it instead)
     negatives : folders of call-free recordings (insects, frogs, rain, machinery). A fixed
         ``heldout`` fraction of each folder's files is never used (listed in the checkpoint
-        for :mod:`benchmarks.quality`); the first 80% of each other file gives
+        for ``benchmarks/quality.py``); the first 80% of each other file gives
         ``negative_windows`` varied negative windows (unit ``noise``: pitch shifts of up to an
         octave, time stretch, choruses, distance, gain), which augmentation also mixes under
         positives as beds; the last 20% gives validation windows (unit ``noise-val``), from
@@ -171,7 +176,7 @@ def train(
     >>> result = train("BirdVox-70k", "models/birdscan.pt", epochs=30)    # doctest: +SKIP
     >>> result.best_metrics["auprc"], result.clips_per_s                     # doctest: +SKIP
     """
-    arguments = _plain({k: v for k, v in locals().items() if k != "progress"})
+    arguments = plain({k: v for k, v in locals().items() if k != "progress"})
     config = _model_config(arch, frontend, channels, model_options)
     aug = _augment(augment, time_shift, config)
     _check_options(epochs, batch_size, lr, weight_decay, num_workers, patience, seed)
@@ -181,8 +186,8 @@ def train(
     paths = output_paths(out)
     dev = resolve_device(device)
     state = read_resume(resume) if resume is not None else None
-    if state is None and paths["best"].exists() and not overwrite:
-        raise OutputError(f"{paths['best']} exists; pass overwrite=True to replace it, or resume= to continue its run")
+    if state is None and paths.best.exists() and not overwrite:
+        raise OutputError(f"{paths.best} exists; pass overwrite=True to replace it, or resume= to continue its run")
     report = reporter(progress)
     real = RealSounds(extra, negatives, negative_windows, heldout, seed, config.sample_rate, config.window)
     sets = _datasets(data, val_units, test_units, config.sample_rate, cache, real)
@@ -190,16 +195,16 @@ def train(
         report.note(f"batch_size={batch_size} is more than the {len(sets['train'])} training clips; "
                     f"using batch_size={len(sets['train'])}")
         batch_size = max(2, len(sets["train"]))
-    run = {"split": {part: sorted(set(ds.units)) for part, ds in sets.items()},
-           "clips": {part: len(ds) for part, ds in sets.items()}, "epochs": epochs, "batch_size": batch_size,
-           "lr": lr, "weight_decay": weight_decay, "config": config.to_dict(),
-           "augment": aug.to_dict() if aug else None, "seed": seed, "freq_weight": freq_weight}
+    run = RunSpec(split={part: sorted(set(ds.units)) for part, ds in sets.items()},
+                  clips={part: len(ds) for part, ds in sets.items()}, epochs=epochs, batch_size=batch_size, lr=lr,
+                  weight_decay=weight_decay, config=config.to_dict(), augment=aug.to_dict() if aug else None, seed=seed,
+                  freq_weight=freq_weight)
     if state is not None:
-        _check_resume(state, run)
-    info = {"data": {"dir": str(Path(data).resolve()), "units": run["split"],
+        check_resume(state, run)
+    info = {"data": {"dir": str(Path(data).resolve()), "units": run.split,
                      "clips": {part: ds.counts() for part, ds in sets.items()}, **real.metadata()},
             "arguments": arguments, "command": command or shlex.join(sys.argv), "seed": seed, "epochs": epochs,
-            "resume": paths["resume"].name}
+            "resume": paths.resume.name}
     try:
         return _fit(sets, paths, info, run, state, config, aug, dev, amp, num_workers, patience, report)
     finally:
@@ -207,19 +212,18 @@ def train(
             ds.close()
 
 
-def _fit(sets: dict[str, ClipDataset], paths: dict[str, Path], info: dict[str, Any], run: dict[str, Any],
+def _fit(sets: dict[str, ClipDataset], paths: TrainPaths, info: dict[str, Any], run: RunSpec,
          state: dict[str, Any] | None, config: ModelConfig, aug: Augment | None, dev: torch.device, amp: bool,
          num_workers: int, patience: int, reporter: Reporter) -> TrainResult:
-    epochs, batch_size, seed = run["epochs"], run["batch_size"], run["seed"]
+    epochs, batch_size, seed = run.epochs, run.batch_size, run.seed
     train_batches = ClipBatches(sets["train"], batch_size, dev, shuffle=True, num_workers=num_workers, seed=seed)
     val_batches = ClipBatches(sets["val"], batch_size, dev, num_workers=num_workers)
-    loop = _Loop(config, dev, amp, run["lr"], run["weight_decay"], epochs, len(train_batches), seed, aug,
-                 run.get("freq_weight", 1.0))
+    loop = _Loop(config, dev, amp, run.lr, run.weight_decay, epochs, len(train_batches), seed, aug, run.freq_weight)
     log = _Log(paths, info, config, state)
     if state is not None:
         loop.load(state, extended=state["run"]["epochs"] != epochs, done=state["epoch"])
     timing: list[tuple[float, float]] = []
-    reporter.start(device=str(dev), clips=run["clips"], first=log.epoch + 1, epochs=epochs, steps=loop.steps)
+    reporter.start(device=str(dev), clips=run.clips, first=log.epoch + 1, epochs=epochs, steps=loop.steps)
     try:
         with torch_settings(dev):  # fixed input shapes: cuDNN autotuning on CUDA
             for epoch in range(log.epoch + 1, epochs + 1):
@@ -228,10 +232,10 @@ def _fit(sets: dict[str, ClipDataset], paths: dict[str, Path], info: dict[str, A
                 t0 = time.perf_counter()
                 train_loss = loop.train_epoch(train_batches, epoch, reporter)
                 t_train = time.perf_counter() - t0
-                pred = _predict(loop.model, val_batches, loop.amp)
+                pred = predict(loop.model, val_batches, loop.amp)
                 if not np.isfinite(pred.logits).all():
                     raise ParameterError(f"epoch {epoch}: the model's outputs are not finite (training diverged); "
-                                         f"try a lower lr={run['lr']}")
+                                         f"try a lower lr={run.lr}")
                 row = {"epoch": epoch, "lr": loop.scheduler.get_last_lr()[0], "train_loss": train_loss,
                        **{f"val_{k}": v for k, v in pred.metrics().items()},
                        "epoch_s": time.perf_counter() - t0, "train_clips_per_s": loop.steps * batch_size / t_train}
@@ -242,8 +246,8 @@ def _fit(sets: dict[str, ClipDataset], paths: dict[str, Path], info: dict[str, A
         reporter.close()
     done = log.epoch
     result = TrainResult(
-        best=paths["best"], last=paths["last"], resume=paths["resume"], metrics=paths["metrics"],
-        curves=plot_curves(log.history, paths["curves"]), history=log.history, best_epoch=log.best["epoch"],
+        best=paths.best, last=paths.last, resume=paths.resume, metrics=paths.metrics,
+        curves=plot_curves(log.history, paths.curves), history=log.history, best_epoch=log.best["epoch"],
         best_metrics=log.best["metrics"], epochs_run=done, stopped_early=done < epochs,
         clips_per_s=float(np.mean([t[0] for t in timing])) if timing else float("nan"),
         epoch_s=float(np.mean([t[1] for t in timing])) if timing else float("nan"),
@@ -255,7 +259,7 @@ def _fit(sets: dict[str, ClipDataset], paths: dict[str, Path], info: dict[str, A
 class _Log:
     """The run's history, best epoch and files: checkpoints, resume state, metrics.jsonl."""
 
-    def __init__(self, paths: dict[str, Path], info: dict[str, Any], config: ModelConfig,
+    def __init__(self, paths: TrainPaths, info: dict[str, Any], config: ModelConfig,
                  state: dict[str, Any] | None) -> None:
         self.paths, self.info, self.config = paths, info, config
         self.history: list[dict[str, Any]] = []
@@ -266,9 +270,9 @@ class _Log:
             self.epoch, self.bad_epochs = state["epoch"], state["bad_epochs"]
             if self.best["state"] is not None:
                 self._write_best()  # the continued run may write somewhere else
-        write_jsonl(paths["metrics"], self.history)
+        write_jsonl(paths.metrics, self.history)
 
-    def add(self, row: dict[str, Any], loop: _Loop, run: dict[str, Any]) -> None:
+    def add(self, row: dict[str, Any], loop: _Loop, run: RunSpec) -> None:
         """Record an epoch; write best (if it is), last, resume state and the jsonl row."""
         # best by validation AUPRC; among equals (a saturated toy task), by validation loss
         key = [row["val_auprc"], -row["val_loss"]]
@@ -282,13 +286,13 @@ class _Log:
         else:
             self.bad_epochs += 1
         self.history.append(row)
-        save_checkpoint(self.paths["last"], loop.model,
+        save_checkpoint(self.paths.last, loop.model,
                         {**self.info, "epoch": self.epoch, "best_epoch": self.best["epoch"], "metrics": metrics})
         state = {"format": RESUME_FORMAT, "epoch": self.epoch, **loop.state(), "history": self.history,
-                 "best": self.best, "bad_epochs": self.bad_epochs, "run": run}
-        with atomic_path(self.paths["resume"]) as tmp:
+                 "best": self.best, "bad_epochs": self.bad_epochs, "run": run.to_dict()}
+        with atomic_path(self.paths.resume) as tmp:
             torch.save(state, tmp)
-        append_jsonl(self.paths["metrics"], row)
+        append_jsonl(self.paths.metrics, row)
 
     def _write_best(self) -> None:
         model = Detector(self.config)
@@ -296,166 +300,7 @@ class _Log:
         metrics = self.best["metrics"]
         train = {**self.info, "epoch": self.best["epoch"], "best_epoch": self.best["epoch"], "metrics": metrics}
         detect = recommended_threshold(metrics)
-        save_checkpoint(self.paths["best"], model, train, detect)
-
-
-def recommended_threshold(metrics: dict[str, Any]) -> dict[str, Any] | None:
-    """The checkpoint's ``detect`` entry from validation metrics: the threshold reaching 90%
-    precision on the validation clips, raised to the one that keeps real-noise validation
-    windows quiet (``threshold_noise``) when the run had real negatives."""
-    t = metrics.get("threshold_p90")
-    if t is None:
-        return None
-    note = "reaches 90% precision on the validation units"
-    tn = metrics.get("threshold_noise")
-    if tn is not None and tn > t:
-        t = tn
-        note = (f"at most {NOISE_WINDOW_RATE:.2%} of real-noise validation windows ({metrics['noise_windows']}) "
-                f"reach it (recall on validation calls {metrics.get('recall_noise', float('nan')):.3f}); "
-                "90% precision on the validation clips needs less")
-    return {"threshold": round(float(t), 4), "note": note}
-
-
-def evaluate_clips(
-    data: str | Path,
-    units: str | Sequence[str] | None,
-    model: str | Path | Detector,
-    *,
-    batch_size: int = 256,
-    num_workers: int = 0,
-    device: str = "auto",
-    amp: bool = True,
-) -> dict[str, Any]:
-    """Clip-level metrics of a model on some units, exactly as :func:`train` logs them.
-
-    Parameters
-    ----------
-    data : folder with ``BirdVox-70k_unitNN.hdf5`` files
-    units : units to evaluate (``"unit10"``, ``"unit07,unit10"``, a list); None for all
-    model : a checkpoint path or a :class:`Detector` (moved to ``device``, left in eval mode)
-    batch_size, num_workers, device, amp : as for :func:`train`
-
-    Returns
-    -------
-    dict: :func:`birdscan.train.metrics.binary_metrics` (``clips``, ``positives``, ``loss``,
-    ``accuracy``, ``balanced_accuracy``, ``precision``, ``recall``, ``f1``, ``roc_auc``,
-    ``auprc``, ``threshold_p90``, ``recall_p90``) plus ``units``.
-
-    Example
-    -------
-    >>> evaluate_clips("BirdVox-70k", "unit10", "models/birdscan.pt")["auprc"]   # doctest: +SKIP
-    """
-    if batch_size < 1 or num_workers < 0:
-        raise ParameterError(f"batch_size={batch_size} must be >= 1 and num_workers={num_workers} >= 0")
-    dev = resolve_device(device)
-    net = load_model(model, dev) if isinstance(model, (str, Path)) else model.to(dev)
-    found = bdata.select_units(bdata.find_units(data), units)
-    ds = ClipDataset(bdata.index_units(found, sample_rate=net.config.sample_rate))
-    try:
-        batches = ClipBatches(ds, batch_size, dev, num_workers=num_workers)
-        pred = _predict(net, batches, amp_dtype(dev) if amp else None)
-    finally:
-        ds.close()
-    return {**pred.metrics(), "units": list(found)}
-
-
-def _outputs(model: Detector, x: torch.Tensor, amp: torch.dtype | None) -> tuple[torch.Tensor, torch.Tensor | None]:
-    if amp is None:
-        return model.forward_all(x)
-    with torch.autocast(x.device.type, dtype=amp):  # the model keeps its frontend in float32
-        logits, freq = model.forward_all(x)
-        return logits.float(), None if freq is None else freq.float()
-
-
-def octaves(freq_hz: torch.Tensor) -> torch.Tensor:
-    """Frequency in Hz -> the frequency head's unit, octaves above 1 kHz."""
-    return torch.log2(freq_hz.clamp(min=1.0) / 1000.0)
-
-
-def freq_loss(pred: torch.Tensor, freq_hz: torch.Tensor) -> torch.Tensor:
-    """Smooth-L1 error (octaves) of the frequency head on clips with a known frequency (> 0 Hz)."""
-    known = freq_hz > 0
-    if not bool(known.any()):
-        return pred.sum() * 0.0
-    return F.smooth_l1_loss(pred[known], octaves(freq_hz[known]), beta=1 / 12)
-
-
-@dataclass
-class Predictions:
-    """Validation outputs in dataset order: labels, logits, units and, with a frequency head,
-    predicted and true call frequencies (Hz; true is 0 where unknown)."""
-
-    labels: np.ndarray
-    logits: np.ndarray
-    units: list[str]
-    freq_pred: np.ndarray | None
-    freq_true: np.ndarray
-
-    def metrics(self, boundary_hz: float = TYPE_BOUNDARY_HZ) -> dict[str, Any]:
-        out = binary_metrics(self.labels, self.logits)
-        out.update(freq_metrics(self.freq_pred, self.freq_true, self.labels, boundary_hz))
-        noise = np.array([u.startswith("noise") for u in self.units])
-        if noise.any():
-            out.update(noise_threshold(self.logits[noise]))
-            pos = self.labels > 0.5
-            if pos.any():  # recall on validation calls at that threshold
-                p = 1 / (1 + np.exp(-self.logits[pos].astype(np.float64)))
-                out["recall_noise"] = float(np.mean(p >= out["threshold_noise"]))
-            synth = ~noise
-            if synth.any() and len(set(self.labels[synth].tolist())) == 2:
-                out["auprc_clips"] = binary_metrics(self.labels[synth], self.logits[synth])["auprc"]
-        return out
-
-
-def freq_metrics(pred: np.ndarray | None, true: np.ndarray, labels: np.ndarray,
-                 boundary_hz: float = TYPE_BOUNDARY_HZ) -> dict[str, Any]:
-    """Median absolute frequency error (semitones) and call-type accuracy on positives with a
-    known frequency; empty without a frequency head or such clips."""
-    if pred is None:
-        return {}
-    known = (labels > 0.5) & (true > 0)
-    if not known.any():
-        return {}
-    err = 12 * np.abs(np.log2(pred[known] / true[known]))
-    types_ok = (pred[known] >= boundary_hz) == (true[known] >= boundary_hz)
-    return {"freq_median_semitones": float(np.median(err)), "type_accuracy": float(types_ok.mean()),
-            "freq_clips": int(known.sum())}
-
-
-NOISE_WINDOW_RATE = 2e-4
-"""At most this share of real-noise validation windows may reach the recommended threshold.
-Measured on real insect and frog recordings held out of training: 0.1% of validation windows
-still meant about 2 false alarms per minute, so the rule is strict (with a few thousand
-validation windows, none of them)."""
-MAX_THRESHOLD = 0.99
-
-
-def noise_threshold(noise_logits: np.ndarray, rate: float = NOISE_WINDOW_RATE) -> dict[str, Any]:
-    """The probability that at most ``rate`` of real-noise validation windows reach, and the
-    fraction of them above 0.5 and 0.9."""
-    p = 1 / (1 + np.exp(-noise_logits.astype(np.float64)))
-    k = int(np.floor(rate * p.size))
-    top = np.sort(p)[::-1]
-    t = float(min(MAX_THRESHOLD, top[k] + 1e-6)) if top.size else 0.5
-    return {"threshold_noise": t, "noise_windows": int(p.size),
-            "noise_above_0.5": float(np.mean(p >= 0.5)), "noise_above_0.9": float(np.mean(p >= 0.9))}
-
-
-@torch.inference_mode()
-def _predict(model: Detector, batches: ClipBatches, amp: torch.dtype | None) -> Predictions:
-    """Outputs of every clip, in dataset order."""
-    model.eval()
-    labels, logits, freqs, trues = [], [], [], []
-    for x, y, f in batches.epoch(0):
-        z, q = _outputs(model, x, amp)
-        logits.append(z.float().cpu())
-        labels.append(y.cpu())
-        trues.append(f.cpu())
-        if q is not None:
-            freqs.append(q.float().cpu())
-    pred = 1000.0 * 2.0 ** torch.cat(freqs).numpy() if freqs else None
-    return Predictions(torch.cat(labels).numpy(), torch.cat(logits).numpy(), list(batches.ds.units),
-                       pred, torch.cat(trues).numpy())
+        save_checkpoint(self.paths.best, model, train, detect)
 
 
 class _Loop:
@@ -488,9 +333,9 @@ class _Loop:
         for step, (x, y, f) in enumerate(batches.epoch(epoch), 1):
             if self.aug is not None:
                 x, factor = self.aug(x, y, gen, return_factor=True)
-                f = f * factor
-            logits, freq = _outputs(self.model, x, self.amp)
-            loss = F.binary_cross_entropy_with_logits(logits, y)
+                f = f * factor  # pitch augmentation moves the call's frequency
+            z, freq = outputs(self.model, x, self.amp)
+            loss = F.binary_cross_entropy_with_logits(z, y)
             if freq is not None and self.freq_weight > 0:
                 loss = loss + self.freq_weight * freq_loss(freq, f)
             self.optimizer.zero_grad(set_to_none=True)
@@ -590,13 +435,13 @@ def _datasets(data: str | Path, val_units: Any, test_units: Any, sample_rate: in
     rows = {part: index[index["unit"].isin(units)] for part, units in parts.items()}
     sets = {part: ClipDataset(r, cache=cache and part != "test") for part, r in rows.items()}
     if real is not None and real.units:
-        added = {"train": [], "val": []}
+        added: dict[str, list[ClipDataset]] = {"train": [], "val": []}
         for arr in real.arrays():
             part = "val" if arr.unit == "noise-val" or arr.unit in real_val else "train"
             added[part].append(ClipDataset.from_arrays(arr.waves, arr.labels, arr.unit, arr.names, arr.freq_hz))
-        for part, extra in added.items():
-            if extra:
-                sets[part] = ClipDataset.concat([sets[part], *extra])
+        for part, more in added.items():
+            if more:
+                sets[part] = ClipDataset.concat([sets[part], *more])
     if len(sets["train"]) < 2:
         raise DataError(f"training units {sorted(set(sets['train'].units))} hold {len(sets['train'])} clip(s): "
                         "training needs at least 2")
@@ -613,43 +458,3 @@ def _split(found: dict[str, Path], val_units: Any, test_units: Any) -> bdata.Spl
         train = tuple(u for u in sorted(found) if u not in test)
         return bdata.Split(train, (), tuple(test))
     return bdata.split_units(found, val_units=val_units, test_units=test_units)
-
-
-def read_resume(path: str | Path) -> dict[str, Any]:
-    """The resume state of a training run, from its ``.resume.pt`` or one of its checkpoints."""
-    path = Path(path)
-    if not path.name.endswith(".resume.pt"):
-        name = read_checkpoint(path).get("train", {}).get("resume")
-        if not name:
-            raise ParameterError(f"resume={str(path)!r}: this checkpoint was not written by birdscan train")
-        path = path.with_name(name)
-    if not path.is_file():
-        raise ParameterError(f"resume: {path} does not exist (train writes it next to the checkpoints)")
-    state = torch_load(path, lambda why: ParameterError(f"resume: {path} is not a birdscan resume file: {why}"))
-    if not isinstance(state, dict) or state.get("format") != RESUME_FORMAT:
-        raise ParameterError(f"resume: {path} is not a birdscan resume file (format {RESUME_FORMAT})")
-    return state
-
-
-def _check_resume(state: dict[str, Any], run: dict[str, Any]) -> None:
-    saved = state["run"]
-    if run["epochs"] < state["epoch"]:
-        raise ParameterError(f"resume: epochs={run['epochs']} is fewer than the {state['epoch']} epochs the run has done "
-                             "(epochs= can extend a run, not shorten it)")
-    keys = [k for k in _RUN_KEYS if k != "epochs" or run["epochs"] < saved.get("epochs", 0)]
-    diff = [f"{k}: run {saved.get(k)!r}, now {run[k]!r}" for k in keys if _plain(saved.get(k)) != _plain(run[k])]
-    if diff:
-        raise ParameterError("resume: options differ from the run being continued (pass the same ones): " + "; ".join(diff))
-
-
-def _plain(value: Any) -> Any:
-    """JSON-able, checkpoint-safe copy: paths and other objects become str, tuples lists."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, Augment):
-        return value.to_dict()
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    return str(value)

@@ -1,5 +1,5 @@
-"""Clip-level detection metrics in numpy (no sklearn): ranking, threshold and loss;
-and the per-epoch log of a training run (JSON lines, curves).
+"""Clip-level detection metrics (scikit-learn for the ranking ones): ranking, threshold and
+loss; and the per-epoch log of a training run (JSON lines, curves).
 
 Scores may be logits or probabilities: ranking metrics only use their order. Undefined
 values (ROC-AUC with one class present, a precision target no threshold reaches) are
@@ -38,82 +38,70 @@ def sigmoid(z: Any) -> np.ndarray:
 
 
 def log_loss(labels: Any, logits: Any) -> float:
-    """Mean binary cross-entropy of ``logits`` (as ``BCEWithLogitsLoss``), in nats."""
+    """Mean binary cross-entropy of ``logits`` (as ``BCEWithLogitsLoss``), in nats.
+
+    Not ``sklearn.metrics.log_loss``: it takes probabilities, and ``sigmoid`` of a confident
+    logit rounds to 0 or 1 (then clipped), so it would not report the loss training minimised.
+    """
     y, z = _check(labels, logits)
     return float(np.mean(np.maximum(z, 0.0) - z * y + np.log1p(np.exp(-np.abs(z)))))
 
 
 def roc_auc(labels: Any, scores: Any) -> float | None:
-    """Area under the ROC curve: P(score of a positive > score of a negative), ties count 1/2.
+    """Area under the ROC curve (``sklearn.metrics.roc_auc_score``): P(score of a positive >
+    score of a negative), ties count 1/2; ``None`` when only one class is present.
 
     >>> roc_auc([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
     0.75
     """
+    from sklearn.metrics import roc_auc_score
+
     y, s = _check(labels, scores)
-    n_pos = y.sum()
-    n_neg = y.size - n_pos
-    if n_pos == 0 or n_neg == 0:
+    if y.sum() in (0, y.size):
         return None
-    order = np.argsort(s, kind="mergesort")
-    sorted_s = s[order]
-    # average ranks (1-based) over runs of tied scores
-    starts = np.flatnonzero(np.r_[True, sorted_s[1:] != sorted_s[:-1]])
-    ends = np.r_[starts[1:], s.size]
-    avg = (starts + ends + 1) / 2.0
-    ranks = np.empty(s.size)
-    ranks[order] = np.repeat(avg, ends - starts)
-    return float((ranks[y == 1].sum() - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg))
-
-
-def precision_recall_curve(labels: Any, scores: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Precision and recall when calling ``score >= t`` positive, for each distinct score ``t``.
-
-    Returns
-    -------
-    precision, recall, thresholds : np.ndarray [shape=(distinct scores,)], thresholds decreasing
-    """
-    y, s = _check(labels, scores)
-    order = np.argsort(-s, kind="mergesort")
-    s, y = s[order], y[order]
-    last = np.r_[np.flatnonzero(s[1:] != s[:-1]), s.size - 1]  # last index of each tied run
-    tp = np.cumsum(y)[last]
-    fp = (last + 1) - tp
-    recall = tp / y.sum() if y.sum() else np.zeros_like(tp)
-    return tp / (tp + fp), recall, s[last]
+    return float(roc_auc_score(y, s))
 
 
 def average_precision(labels: Any, scores: Any) -> float | None:
     """Area under the precision-recall curve as a step sum, ``sum_k (R_k - R_{k-1}) P_k``
-    (the definition of scikit-learn's ``average_precision_score``); ``None`` without positives.
+    (``sklearn.metrics.average_precision_score``); ``None`` without positives.
 
     >>> average_precision([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
     0.8333333333333333
     """
-    y, _ = _check(labels, scores)
+    from sklearn.metrics import average_precision_score
+
+    y, s = _check(labels, scores)
     if y.sum() == 0:
         return None
-    precision, recall, _ = precision_recall_curve(labels, scores)
-    return float(np.sum(np.diff(np.r_[0.0, recall]) * precision))
+    return float(average_precision_score(y, s))
 
 
 def threshold_at_precision(labels: Any, scores: Any, target: float = 0.9) -> tuple[float | None, float]:
-    """The lowest score threshold whose precision is at least ``target`` (so the highest recall).
+    """The lowest score threshold whose precision is at least ``target`` (so the highest recall),
+    read off ``sklearn.metrics.precision_recall_curve``.
 
     Returns
     -------
     (threshold, recall) : calling ``score >= threshold`` positive; ``(None, 0.0)`` when no
-    threshold reaches ``target``.
+    threshold reaches ``target``. Among thresholds with the same best recall, the highest.
 
     >>> threshold_at_precision([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8], target=0.6)
     (0.35, 1.0)
     """
+    from sklearn.metrics import precision_recall_curve
+
     if not 0.0 < target <= 1.0:
         raise ParameterError(f"precision target={target} must be in (0, 1]")
-    precision, recall, thresholds = precision_recall_curve(labels, scores)
+    y, s = _check(labels, scores)
+    if y.sum() == 0:
+        return None, 0.0
+    precision, recall, thresholds = precision_recall_curve(y, s)  # thresholds increasing
+    precision, recall = precision[:-1], recall[:-1]  # the last point (P=1, R=0) has no threshold
     ok = np.flatnonzero(precision >= target)
     if ok.size == 0 or recall[ok].max() == 0:
         return None, 0.0
-    best = ok[np.argmax(recall[ok])]  # first (highest threshold) among those with the best recall
+    best = ok[recall[ok] == recall[ok].max()].max()
     return float(thresholds[best]), float(recall[best])
 
 

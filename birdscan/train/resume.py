@@ -1,0 +1,89 @@
+"""Continuing an interrupted training run: the resume state file and what must match.
+
+Training writes ``<out stem>.resume.pt`` after every epoch (model, optimiser, schedule and
+scaler states, history, best epoch and the run's settings); a run continued from it must
+share the settings in :data:`RUN_KEYS`, so that it ends with the weights the uninterrupted
+run would have.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from ..errors import ParameterError
+from ..model import read_checkpoint, torch_load
+from .augment import Augment
+
+RESUME_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """The settings that define a training run: a resumed run must share every one of them.
+
+    ``split``: {part: units}; ``clips``: {part: number of clips}; ``config``: the model
+    config as plain types; ``augment``: the augmentation settings, None for none.
+    """
+
+    split: dict[str, list[str]]
+    clips: dict[str, int]
+    epochs: int
+    batch_size: int
+    lr: float
+    weight_decay: float
+    config: dict[str, Any]
+    augment: dict[str, Any] | None
+    seed: int
+    freq_weight: float = 1.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain types, as the resume state stores them."""
+        return asdict(self)
+
+
+RUN_KEYS = tuple(f.name for f in fields(RunSpec))
+
+
+def read_resume(path: str | Path) -> dict[str, Any]:
+    """The resume state of a training run, from its ``.resume.pt`` or one of its checkpoints."""
+    path = Path(path)
+    if not path.name.endswith(".resume.pt"):
+        name = read_checkpoint(path).get("train", {}).get("resume")
+        if not name:
+            raise ParameterError(f"resume={str(path)!r}: this checkpoint was not written by birdscan train")
+        path = path.with_name(name)
+    if not path.is_file():
+        raise ParameterError(f"resume: {path} does not exist (train writes it next to the checkpoints)")
+    state = torch_load(path, lambda why: ParameterError(f"resume: {path} is not a birdscan resume file: {why}"))
+    if not isinstance(state, dict) or state.get("format") != RESUME_FORMAT:
+        raise ParameterError(f"resume: {path} is not a birdscan resume file (format {RESUME_FORMAT})")
+    return state
+
+
+def check_resume(state: dict[str, Any], run: RunSpec) -> None:
+    """:class:`ParameterError` listing the run-defining settings (``RUN_KEYS``) in which
+    ``run`` differs from the resumed ``state``; ``epochs`` may grow (extending the run), not
+    fall below the epochs done or the run's total."""
+    saved, now = state["run"], run.to_dict()
+    if run.epochs < state["epoch"]:
+        raise ParameterError(f"resume: epochs={run.epochs} is fewer than the {state['epoch']} epochs the run has done "
+                             "(epochs= can extend a run, not shorten it)")
+    keys = [k for k in RUN_KEYS if k != "epochs" or run.epochs < saved.get("epochs", 0)]
+    diff = [f"{k}: run {saved.get(k)!r}, now {now[k]!r}" for k in keys if plain(saved.get(k)) != plain(now[k])]
+    if diff:
+        raise ParameterError("resume: options differ from the run being continued (pass the same ones): " + "; ".join(diff))
+
+
+def plain(value: Any) -> Any:
+    """JSON-able, checkpoint-safe copy: paths and other objects become str, tuples lists."""
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, Augment):
+        return value.to_dict()
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)
