@@ -25,12 +25,13 @@ Folders follow the data flow::
     review/                    references (annotation readers), evaluate, plot, clips
     model.py  device.py        the model (config, frontend, CNN, checkpoints); device policy
     birdvox70k.py              the BirdVox-70k layout, shared by train and synth
+    realsounds.py              real noise recordings and reviewed clips as training data, shared by train and synth
     files.py  tables.py        atomic outputs; column lists, the run manifest, file-name conventions
     errors.py                  one exception tree
 
 Allowed arrows (import direction), all pointing down this list and along the flow:
 ``cli -> detect, train, synth, review``; ``review -> detect`` (it reads the run's outputs and
-audio); ``detect, train -> model, device``; ``model, train, synth -> birdvox70k``;
+audio); ``detect, train -> model, device``; ``model, train, synth -> birdvox70k``; ``train, synth -> realsounds``;
 everything -> ``files, tables, errors``. Lower layers never import higher ones, folders at
 the same level never import each other except along the flow (``review -> detect``), and
 there are no circles. Only ``cli.py`` imports click and rich; torch is imported only by the

@@ -12,12 +12,14 @@ ROOT = Path(birdscan.__file__).parent
 # part -> the parts it may import (besides itself). Subpackages are one part each.
 ALLOWED = {
     "__main__": {"cli"},
-    "cli": {"detect", "train", "synth", "review", "model", "device", "birdvox70k", "files", "tables", "errors", "_version"},
+    "cli": {"detect", "train", "synth", "review", "model", "device", "birdvox70k", "realsounds", "files", "tables", "errors",
+            "_version"},
     "__init__": {"_lazy", "_version"},
     "review": {"_lazy", "detect", "files", "tables", "errors", "_version"},
     "detect": {"_lazy", "model", "device", "files", "tables", "errors", "_version"},
-    "train": {"_lazy", "model", "device", "birdvox70k", "files", "tables", "errors"},
-    "synth": {"_lazy", "birdvox70k", "files", "tables", "errors"},
+    "train": {"_lazy", "model", "device", "birdvox70k", "realsounds", "files", "tables", "errors"},
+    "synth": {"_lazy", "birdvox70k", "realsounds", "files", "tables", "errors"},
+    "realsounds": {"tables", "errors"},
     "model": {"birdvox70k", "files", "errors", "_version"},
     "device": {"errors"},
     "birdvox70k": {"files", "errors"},
