@@ -8,7 +8,8 @@ from birdscan.model import Detector, ModelConfig, for_inference, load_model, rea
 
 
 @pytest.mark.parametrize("cfg", [ModelConfig(channels=(4, 8, 8)), ModelConfig(frontend="logmel", channels=(4, 8, 8)),
-                                 ModelConfig(arch="baseline", channels=(4, 8, 8))])
+                                 ModelConfig(arch="baseline", channels=(4, 8, 8)),
+                                 ModelConfig(channels=(4, 8, 8), freq_head=True, bg_stats=True)])
 def test_dense_scan_equals_window_by_window(cfg):
     torch.manual_seed(0)
     m = Detector(cfg).eval()
@@ -94,3 +95,21 @@ def test_recommended_threshold(tmp_path):
     load_model(p)  # weights untouched
     with pytest.raises(ModelError, match="threshold 1.5 is not a probability"):
         set_threshold(p, 1.5, "bad")
+
+
+def test_every_head_is_exact_in_a_dense_scan_and_old_checkpoints_load(tmp_path):
+    """The frequency head and the background statistics: one window, one answer (DESIGN.md),
+    and a checkpoint made without them still loads and scans, with no frequency."""
+    torch.manual_seed(1)
+    m = Detector(ModelConfig(channels=(4, 8, 8), freq_head=True, bg_stats=True)).eval()
+    x = torch.randn(2, 12000 + 1200 * 20)
+    with torch.no_grad():
+        logits, freq = m.scan_all(x, 21)
+        single = [m.forward_all(x[:, i * 1200: i * 1200 + 12000]) for i in range(21)]
+    torch.testing.assert_close(logits, torch.stack([s[0] for s in single], 1), atol=1e-4, rtol=1e-4)
+    torch.testing.assert_close(freq, torch.stack([s[1] for s in single], 1), atol=1e-4, rtol=1e-4)
+    plain = Detector(ModelConfig(channels=(4, 8, 8)))
+    path = save_checkpoint(tmp_path / "plain.pt", plain)
+    loaded = load_model(path, inference=True)
+    with torch.no_grad():
+        assert loaded.scan_all(x, 21)[1] is None and loaded.scan_all(x, 21)[0].shape == (2, 21)

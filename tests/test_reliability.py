@@ -151,7 +151,7 @@ def test_resume_skips_finished_unchanged_files_only(tmp_path, monkeypatch, make_
         assert (a.probs is None and b.probs is None) or (a.probs == b.probs).all()
     again = scan([rec], out=out, resume=True, **kw)  # a requeued job that had finished: nothing to do
     assert again.nothing_to_do and again.n_errors == res.n_errors and out.read_bytes() == (tmp_path / "whole" / "detections.csv").read_bytes()
-    with pytest.raises(OutputError, match=r"finished run that differs from this one in options \(threshold: 0.9 then, 0.4 now; threshold_off: 0.9 then, 0.4 now\)"):
+    with pytest.raises(OutputError, match=r"finished run that differs from this one in options \(threshold: 0\.9\d* then, 0.4 now; threshold_off: 0\.9\d* then, 0.4 now\)"):
         scan([rec], out=out, resume=True, threshold=0.4, **kw)
 
 

@@ -103,8 +103,7 @@ class Journal:
             return
         meta = {"key": key, "record": record, "columns": [str(c) for c in events.columns]}
         # text columns (call_type) as fixed-width unicode: the journal never needs pickles
-        arrays = {f"event{i}": (events[c].to_numpy().astype(str) if events[c].dtype == object else events[c].to_numpy())
-                  for i, c in enumerate(events.columns)}
+        arrays = {f"event{i}": _plain_array(events[c].to_numpy()) for i, c in enumerate(events.columns)}
         with atomic_path(self._entry(key)) as tmp, open(tmp, "wb") as f:
             np.savez(f, meta=np.array(json.dumps(meta)), probs=np.asarray(probs, np.float32), **arrays)
 
@@ -116,3 +115,8 @@ class Journal:
             pass
         except OSError as e:
             raise OutputError(f"outputs written, but the journal {self.folder} could not be removed ({e.strerror}); delete it") from e
+
+
+def _plain_array(a: np.ndarray) -> np.ndarray:
+    """Text columns (``call_type``) as fixed-width unicode: the journal never holds pickles."""
+    return a.astype(str) if a.dtype == object else a
