@@ -239,7 +239,7 @@ def test_resume_continues_the_run_exactly(run, toy, tmp_path, capfd):
 
 
 def test_early_stopping_after_patience_epochs_without_a_better_epoch(tmp_path, monkeypatch, write_toy_units):
-    from birdscan.train import loop
+    from birdscan.train import predict
 
     small = tmp_path / "bv"
     write_toy_units(small, units=("unit01", "unit02"), clips=32)
@@ -248,7 +248,7 @@ def test_early_stopping_after_patience_epochs_without_a_better_epoch(tmp_path, m
     def worse_each_epoch(labels, logits):  # validation AUPRC 0.9, 0.8, 0.7, ...: never better
         return {**metrics.binary_metrics(labels, logits), "auprc": 1.0 - 0.1 * next(epochs)}
 
-    monkeypatch.setattr(loop, "binary_metrics", worse_each_epoch)
+    monkeypatch.setattr(predict, "binary_metrics", worse_each_epoch)
     result = train(small, tmp_path / "m.pt", **{**TINY, "epochs": 6, "patience": 2})
     assert [r["best"] for r in result.history] == [True, False, False]  # two epochs without a better one
     assert result.stopped_early and result.epochs_run == 3 and result.best_epoch == 1
