@@ -147,7 +147,6 @@ def scan(
         finished, ``resume`` does nothing (``result.nothing_to_do``) when that run matches this
         one (recordings, options, model, outputs), and raises :class:`OutputError` saying
         what differs when it does not, so a requeued job that had completed succeeds.
-
     retry_failed : on a finished run of these recordings with these options and model, scan
         again only the recordings that failed in it and put their results in the outputs
         (see :mod:`birdscan.detect.retry`); otherwise the same as ``resume``. Needs ``out``.
@@ -225,6 +224,7 @@ def scan(
             return _nothing_to_do(man, out_p)
         remove_stale_temporaries(targets, [raven_p, aud_p])
         return new_run(out_p, win_p, raven_p, aud_p).go(part, resume)
+
 
 _OTHER_OUTPUTS = ("windows", "raven", "audacity")
 
