@@ -298,6 +298,10 @@ def run(inputs, quiet, **options) -> None:
     """Scan recordings (files or folders) for flight calls.
 
     \b
+    Example:
+      birdscan run recordings/ --out out/detections.csv --windows out/windows.csv.gz --raven out/raven
+
+    \b
     Exit status:
       0  every recording was scanned in full (or --resume found the run finished already)
       1  outputs written, but some recordings failed or were partial (see run.json)
@@ -353,6 +357,10 @@ def merge(detections, out, windows, raven, audacity, overwrite) -> None:
     """Join the outputs of `birdscan run --shard K/N` jobs (give every shard's detections CSV).
 
     \b
+    Example:
+      birdscan merge out/shard*/detections.csv --out all/detections.csv --windows all/windows.csv.gz
+
+    \b
     Exit status: 0 every recording of every shard was scanned in full; 1 merged, but some
     recordings failed or were partial; 2 the merge failed and nothing was written.
     """
@@ -384,7 +392,12 @@ def merge(detections, out, windows, raven, audacity, overwrite) -> None:
 @click.option("--pr-plot", type=click.Path(dir_okay=False), help="Write the precision-recall curve to this PNG (needs --windows).")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False), help="Write the full result as JSON here ('-' for stdout).")
 def evaluate(detections, reference, windows, tolerance, manifest, type_boundary, strict, pr_plot, json_out) -> None:
-    """Score detections against reference annotations (one-to-one matching within a tolerance)."""
+    """Score detections against reference annotations (one-to-one matching within a tolerance).
+
+    \b
+    Example:
+      birdscan evaluate out/detections.csv -r annotations/ --windows out/windows.csv.gz --pr-plot pr.png
+    """
     from .review.evaluate import evaluate as run_evaluate
     from .review.plot import plot_pr
 
@@ -490,7 +503,13 @@ def _evaluate_table(result, tolerance, width: int = 80) -> str:
 @click.option("--end", default=60.0, show_default=True, type=float, help="Trace end, seconds.")
 @click.option("--audio-root", type=click.Path(file_okay=False), help="Where the recordings are (default: from run.json).")
 def plot(detections, out, interval, by, windows, file_, start, end, audio_root) -> None:
-    """Plot calls per interval over the night, or a probability trace over a spectrogram."""
+    """Plot calls per interval over the night, or a probability trace over a spectrogram.
+
+    \b
+    Examples:
+      birdscan plot out/detections.csv --out activity.png
+      birdscan plot out/detections.csv --windows out/windows.csv.gz --file a.flac --start 120 --end 180 --out trace.png
+    """
     from .review.plot import plot_activity, plot_trace
 
     try:
@@ -531,7 +550,12 @@ def _audio_path(detections, windows, file_, audio_root):
 @click.option("--per-type", is_flag=True, help="--max-clips and --sample apply to each call type on its own.")
 @click.option("--overwrite", is_flag=True, help="Write into a folder that is not empty (clips of the same name are replaced).")
 def clips(detections, out, audio_root, pad, max_clips, sample, seed, call_type, per_type, overwrite) -> None:
-    """Export one short WAV per detection, named to sort by file and time, for listening."""
+    """Export one short WAV per detection, named to sort by file and time, for listening.
+
+    \b
+    Example (the clips to sort into labelled/call/ and labelled/not_call/ for train --extra):
+      birdscan clips out/detections.csv --out review/clips --sample top --max-clips 500
+    """
     from .review.clips import export_clips
 
     try:
@@ -617,7 +641,12 @@ def train(quiet, channels, freq_head, bg_stats, **options) -> None:
 @click.option("--device", default="auto", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def evaluate_clips(data, units, model, device, as_json) -> None:
-    """Clip-level metrics of a model on BirdVox-70k units (as training logs them)."""
+    """Clip-level metrics of a model on BirdVox-70k units (as training logs them).
+
+    \b
+    Example:
+      birdscan evaluate-clips --data BirdVox-70k/ --units unit10 --model models/site.pt
+    """
     import json
 
     from .model import default_model_path
@@ -653,7 +682,13 @@ def evaluate_clips(data, units, model, device, as_json) -> None:
                    "under calls (birdvox70k kind; a fixed quarter of each folder is held out). Repeatable.")
 def synth(out, kind, clips_per_unit, units, duration, sample_rate, calls_per_minute, channels, backgrounds, seed, workers,
           overwrite, negatives) -> None:
-    """Generate training data in the BirdVox-70k layout, or a long recording with ground truth."""
+    """Generate training data in the BirdVox-70k layout, or a long recording with ground truth.
+
+    \b
+    Examples:
+      birdscan synth synth70k/ --clips-per-unit 3000 --backgrounds night_ambience/ --negatives site_noise/
+      birdscan synth night.flac --kind recording --duration 600
+    """
     from . import birdvox70k as data
     from .synth.compose import write_birdvox70k, write_recording
 
