@@ -28,6 +28,7 @@ import json
 import math
 import re
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -180,8 +181,7 @@ def _reference(det_dir: Path, refs: list[Path], res_inputs: list[Path], model: s
     out = det_dir / "detections.csv"
     birdscan.scan([str(p) for p in res_inputs], out=out, model=model, threshold=threshold, device="cpu",
                   workers=1, overwrite=True)
-    report = evaluate(out, [str(r) for r in refs], tolerance=tolerance)
-    return report.overall if hasattr(report, "overall") else report
+    return evaluate(out, [str(r) for r in refs], tolerance=tolerance).overall
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -219,9 +219,9 @@ def main(argv: list[str] | None = None) -> int:
         wall = sum(s.wall_s for s in scanned.values())
         rep.rows["speed"] = {"audio_s": audio, "wall_s": wall, "x_real_time": audio / wall if wall else None}
         if args.reference:
-            rep.rows["reference"] = _reference(Path(args.json or "quality").with_suffix("") / rep.sha256[:8],
-                                               [Path(r) for r in args.reference], [Path(r) for r in args.reference],
-                                               model, t, args.tolerance)
+            with tempfile.TemporaryDirectory() as tmp:
+                rep.rows["reference"] = _reference(Path(tmp), [Path(r) for r in args.reference],
+                                                   [Path(r) for r in args.reference], model, t, args.tolerance)
         reports.append(rep)
     print_table(reports, neg_folders)
     if args.sweep:
