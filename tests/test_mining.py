@@ -84,3 +84,15 @@ def test_mining_false_alarms_as_not_call_clips_lowers_false_alarms(toy):
     after = len(birdscan.scan([later.parent], model=mined, **scan).detections)
     assert after <= before // 3, (before, after)
     assert evaluate_clips(toy / "bv", "unit02", mined, device="cpu")["auprc"] >= 0.95  # calls are still found
+
+
+def test_reviewed_clips_can_be_the_validation_unit(toy, tmp_path):
+    labelled = tmp_path / "site-b"
+    rng = np.random.default_rng(5)
+    for label, folder in ((1, "call"), (0, "not_call")):
+        (labelled / folder).mkdir(parents=True)
+        for i in range(4):
+            sf.write(str(labelled / folder / f"c{i}.wav"), _clip(rng, label), SR)
+    result = train(toy / "bv", tmp_path / "v.pt", extra=[labelled], val_units="extra-site-b", **{**TINY, "epochs": 1})
+    assert result.counts["val"] == {"extra-site-b": {"clips": 8, "positives": 4}}
+    assert set(result.counts["train"]) == {"unit01", "unit02"}  # every BirdVox unit trains
