@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 
 from .dsp import check_int, check_rng, check_sr, crossfade, equal_power_fade
-from ..errors import AudioError, ParameterError
+from ..realsounds import load_mono
+from ..errors import ParameterError
 from ..tables import AUDIO_EXTENSIONS, is_audio_name, start_time_from_name
 
 def check_real(real: Any, sr: int) -> None:
@@ -58,21 +59,6 @@ def _in_window(t: int | None, window: tuple[int, int]) -> bool:
         return False
     start, end = window
     return start <= t <= end if start <= end else (t >= start or t <= end)
-
-
-def _load_mono(path: Path, sr: int) -> np.ndarray:
-    import soundfile as sf
-    import soxr
-
-    try:
-        x, file_sr = sf.read(str(path), dtype="float32", always_2d=True)
-    except (sf.SoundFileError, RuntimeError) as e:
-        raise AudioError(f"{path}: cannot read audio ({e})") from e
-    x = x.mean(axis=1)
-    x = x - x.mean()
-    if file_sr != sr:
-        x = soxr.resample(x, file_sr, sr)
-    return np.ascontiguousarray(x, dtype=np.float32)
 
 
 class RealBackgrounds:
@@ -131,7 +117,7 @@ class RealBackgrounds:
         self.paths: list[Path] = []
         self._audio: list[np.ndarray] = []
         for p in paths:
-            x = _load_mono(p, sr)
+            x = load_mono(p, sr)
             if x.size >= 0.2 * sr:
                 self.paths.append(p)
                 self._audio.append(x)
