@@ -25,7 +25,7 @@ Folders follow the data flow::
     review/                    references (annotation readers), evaluate, plot, clips
     model.py  device.py        the model (config, frontend, CNN, checkpoints); device policy
     birdvox70k.py              the BirdVox-70k layout, shared by train and synth
-    realsounds.py              real noise recordings and reviewed clips as training data, shared by train and synth
+    realsounds/                real noise recordings (noise) and reviewed clips (clips) as training data, shared by train and synth
     files.py  tables.py        atomic outputs; column lists, the run manifest, file-name conventions
     errors.py                  one exception tree
 

@@ -1,23 +1,8 @@
-"""Real sounds as training data: call-free noise recordings and reviewed clips.
-
-Two sources a monitoring project has and BirdVox-70k lacks:
-
-- **Noise folders** (``--negatives DIR``): recordings of a site's insects, frogs, rain,
-  machinery, with no flight calls in them. :class:`NoiseBank` holds them at the model rate
-  and cuts negative windows at random offsets, each made into a variant: played at a
-  random speed (pitch shifts of up to an octave either way: an insect's song frequency
-  moves with temperature), time-stretched without changing pitch, summed out of step with
-  other sources into a chorus, filtered as if farther away, at a random gain. The same
-  windows, mixed under positives during training (see ``Augment.mix_prob``), become beds.
-  :func:`split_recordings` keeps a fixed part of each folder out of training.
-- **Reviewed clips** (``--extra DIR``): :func:`read_labelled` reads a folder of clips
-  sorted by a listener into ``call/`` and ``not_call/`` (or ``1/`` and ``0/``), or listed
-  in a CSV ``file,label[,freq_hz]``.
-"""
+"""Call-free recordings cut into varied negative windows (``--negatives``): loading, a
+fixed held-out part of every folder, and :class:`NoiseBank`."""
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import math
 from dataclasses import dataclass, field
@@ -26,11 +11,8 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from .errors import AudioError, DataError, ParameterError
-from .tables import AUDIO_EXTENSIONS, is_audio_name
-POSITIVE_DIRS = ("call", "1")
-NEGATIVE_DIRS = ("not_call", "0")
-_LABELS = {"1": 1, "call": 1, "true": 1, "yes": 1, "0": 0, "not_call": 0, "false": 0, "no": 0}
+from ..errors import AudioError, DataError, ParameterError
+from ..tables import AUDIO_EXTENSIONS, is_audio_name
 
 
 def load_mono(path: str | Path, sr: int) -> np.ndarray:
@@ -263,112 +245,6 @@ def _distance(x: np.ndarray, sr: int, fc: float) -> np.ndarray:
     return np.fft.irfft(spec * np.exp(-((f / fc) ** 2)), n=x.size).astype(np.float32)
 
 
-# ---------------------------------------------------------------- reviewed clips
-@dataclass
-class LabelledClips:
-    """Windows cut from reviewed clips: ``waves`` (n, window) float32, ``labels`` (n,) 0/1,
-    ``freq_hz`` (n,) call centre frequency (0 when unknown), ``sources`` (n,) the clip file."""
-
-    waves: np.ndarray
-    labels: np.ndarray
-    freq_hz: np.ndarray
-    sources: list[str]
-
-
-def _label(value: str, where: str) -> int:
-    key = str(value).strip().lower()
-    if key not in _LABELS:
-        raise DataError(f"{where}: label {value!r} is not one of call/not_call/1/0")
-    return _LABELS[key]
-
-
-def _listed(folder: Path) -> list[tuple[Path, int, float]]:
-    """Clips and labels from ``call/``+``not_call/`` (or ``1/``+``0/``) subfolders and CSVs."""
-    items: list[tuple[Path, int, float]] = []
-    for names, label in ((POSITIVE_DIRS, 1), (NEGATIVE_DIRS, 0)):
-        for name in names:
-            sub = folder / name
-            if sub.is_dir():
-                items += [(p, label, 0.0) for p in audio_files(sub)]
-    for table in sorted(folder.glob("*.csv")):
-        with open(table, newline="", encoding="utf-8-sig") as f:
-            reader = csv.DictReader(f)
-            cols = [c.strip().lower() for c in (reader.fieldnames or [])]
-            if "file" not in cols or "label" not in cols:
-                raise DataError(f"{table}: a label table needs the columns file,label (optional freq_hz); found {cols}")
-            for line, row in enumerate(reader, 2):
-                row = {k.strip().lower(): (v or "").strip() for k, v in row.items() if k}
-                where = f"{table}, line {line}"
-                path = (folder / row["file"]).resolve()
-                if not path.is_file():
-                    raise DataError(f"{where}: clip {row['file']!r} does not exist (paths are relative to {folder})")
-                freq = row.get("freq_hz") or "0"
-                try:
-                    freq_hz = float(freq)
-                except ValueError as e:
-                    raise DataError(f"{where}: freq_hz {freq!r} is not a number of Hz") from e
-                items.append((path, _label(row["label"], where), freq_hz))
-    return items
-
-
-def read_labelled(folder: str | Path, sr: int = 24_000, window: int = 12_000) -> LabelledClips:
-    """Read reviewed clips into training windows.
-
-    Layout: ``folder/call/`` and ``folder/not_call/`` (also ``1/`` and ``0/``) of audio clips
-    of any format, rate, channel count and length, and/or CSV tables in ``folder`` with
-    columns ``file,label[,freq_hz]`` (paths relative to ``folder``; labels call/not_call/1/0).
-
-    A ``call`` clip gives its centre window (clip export centres the call); a ``not_call``
-    clip gives every whole window and its padded tail; a clip shorter than a window is
-    centred and zero-padded.
-
-    Raises
-    ------
-    DataError naming the file for an empty or malformed folder, an undecodable clip or a
-    bad label.
-    """
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise DataError(f"{folder}: no such folder of reviewed clips (expected call/ and not_call/ in it)")
-    items = _listed(folder)
-    if not items:
-        stray = [p.name for p in folder.iterdir()][:5]
-        raise DataError(f"{folder}: no clips found; put them in call/ and not_call/ (or 1/ and 0/), "
-                        f"or list them in a CSV file,label (found {stray})")
-    waves, labels, freqs, sources = [], [], [], []
-    for path, label, freq in items:
-        try:
-            x = load_mono(path, sr)
-        except AudioError as e:
-            raise DataError(f"{path}: not a readable audio clip ({e})") from e
-        if x.size == 0:
-            raise DataError(f"{path}: clip holds no samples")
-        for w in (_centre(x, window) if label else _tiles(x, window)):
-            waves.append(w)
-            labels.append(label)
-            freqs.append(freq if label else 0.0)
-            sources.append(str(path))
-    return LabelledClips(np.stack(waves).astype(np.float32), np.asarray(labels, np.float32),
-                         np.asarray(freqs, np.float32), sources)
-
-
-def _centre(x: np.ndarray, n: int) -> list[np.ndarray]:
-    if x.size >= n:
-        s = (x.size - n) // 2
-        return [x[s: s + n]]
-    left = (n - x.size) // 2
-    return [np.pad(x, (left, n - x.size - left))]
-
-
-def _tiles(x: np.ndarray, n: int) -> list[np.ndarray]:
-    if x.size <= n:
-        return _centre(x, n)
-    out = [x[s: s + n] for s in range(0, x.size - n + 1, n)]
-    tail = x.size % n
-    if tail >= n // 5:
-        out.append(np.pad(x[-tail:], (0, n - tail)))
-    return out
-
 
 def noise_recordings(folders: Iterable[str | Path], heldout: float = 0.25) -> dict[str, list[Path]]:
     """The recordings of some noise folders split by :func:`split_recordings`:
@@ -383,97 +259,3 @@ def noise_recordings(folders: Iterable[str | Path], heldout: float = 0.25) -> di
         train += t
         held += h
     return {"train": train, "heldout": held}
-
-
-def _unit_suffix(folder: Path) -> str:
-    name = "".join(c if c.isalnum() or c in "_.-" else "_" for c in folder.resolve().name)
-    return name or "clips"
-
-
-@dataclass(frozen=True)
-class RealArrays:
-    """Windows of one training or validation unit made from real sounds."""
-
-    unit: str
-    waves: np.ndarray
-    labels: np.ndarray
-    freq_hz: np.ndarray
-    names: list[str]
-
-
-class RealSounds:
-    """The ``extra`` and ``negatives`` inputs of training, checked up front, built on demand.
-
-    Parameters
-    ----------
-    extra : folders of reviewed clips (:func:`read_labelled`), units ``extra-<folder name>``
-    negatives : folders of call-free recordings (:class:`NoiseBank`), unit ``noise`` for
-        training and ``noise-val`` (the last 20% of each training file, plain) for validation
-    negative_windows : varied training windows to cut
-    heldout : fraction of each noise folder never used (:func:`split_recordings`)
-    """
-
-    VAL_PART = 0.8
-
-    def __init__(self, extra: Sequence[str | Path] = (), negatives: Sequence[str | Path] = (),
-                 negative_windows: int = 6000, heldout: float = 0.25, seed: int = 0,
-                 sr: int = 24_000, window: int = 12_000) -> None:
-        self.extra = [Path(p) for p in extra]
-        self.negatives = [Path(p) for p in negatives]
-        for option, folders in (("extra", self.extra), ("negatives", self.negatives)):
-            for folder in folders:
-                if not folder.is_dir():
-                    raise ParameterError(f"{option}: {folder} is not a folder")
-        units = [f"extra-{_unit_suffix(p)}" for p in self.extra]
-        dupes = sorted({u for u in units if units.count(u) > 1})
-        if dupes:
-            raise ParameterError(f"extra: folders {dupes} share a name; give each reviewed-clip folder its own name")
-        self.extra_units = dict(zip(units, self.extra))
-        self.negative_windows, self.heldout, self.seed = int(negative_windows), heldout, seed
-        self.sr, self.window = sr, window
-        self.noise = noise_recordings(self.negatives, heldout) if self.negatives else None
-
-    @property
-    def units(self) -> list[str]:
-        """Unit names this adds: ``extra-<folder>`` ..., ``noise``, ``noise-val``."""
-        return [*self.extra_units, *(["noise", "noise-val"] if self.noise else [])]
-
-    def arrays(self) -> list[RealArrays]:
-        """Read and cut everything (seeded): one :class:`RealArrays` per unit."""
-        out = []
-        for unit, folder in self.extra_units.items():
-            clips = read_labelled(folder, self.sr, self.window)
-            out.append(RealArrays(unit, clips.waves, clips.labels, clips.freq_hz, clips.sources))
-        if self.noise:
-            rng = np.random.default_rng([self.seed, 7919])
-            train = NoiseBank(self.noise["train"], self.sr, (0.0, self.VAL_PART))
-            waves = train.windows(self.negative_windows, rng, self.window)
-            out.append(RealArrays("noise", waves, np.zeros(len(waves), np.float32), np.zeros(len(waves), np.float32),
-                                  [f"noise{i}" for i in range(len(waves))]))
-            val = NoiseBank(self.noise["train"], self.sr, (self.VAL_PART, 1.0), min_seconds=0.5)
-            n_val = max(200, self.negative_windows // 4)
-            plain = val.windows(n_val // 2, rng, self.window, variants=None)
-            varied = val.windows(n_val - n_val // 2, rng, self.window, Variants(octaves=0.5))
-            waves = np.concatenate([plain, varied])
-            out.append(RealArrays("noise-val", waves, np.zeros(len(waves), np.float32),
-                                  np.zeros(len(waves), np.float32), [f"noise-val{i}" for i in range(len(waves))]))
-        return out
-
-    def metadata(self) -> dict[str, object]:
-        """What a checkpoint records of these inputs (names relative to each folder's parent)."""
-        meta: dict[str, object] = {}
-        if self.extra:
-            meta["extra"] = {u: str(p.resolve()) for u, p in self.extra_units.items()}
-        if self.noise:
-            def rel(p: Path) -> str:
-                for folder in self.negatives:
-                    root = folder.resolve()
-                    if root in p.parents:
-                        return f"{root.name}/{p.relative_to(root).as_posix()}"
-                return p.name
-            meta["negatives"] = {
-                "folders": [str(p.resolve()) for p in self.negatives], "heldout_fraction": self.heldout,
-                "train": [rel(p) for p in self.noise["train"]], "heldout": [rel(p) for p in self.noise["heldout"]],
-                "windows": self.negative_windows,
-            }
-        return meta

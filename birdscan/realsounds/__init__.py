@@ -1,0 +1,125 @@
+"""Real sounds as training data: call-free noise recordings and reviewed clips.
+
+Two sources a monitoring project has and BirdVox-70k lacks:
+
+- **Noise folders** (``--negatives DIR``): recordings of a site's insects, frogs, rain,
+  machinery, with no flight calls in them. :class:`NoiseBank` holds them at the model rate
+  and cuts negative windows at random offsets, each made into a variant: played at a
+  random speed (pitch shifts of up to an octave either way: an insect's song frequency
+  moves with temperature), time-stretched without changing pitch, summed out of step with
+  other sources into a chorus, filtered as if farther away, at a random gain. The same
+  windows, mixed under positives during training (see ``Augment.mix_prob``), become beds.
+  :func:`split_recordings` keeps a fixed part of each folder out of training.
+- **Reviewed clips** (``--extra DIR``): :func:`read_labelled` reads a folder of clips
+  sorted by a listener into ``call/`` and ``not_call/`` (or ``1/`` and ``0/``), or listed
+  in a CSV ``file,label[,freq_hz]``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from ..errors import ParameterError
+from .clips import LabelledClips, read_labelled
+from .noise import NoiseBank, Variants, audio_files, load_mono, noise_recordings, split_recordings
+
+__all__ = ["LabelledClips", "NoiseBank", "RealArrays", "RealSounds", "Variants", "audio_files", "load_mono",
+           "noise_recordings", "read_labelled", "split_recordings"]
+
+
+def _unit_suffix(folder: Path) -> str:
+    name = "".join(c if c.isalnum() or c in "_.-" else "_" for c in folder.resolve().name)
+    return name or "clips"
+
+
+@dataclass(frozen=True)
+class RealArrays:
+    """Windows of one training or validation unit made from real sounds."""
+
+    unit: str
+    waves: np.ndarray
+    labels: np.ndarray
+    freq_hz: np.ndarray
+    names: list[str]
+
+
+class RealSounds:
+    """The ``extra`` and ``negatives`` inputs of training, checked up front, built on demand.
+
+    Parameters
+    ----------
+    extra : folders of reviewed clips (:func:`read_labelled`), units ``extra-<folder name>``
+    negatives : folders of call-free recordings (:class:`NoiseBank`), unit ``noise`` for
+        training and ``noise-val`` (the last 20% of each training file, plain) for validation
+    negative_windows : varied training windows to cut
+    heldout : fraction of each noise folder never used (:func:`split_recordings`)
+    """
+
+    VAL_PART = 0.8
+
+    def __init__(self, extra: Sequence[str | Path] = (), negatives: Sequence[str | Path] = (),
+                 negative_windows: int = 6000, heldout: float = 0.25, seed: int = 0,
+                 sr: int = 24_000, window: int = 12_000) -> None:
+        self.extra = [Path(p) for p in extra]
+        self.negatives = [Path(p) for p in negatives]
+        for option, folders in (("extra", self.extra), ("negatives", self.negatives)):
+            for folder in folders:
+                if not folder.is_dir():
+                    raise ParameterError(f"{option}: {folder} is not a folder")
+        units = [f"extra-{_unit_suffix(p)}" for p in self.extra]
+        dupes = sorted({u for u in units if units.count(u) > 1})
+        if dupes:
+            raise ParameterError(f"extra: folders {dupes} share a name; give each reviewed-clip folder its own name")
+        self.extra_units = dict(zip(units, self.extra))
+        self.negative_windows, self.heldout, self.seed = int(negative_windows), heldout, seed
+        self.sr, self.window = sr, window
+        self.noise = noise_recordings(self.negatives, heldout) if self.negatives else None
+
+    @property
+    def units(self) -> list[str]:
+        """Unit names this adds: ``extra-<folder>`` ..., ``noise``, ``noise-val``."""
+        return [*self.extra_units, *(["noise", "noise-val"] if self.noise else [])]
+
+    def arrays(self) -> list[RealArrays]:
+        """Read and cut everything (seeded): one :class:`RealArrays` per unit."""
+        out = []
+        for unit, folder in self.extra_units.items():
+            clips = read_labelled(folder, self.sr, self.window)
+            out.append(RealArrays(unit, clips.waves, clips.labels, clips.freq_hz, clips.sources))
+        if self.noise:
+            rng = np.random.default_rng([self.seed, 7919])
+            train = NoiseBank(self.noise["train"], self.sr, (0.0, self.VAL_PART))
+            waves = train.windows(self.negative_windows, rng, self.window)
+            out.append(RealArrays("noise", waves, np.zeros(len(waves), np.float32), np.zeros(len(waves), np.float32),
+                                  [f"noise{i}" for i in range(len(waves))]))
+            val = NoiseBank(self.noise["train"], self.sr, (self.VAL_PART, 1.0), min_seconds=0.5)
+            n_val = max(200, self.negative_windows // 4)
+            plain = val.windows(n_val // 2, rng, self.window, variants=None)
+            varied = val.windows(n_val - n_val // 2, rng, self.window, Variants(octaves=0.5))
+            waves = np.concatenate([plain, varied])
+            out.append(RealArrays("noise-val", waves, np.zeros(len(waves), np.float32),
+                                  np.zeros(len(waves), np.float32), [f"noise-val{i}" for i in range(len(waves))]))
+        return out
+
+    def metadata(self) -> dict[str, object]:
+        """What a checkpoint records of these inputs (names relative to each folder's parent)."""
+        meta: dict[str, object] = {}
+        if self.extra:
+            meta["extra"] = {u: str(p.resolve()) for u, p in self.extra_units.items()}
+        if self.noise:
+            def rel(p: Path) -> str:
+                for folder in self.negatives:
+                    root = folder.resolve()
+                    if root in p.parents:
+                        return f"{root.name}/{p.relative_to(root).as_posix()}"
+                return p.name
+            meta["negatives"] = {
+                "folders": [str(p.resolve()) for p in self.negatives], "heldout_fraction": self.heldout,
+                "train": [rel(p) for p in self.noise["train"]], "heldout": [rel(p) for p in self.noise["heldout"]],
+                "windows": self.negative_windows,
+            }
+        return meta
