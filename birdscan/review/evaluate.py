@@ -12,9 +12,9 @@ calls count as misses; a recording with no reference is reported as ``detections
 and left out of the totals (nobody said what it holds). Both, and two reference files
 tied to one recording, are listed in ``warnings`` (errors with ``strict=True``). See
 :func:`birdscan.review.references.match_reference_files` for how reference files are tied
-to recordings.
+to recordings, and :mod:`birdscan.review.matching` for the matching and the PR curve.
 
-Frequency: when both a matched call and its detection have a frequency (the reference's
+Frequency (:mod:`birdscan.review.frequency`): when both a matched call and its detection have a frequency (the reference's
 ``Freq (Hz)`` or the centre of its Low/High Freq band; the detection's ``freq_hz`` from a
 model with a frequency head), the error in semitones (``12 * |log2(detected / reference)|``)
 and the call type (``thrush`` below ``type_boundary`` Hz, ``tseep`` above) are scored: the
@@ -43,42 +43,17 @@ from .references import (
     recording_table,
     require_file,
 )
+from .frequency import TYPE_BOUNDARY_HZ, call_type, detection_freq_and_type, frequency_scores, reference_freq, semitones
+from .matching import PRCurve, match_events, pr_curve, run_peaks
 from ..errors import BirdscanError, ParameterError
 from ..files import atomic_open
 
-TYPE_BOUNDARY_HZ = 5000.0
-"""Thrush-type calls below, tseep calls above (Hz)."""
+__all__ = ["evaluate", "EvaluationResult", "ReferenceMismatch", "PRCurve", "match_events", "run_peaks", "pr_curve",
+           "call_type", "semitones", "TYPE_BOUNDARY_HZ"]
 
 
 class ReferenceMismatch(BirdscanError):
     """With ``strict=True``: references and recordings do not pair up one to one."""
-
-
-
-@dataclass
-class PRCurve:
-    """Precision and recall over detection thresholds on the window probabilities.
-
-    ``thresholds`` ascending, shape (k,); the other arrays have the same shape.
-    ``auprc`` is the all-point interpolated average precision (precision at recall r taken
-    as the best precision at any recall >= r); ``best_threshold`` maximises F1.
-    """
-
-    thresholds: np.ndarray
-    precision: np.ndarray
-    recall: np.ndarray
-    f1: np.ndarray
-    tp: np.ndarray
-    fp: np.ndarray
-    fn: np.ndarray
-    auprc: float
-    best_threshold: float
-    best_f1: float
-
-    def to_frame(self) -> pd.DataFrame:
-        """One row per threshold: ``threshold, precision, recall, f1, tp, fp, fn``."""
-        return pd.DataFrame({"threshold": self.thresholds, "precision": self.precision, "recall": self.recall,
-                             "f1": self.f1, "tp": self.tp, "fp": self.fp, "fn": self.fn})
 
 
 @dataclass
@@ -88,10 +63,6 @@ class EvaluationResult:
     per_file : one row per recording or unmatched reference: ``file, reference, status, scored,
         n_reference, n_detections, tp, fp, fn, precision, recall, f1, duration_s,
         false_alarms_per_hour`` (status one of ``ok, reference_only, detections_only, run_error``)
-    overall : totals over the scored rows (``tp, fp, fn, precision, recall, f1,
-        false_alarms_per_hour, ...``; ``auprc, best_threshold, best_f1`` with windows)
-        and, where frequencies are known, ``n_freq, freq_error_st`` (median, semitones) and
-        ``type_accuracy``
     overall : totals over the scored rows (``tp, fp, fn, precision, recall, f1,
         false_alarms_per_hour, ...``; ``auprc, best_threshold, best_f1`` with windows;
         ``n_freq, freq_error_st, type_accuracy`` over all matched calls with both frequencies)
@@ -194,160 +165,17 @@ def evaluate(
     return EvaluationResult(per_file, overall, match_table, pr, tolerance, warnings)
 
 
-def match_events(reference_s, detection_s, tolerance: float) -> tuple[np.ndarray, np.ndarray]:
-    """Largest one-to-one matching of detections to reference times within ``tolerance``:
-    a maximum bipartite matching (``mir_eval.util.match_events``, the usual choice for event
-    scoring), pairs where ``|reference - detection| <= tolerance``.
-
-    Parameters
-    ----------
-    reference_s : np.ndarray [shape=(n,)], seconds
-    detection_s : np.ndarray [shape=(m,)], seconds
-    tolerance : float >= 0, seconds
-
-    Returns
-    -------
-    (ref_idx, det_idx) : np.ndarray [shape=(k,)] each, indices of the matched pairs, by reference
-    """
-    from mir_eval.util import match_events as maximum_matching
-
-    ref, det = np.asarray(reference_s, dtype=float), np.asarray(detection_s, dtype=float)
-    if ref.size == 0 or det.size == 0:
-        return np.zeros(0, dtype=int), np.zeros(0, dtype=int)
-    pairs = maximum_matching(ref, det, tolerance)
-    return (np.array([i for i, _ in pairs], dtype=int), np.array([j for _, j in pairs], dtype=int))
-
-
-def run_peaks(prob: np.ndarray, threshold: float) -> np.ndarray:
-    """Indices of the maximum of each run of consecutive ``prob >= threshold`` (first on ties).
-
-    Parameters
-    ----------
-    prob : np.ndarray [shape=(n,)], window probabilities in time order
-    """
-    idx = np.flatnonzero(prob >= threshold)
-    if idx.size == 0:
-        return idx
-    new_run = np.diff(idx, prepend=-2) > 1
-    run_id = np.cumsum(new_run) - 1
-    values = prob[idx]
-    run_max = np.maximum.reduceat(values, np.flatnonzero(new_run))
-    at_max = np.flatnonzero(values == run_max[run_id])
-    _, first = np.unique(run_id[at_max], return_index=True)
-    return idx[at_max[first]]
-
-
-def pr_curve(
-    windows: pd.DataFrame,
-    reference: Mapping[str, pd.DataFrame],
-    files: Sequence[str],
-    tolerance: float,
-    thresholds: int | Sequence[float] = 200,
-) -> PRCurve:
-    """Precision/recall of "peak of each run of windows above threshold" detectors.
-
-    Parameters
-    ----------
-    windows : DataFrame ``file, start_s, end_s, prob`` sorted by file and time
-    reference : {file: DataFrame with ``centre_s``}; the calls of each scored file
-    files : the scored files (a file with no windows misses all its calls)
-    """
-    wanted = set(files)
-    by_file = {f: g for f, g in windows.groupby("file", sort=False) if f in wanted}
-    centres = {f: ((g["start_s"] + g["end_s"]) / 2).to_numpy() for f, g in by_file.items()}
-    probs = {f: g["prob"].to_numpy(dtype=float) for f, g in by_file.items()}
-    if isinstance(thresholds, int):
-        thresholds = _candidate_thresholds(list(probs.values()), thresholds)
-    thresholds = np.asarray(thresholds, dtype=float)
-    n_ref = sum(len(reference[f]) for f in files)
-    tp, n_det = np.zeros(len(thresholds), dtype=int), np.zeros(len(thresholds), dtype=int)
-    for f in by_file:
-        ref_s = reference[f]["centre_s"].to_numpy()
-        for k, t in enumerate(thresholds):
-            peaks = run_peaks(probs[f], t)
-            tp[k] += len(match_events(ref_s, centres[f][peaks], tolerance)[0])
-            n_det[k] += len(peaks)
-    fp, fn = n_det - tp, n_ref - tp
-    with np.errstate(invalid="ignore", divide="ignore"):
-        precision = tp / n_det
-        recall = tp / n_ref if n_ref else np.full(len(tp), np.nan)
-        f1 = 2 * tp / (2 * tp + fp + fn)
-    best = len(f1) - 1 - int(np.nanargmax(f1[::-1])) if np.isfinite(f1).any() else 0
-    return PRCurve(thresholds, precision, recall, f1, tp, fp, fn, _average_precision(precision, recall),
-                   float(thresholds[best]) if len(thresholds) else math.nan, float(np.nan_to_num(f1[best])))
-
-
-def _candidate_thresholds(probs: list[np.ndarray], n: int) -> np.ndarray:
-    # a run (hence a detection) starts only where the threshold passes a local maximum; half
-    # the thresholds follow their distribution, half are evenly spaced for the rare high ones
-    maxima = []
-    for p in probs:
-        left, right = np.r_[-np.inf, p[:-1]], np.r_[p[1:], -np.inf]
-        maxima.append(p[(p >= left) & (p >= right)])
-    values = np.unique(np.concatenate(maxima)) if maxima else np.array([])
-    if len(values) > n:
-        even = np.linspace(values[0], values[-1], n - n // 2)
-        values = np.unique(np.r_[np.quantile(values, np.linspace(0, 1, n // 2)), even])
-    return values if len(values) else np.array([0.5])
-
-
-def _average_precision(precision: np.ndarray, recall: np.ndarray) -> float:
-    ok = np.isfinite(precision) & np.isfinite(recall)
-    order = np.argsort(recall[ok], kind="stable")
-    r, p = recall[ok][order], precision[ok][order]
-    if r.size == 0:
-        return math.nan if not np.isfinite(recall).any() else 0.0
-    best_after = np.maximum.accumulate(p[::-1])[::-1]
-    return float(np.sum(np.diff(r, prepend=0.0) * best_after))
-
-
 def _split(df: pd.DataFrame, files: Sequence[str]) -> dict[str, pd.DataFrame]:
     groups = dict(tuple(df.groupby("file", sort=False)))
     return {f: groups.get(f, df.iloc[:0]) for f in files}
-
-
-def call_type(freq_hz, boundary: float = TYPE_BOUNDARY_HZ) -> np.ndarray:
-    """``"thrush"`` below ``boundary`` Hz, ``"tseep"`` at or above it, ``""`` where unknown.
-
-    >>> call_type([3120.0, 7000.0, float("nan")]).tolist()
-    ['thrush', 'tseep', '']
-    """
-    f = np.asarray(freq_hz, dtype=float)
-    return np.where(~np.isfinite(f) | (f <= 0), "", np.where(f < boundary, "thrush", "tseep")).astype(object)
-
-
-def semitones(detected_hz, reference_hz) -> np.ndarray:
-    """Absolute frequency error in semitones, ``12 * |log2(detected / reference)|`` (NaN where unknown)."""
-    d, r = np.asarray(detected_hz, dtype=float), np.asarray(reference_hz, dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        e = 12 * np.abs(np.log2(d / r))
-    return np.where(np.isfinite(e) & (d > 0) & (r > 0), e, np.nan)
-
-
-def _reference_freq(r: pd.DataFrame) -> np.ndarray:
-    # a band's centre on a log scale; a point (BirdVox Freq (Hz)) is low = high
-    low, high = r["low_freq_hz"].to_numpy(dtype=float), r["high_freq_hz"].to_numpy(dtype=float)
-    with np.errstate(invalid="ignore"):
-        f = np.sqrt(low * high)
-    return np.where((low > 0) & (high > 0), f, np.nan)
-
-
-def _detection_freq_and_type(d: pd.DataFrame, boundary: float) -> tuple[np.ndarray, np.ndarray]:
-    n = len(d)
-    freq = pd.to_numeric(d["freq_hz"], errors="coerce").to_numpy(dtype=float) if "freq_hz" in d.columns else np.full(n, np.nan)
-    kind = call_type(freq, boundary)
-    if "call_type" in d.columns:  # a table with types but no frequencies
-        given = np.array(["" if not isinstance(v, str) else v.strip() for v in d["call_type"]], dtype=object)
-        kind = np.where(kind == "", given, kind)
-    return freq, kind
 
 
 def _outcomes(f: str, d: pd.DataFrame, r: pd.DataFrame, ri, di, boundary: float) -> pd.DataFrame:
     """One row per matched pair (tp), unmatched detection (fp) and missed call (fn)."""
     ri, di = np.asarray(ri, dtype=int), np.asarray(di, dtype=int)
     fp, fn = np.setdiff1d(np.arange(len(d)), di), np.setdiff1d(np.arange(len(r)), ri)
-    ref_freq = _reference_freq(r)
-    det_freq, det_type = _detection_freq_and_type(d, boundary)
+    ref_freq = reference_freq(r)
+    det_freq, det_type = detection_freq_and_type(d, boundary)
     det_cols = {"peak_s": d["peak_s"].to_numpy(dtype=float), "max_prob": d["max_prob"].to_numpy(dtype=float),
                 "detection_freq_hz": det_freq, "detection_type": det_type}
     ref_cols = {"centre_s": r["centre_s"].to_numpy(dtype=float), "reference_freq_hz": ref_freq,
@@ -364,17 +192,6 @@ def _outcomes(f: str, d: pd.DataFrame, r: pd.DataFrame, ri, di, boundary: float)
     columns = ["file", "outcome", "peak_s", "centre_s", "max_prob", "reference_freq_hz", "detection_freq_hz",
                "reference_type", "detection_type"]
     return pd.concat(parts, ignore_index=True)[columns]
-
-
-def _frequency_scores(m: pd.DataFrame) -> dict[str, float | int]:
-    """``n_freq, freq_error_st, n_type, type_accuracy`` of the matched calls in ``m``."""
-    tp = m[m["outcome"] == "tp"]
-    err = semitones(tp["detection_freq_hz"], tp["reference_freq_hz"])
-    err = err[np.isfinite(err)]
-    typed = tp[(tp["reference_type"] != "") & (tp["detection_type"] != "")]
-    right = int((typed["reference_type"] == typed["detection_type"]).sum())
-    return {"n_freq": int(err.size), "freq_error_st": float(np.median(err)) if err.size else math.nan,
-            "n_type": len(typed), "type_accuracy": right / len(typed) if len(typed) else math.nan}
 
 
 def _mismatches(table: pd.DataFrame, sources: list[tuple[str, list[str]]], keymap: Mapping[str, str]) -> list[str]:
@@ -415,7 +232,7 @@ def _per_file(table, det, ref, counts, matches) -> pd.DataFrame:
         t["precision"], t["recall"] = tp / (tp + fp), tp / (tp + fn)
         t["f1"] = 2 * tp / (2 * tp + fp + fn)
         t["false_alarms_per_hour"] = fp / (t["duration_s"] / 3600)
-    freq = {f: _frequency_scores(g) for f, g in matches.groupby("file", sort=False)}
+    freq = {f: frequency_scores(g) for f, g in matches.groupby("file", sort=False)}
     for c in ("n_freq", "freq_error_st", "n_type", "type_accuracy"):
         t[c] = [freq[f][c] if f in freq else (0 if c.startswith("n_") else math.nan) for f in t["file"]]
     cols = ["file", "reference", "status", "scored", "n_reference", "n_detections", "tp", "fp", "fn",
@@ -438,7 +255,7 @@ def _overall(per_file: pd.DataFrame, tolerance: float, matches: pd.DataFrame) ->
         "f1": 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else math.nan,
         "hours": hours,
         "false_alarms_per_hour": fp / hours if hours > 0 else math.nan,
-        **_frequency_scores(matches),
+        **frequency_scores(matches),
     }
 
 
