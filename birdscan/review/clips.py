@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..tables import is_audio_name
-from .references import audio_locator, read_detections, require_file
+from .runs import audio_locator, read_detections, require_file
 from ..errors import AudioError, OutputError, ParameterError
 from ..files import atomic_open, inside, short_name
 

@@ -33,16 +33,9 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .references import (
-    STATUSES,
-    manifest_next_to,
-    read_detections,
-    read_manifest,
-    load_references,
-    read_windows,
-    recording_table,
-    require_file,
-)
+from .pairing import STATUSES, recording_table
+from .references import load_references
+from .runs import manifest_next_to, read_detections, read_manifest, read_windows, require_file
 from .frequency import TYPE_BOUNDARY_HZ, call_type, detection_freq_and_type, frequency_scores, reference_freq, semitones
 from .matching import PRCurve, match_events, pr_curve, run_peaks
 from ..errors import BirdscanError, ParameterError

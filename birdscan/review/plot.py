@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .references import manifest_next_to, read_detections, read_manifest, read_windows, require_file
+from .runs import manifest_next_to, read_detections, read_manifest, read_windows, require_file
 from ..errors import FormatError, ParameterError
 from ..detect.events import power_frames
 from ..files import atomic_open

@@ -1,0 +1,49 @@
+"""Reading tables strictly: a file that is not the expected table fails with its name and the reason.
+
+Shared by the readers of a run's outputs (:mod:`birdscan.review.runs`) and of reference
+annotations (:mod:`birdscan.review.references`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import FormatError
+
+
+def read_csv(path: Path, **kwargs) -> pd.DataFrame:
+    """``pd.read_csv(path, **kwargs)``, with a :class:`FormatError` naming ``path`` for an empty
+    or unparsable file."""
+    try:
+        return pd.read_csv(path, **kwargs)
+    except pd.errors.EmptyDataError:
+        raise FormatError(f"{path}: empty file, expected a header line") from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as e:
+        raise FormatError(f"{path}: cannot parse as a table ({e})") from e
+
+
+def require_columns(df: pd.DataFrame, columns: list[str], path) -> None:
+    """Raise :class:`FormatError` naming ``path`` (the table's name in messages) and the
+    missing ones unless ``df`` has all ``columns``."""
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise FormatError(f"{path}: missing column(s) {missing}; found {list(df.columns)}")
+
+
+def numeric_column(df: pd.DataFrame, column: str, path) -> np.ndarray:
+    """``df[column]`` as floats [shape=(len(df),)]; empty cells are NaN, any other non-number is a
+    :class:`FormatError` naming ``path`` (the table's name in messages) and the value."""
+    values = pd.to_numeric(df[column], errors="coerce").to_numpy(dtype=float)
+    bad = np.isnan(values) & df[column].notna().to_numpy()
+    if bad.any():
+        raise FormatError(f"{path}: column {column!r} has a non-number {df[column][bad].iloc[0]!r}")
+    return values
+
+
+def posix(path: str) -> str:
+    """A file name as tables write it on any system: ``\\`` read as ``/``, surrounding blanks dropped."""
+    return path.replace("\\", "/").strip()
+
