@@ -2,7 +2,8 @@
 
 Figures are drawn with matplotlib's Agg canvas (no GUI, no pyplot state) and saved
 atomically; the format follows ``out``'s suffix (``.png``, ``.pdf`` or ``.svg``).
-matplotlib is imported inside the functions so ``import birdscan`` stays fast.
+matplotlib is imported inside the functions so ``import birdscan`` stays fast. The counts
+behind the activity plot come from :mod:`birdscan.review.activity`.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .runs import manifest_next_to, read_detections, read_manifest, read_windows, require_file
-from ..errors import FormatError, ParameterError
+from .activity import ALL_RECORDINGS, CALL_TYPES, check_activity_options, count_activity
+from .runs import manifest_next_to, read_detections, read_windows, require_file
+from ..errors import ParameterError
 from ..detect.events import power_frames
 from ..files import atomic_open
 
@@ -24,11 +26,6 @@ if TYPE_CHECKING:
     from .evaluate import EvaluationResult
 
 FORMATS = (".png", ".pdf", ".svg")
-
-
-ALL_RECORDINGS = "all recordings"
-"""The unit of recordings at the top of the run's folder (by="folder")."""
-CALL_TYPES = ("thrush", "tseep")
 
 
 def plot_activity(
@@ -71,94 +68,12 @@ def plot_activity(
     --------
     >>> plot_activity("out/detections.csv", "activity.png", interval="15min")  # doctest: +SKIP
     """
-    seconds = _interval_seconds(interval)
-    if by not in ("folder", "file"):
-        raise ParameterError(f"by={by!r} must be 'folder' or 'file'")
+    check_activity_options(interval, by)  # errors in argument order: options, output name, then files
     out = _check_out(out)
-    if not isinstance(detections, pd.DataFrame):
-        require_file("detections", detections)
-    if manifest is not None:
-        require_file("manifest", manifest)
-    det = read_detections(detections)
-    manifest = manifest or manifest_next_to(detections)
-    man = read_manifest(manifest) if manifest else None
-    starts = _recording_starts(det, man)
-    clock = starts is not None
-    files = _recordings(det, man, starts)
-    unit_of = (lambda f: f) if by == "file" else (lambda f: f.split("/")[0] if "/" in f else ALL_RECORDINGS)
-    types = _types(det)
-    step = pd.Timedelta(seconds=seconds) if clock else seconds
-    when = (starts + pd.to_timedelta(det["peak_s"], unit="s")) if clock else det["peak_s"]
-    events = pd.DataFrame({"unit": det["file"].map(unit_of), "bin_start": _floor(when, seconds, clock), "type": types})
-    counts = _counts(events, _recorded_bins(files, unit_of, seconds, clock), bool(types.ne("").any()), step)
-    files = files.assign(unit=files["file"].map(unit_of))
-    _draw_activity(counts, files, out, seconds, step, clock)
+    activity = count_activity(detections, interval, by, manifest)
+    counts = activity.counts
+    _draw_activity(counts, activity.recordings, out, activity.seconds, activity.step, activity.clock)
     return counts
-
-
-def _floor(when: pd.Series, seconds: float, clock: bool) -> pd.Series:
-    if clock:
-        return when.dt.floor(pd.Timedelta(seconds=seconds))
-    return np.floor(when / seconds) * seconds
-
-
-def _types(det: pd.DataFrame) -> pd.Series:
-    if "call_type" not in det.columns:
-        return pd.Series("", index=det.index, dtype=object)
-    return det["call_type"].where(det["call_type"].isin(CALL_TYPES), "").astype(object)
-
-
-def _recordings(det: pd.DataFrame, man: pd.DataFrame | None, starts: pd.Series | None) -> pd.DataFrame:
-    """Each recording of the run: ``file, start`` (wall time, or 0), ``duration_s`` (NaN when
-    unknown), ``n_detections``; from run.json when there is one, else from the detections."""
-    n = det["file"].value_counts()
-    start_of = {} if starts is None else starts.groupby(det["file"]).first().to_dict()
-    if man is None:
-        files = pd.DataFrame({"file": sorted(set(det["file"]))})
-        files["duration_s"] = math.nan
-    else:
-        files = man.loc[man["status"] == "ok", ["file", "duration_s", "recording_start"]].copy()
-        if starts is not None:
-            known = files["recording_start"].notna() & (files["recording_start"].astype(str).str.strip() != "")
-            start_of = {**dict(zip(files["file"][known], _wall_times(files["recording_start"][known]))), **start_of}
-    files["start"] = [start_of.get(f, pd.NaT) if starts is not None else 0.0 for f in files["file"]]
-    files["n_detections"] = files["file"].map(n).fillna(0).astype(int)
-    return files.reset_index(drop=True)
-
-
-def _recorded_bins(files: pd.DataFrame, unit_of, seconds: float, clock: bool) -> dict[str, set]:
-    """The bins each unit's recordings cover (units whose durations are unknown are left out)."""
-    bins: dict[str, set] = {}
-    step = pd.Timedelta(seconds=seconds) if clock else seconds
-    for f, start, duration in zip(files["file"], files["start"], files["duration_s"]):
-        if not np.isfinite(duration) or (clock and pd.isna(start)):
-            continue
-        end = start + (pd.Timedelta(seconds=duration) if clock else duration)
-        first = start.floor(step) if clock else math.floor(start / seconds) * seconds
-        edges = pd.date_range(first, end, freq=step, inclusive="left") if clock else np.arange(first, end, seconds)
-        bins.setdefault(unit_of(f), set()).update(edges)
-    return bins
-
-
-def _counts(events: pd.DataFrame, recorded: dict[str, set], typed: bool, step) -> pd.DataFrame:
-    """Calls per unit and bin: every recorded bin, and bins with calls; per type when ``typed``.
-    A unit whose recordings' durations are unknown spans its first to its last call."""
-    keys = []
-    for u in sorted(set(events["unit"]) | set(recorded)):
-        seen = set(events.loc[events["unit"] == u, "bin_start"]) | recorded.get(u, set())
-        if u not in recorded and seen:
-            lo, hi = min(seen), max(seen)
-            seen |= set(pd.date_range(lo, hi, freq=step) if isinstance(step, pd.Timedelta) else np.arange(lo, hi + step / 2, step))
-        keys += [(u, b) for b in sorted(seen)]
-    if not keys:
-        empty = {"unit": pd.Series(dtype=str), "bin_start": pd.Series(dtype=float), "calls": pd.Series(dtype=int)}
-        return pd.DataFrame({**empty, **({t: pd.Series(dtype=int) for t in CALL_TYPES} if typed else {})})
-    index = pd.MultiIndex.from_tuples(keys, names=["unit", "bin_start"])
-    table = pd.DataFrame({"calls": events.groupby(["unit", "bin_start"]).size()}).reindex(index, fill_value=0)
-    if typed:
-        for t in CALL_TYPES:
-            table[t] = events[events["type"] == t].groupby(["unit", "bin_start"]).size().reindex(index, fill_value=0)
-    return table.astype(int).reset_index()
 
 
 def plot_trace(
@@ -228,7 +143,16 @@ def plot_trace(
 def plot_pr(result: EvaluationResult, out: str | Path) -> Path:
     """Precision against recall of an :func:`birdscan.review.evaluate.evaluate` run with windows.
 
-    The best-F1 threshold is marked; the title gives the AUPRC. Returns the written path.
+    The best-F1 threshold is marked; the title gives the AUPRC.
+
+    Parameters
+    ----------
+    result : EvaluationResult with a PR curve (``evaluate(..., windows=...)``)
+    out : image file to write (.png, .pdf, .svg)
+
+    Returns
+    -------
+    Path of the written image.
     """
     if result.pr is None:
         raise ParameterError("result has no PR curve: pass windows= to evaluate()")
@@ -383,48 +307,6 @@ def _check_out(out: str | Path) -> Path:
     if out.suffix.lower() not in FORMATS:
         raise ParameterError(f"out={str(out)!r} must end with one of {', '.join(FORMATS)}")
     return out
-
-
-def _interval_seconds(interval: str | float) -> float:
-    try:  # a number, also as text ("600" from the command line), is seconds: pandas reads "600" as ns
-        seconds = float(interval)
-    except (TypeError, ValueError):
-        try:
-            seconds = pd.Timedelta(str(interval)).total_seconds()
-        except ValueError:
-            seconds = math.nan
-    if not math.isfinite(seconds) or seconds <= 0 or isinstance(interval, bool):
-        raise ParameterError(f"interval={interval!r} must be seconds > 0 or a duration such as '10min'")
-    return seconds
-
-
-def _recording_starts(det: pd.DataFrame, man: pd.DataFrame | None) -> pd.Series | None:
-    """Each detection's recording start as wall-clock time, or None when one is unknown."""
-    if det.empty:
-        return None
-    if man is not None:
-        rec = det["file"].map(dict(zip(man["file"], man["recording_start"])))
-        if rec.notna().all():
-            return _wall_times(rec)
-    stamp = det["start_time"]
-    if stamp.isna().any() or (stamp.astype(str).str.strip() == "").any():
-        return None
-    stamp = _wall_times(stamp)
-    if (stamp.groupby(det["file"]).nunique() > 1).any():  # per-event start times
-        stamp = stamp - pd.to_timedelta(det["start_s"], unit="s")
-    return stamp
-
-
-def _wall_times(stamps: pd.Series) -> pd.Series:
-    """ISO 8601 strings -> timestamps of the local wall clock (an offset, if any, is dropped)."""
-    def wall(s: str) -> pd.Timestamp:
-        t = pd.Timestamp(s)
-        return t.tz_localize(None) if t.tzinfo is not None else t
-
-    try:
-        return pd.to_datetime(stamps.map({s: wall(s) for s in stamps.unique()}))
-    except ValueError as e:
-        raise FormatError(f"a start time is not ISO 8601 ({e})") from e
 
 
 def _pick_file(win: pd.DataFrame, file: str | None) -> str:
