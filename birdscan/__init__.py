@@ -22,7 +22,8 @@ Folders follow the data flow::
                                composed in detect.pipeline; journal (resume), retry, shard, merge
     train/                     dataset, augment, loop, predict, metrics, log, resume
     synth/                     generated data: dsp, calls, profile, negatives, ambience, backgrounds, compose
-    review/                    references (annotation readers), evaluate, plot, clips
+    review/                    runs, references (annotation readers), pairing, matching, frequency,
+                               evaluate, activity, plot, clips
     model.py  device.py        the model (config, frontend, CNN, checkpoints); device policy
     birdvox70k.py              the BirdVox-70k layout, shared by train and synth
     realsounds/                real noise recordings (noise) and reviewed clips (clips) as training data, shared by train and synth

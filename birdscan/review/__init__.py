@@ -1,5 +1,10 @@
 """Reviewing a run: reference readers, evaluation against them, plots and listening clips.
 
+Modules: ``runs`` (the run's detections, windows, run.json), ``references`` (annotation
+readers), ``pairing`` (references to recordings), ``matching`` (one-to-one matching, PR
+curve), ``frequency`` (call types, semitone errors), ``evaluate``, ``activity`` (calls per
+interval), ``plot``, ``clips``; ``csvio`` reads tables strictly for all of them.
+
 Imports :mod:`birdscan.detect` (the run's output formats and audio reading) and
 :mod:`birdscan.errors`; never ``train``, ``synth`` or ``cli``.
 """
