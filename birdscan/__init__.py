@@ -24,7 +24,7 @@ Folders follow the data flow::
     synth/                     generated data: dsp, calls, profile, negatives, ambience, backgrounds, compose
     review/                    runs, references (annotation readers), pairing, matching, frequency,
                                evaluate, activity, plot, clips
-    model.py  device.py        the model (config, frontend, CNN, checkpoints); device policy
+    model/  device.py          the model (config, frontend, network, checkpoint); device policy
     birdvox70k.py              the BirdVox-70k layout, shared by train and synth
     realsounds/                real noise recordings (noise) and reviewed clips (clips) as training data, shared by train and synth
     files.py  tables.py        atomic outputs; column lists, the run manifest, file-name conventions
