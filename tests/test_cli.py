@@ -37,7 +37,7 @@ def test_run_bad_option_message(tmp_path):
 
 
 def test_run_writes_review_tables_of_the_channel_scanned(tmp_path, make_audio):
-    from review_formats import read_audacity_strict, read_raven_strict
+    from helpers.strict_readers import read_audacity_strict, read_raven_strict
 
     make_audio("in/st.wav", dur=6.0, calls=[3.0], channels=2)
     make_audio("in/quiet.wav", dur=2.0, channels=2)

@@ -14,7 +14,7 @@ from birdscan.model import default_model_path
 from birdscan.detect.windows import count_windows
 from birdscan.detect.selections import RAVEN_TABLE_COLUMNS as RAVEN_COLUMNS
 
-from review_formats import read_detections_strict, read_raven_strict, read_windows_strict
+from helpers.strict_readers import read_detections_strict, read_raven_strict, read_windows_strict
 
 CALLS = [1.5, 4.2, 7.9]
 

@@ -8,7 +8,7 @@ from birdscan.detect import selections
 from birdscan.errors import ParameterError
 from birdscan.review.references import read_reference
 
-from review_formats import read_audacity_strict, read_raven_strict
+from helpers.strict_readers import read_audacity_strict, read_raven_strict
 
 BAND = (1000.0, 11000.0)
 EVENTS = pd.DataFrame({"start_s": [1.0, 5.5], "end_s": [1.3, 5.9], "peak_s": [1.15, 5.7], "max_prob": [0.9, 0.8],
