@@ -55,13 +55,30 @@ class Detector(nn.Module):
         self.window_frames = c.frames(c.window)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Logits of whole windows. ``x``: ``(batch, config.window)`` float samples."""
+        """Logits of whole windows.
+
+        Parameters
+        ----------
+        x : torch.Tensor [shape=(batch, config.window)], float samples at ``config.sample_rate``
+
+        Returns
+        -------
+        torch.Tensor [shape=(batch,)], logits (``sigmoid`` gives the call probability)
+        """
         return self.forward_all(x)[0]
 
     def forward_all(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """``(logits, freq)`` of whole windows, ``x`` ``(batch, config.window)``: logits
-        ``(batch,)`` and the frequency head's output ``(batch,)`` in octaves above 1 kHz
-        (None without a frequency head)."""
+        """Every head's output for whole windows.
+
+        Parameters
+        ----------
+        x : torch.Tensor [shape=(batch, config.window)], float samples at ``config.sample_rate``
+
+        Returns
+        -------
+        (logits [shape=(batch,)], freq [shape=(batch,)] or None): ``freq`` is the frequency
+        head's estimate in octaves above 1 kHz (None without a frequency head)
+        """
         feats, logmel = self.frontend.features(x)
         z = self.trunk(feats)
         lin1 = self.head[1]
@@ -98,8 +115,17 @@ class Detector(nn.Module):
         return self.scan_all(x, n_windows, hop)[0]
 
     def scan_all(self, x: torch.Tensor, n_windows: int, hop: int | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """:meth:`scan` for every head: ``(logits, freq)``, each ``(batch, n_windows)``;
-        ``freq`` (octaves above 1 kHz) is None without a frequency head."""
+        """:meth:`scan` for every head.
+
+        Parameters
+        ----------
+        x, n_windows, hop : as for :meth:`scan`
+
+        Returns
+        -------
+        (logits [shape=(batch, n_windows)], freq [shape=(batch, n_windows)] or None): ``freq`` in
+        octaves above 1 kHz, None without a frequency head; equal to :meth:`forward_all` on each window
+        """
         c = self.config
         hop = c.hop if hop is None else hop
         if hop % c.stride_samples:

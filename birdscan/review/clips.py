@@ -95,8 +95,26 @@ def export_clips(
 
 
 def clip_name(file: str, start_s: float, max_prob: float, call_type: str = "") -> str:
-    """``"unit03/night1.wav", 120.25, 0.9731`` -> ``"unit03__night1__0000120250ms__p0.973.wav"``
-    (``..._p0.973_tseep.wav`` with a call type)."""
+    """The name of a detection's clip: derived from its recording, start and probability.
+
+    Parameters
+    ----------
+    file : the detection's ``file`` (path inside the run, ``/``-separated)
+    start_s : float >= 0, the detection's start, seconds from the recording's start (to the ms)
+    max_prob : float in [0, 1], its highest window probability (three decimals)
+    call_type : ``""``, ``"thrush"`` or ``"tseep"``, appended when given
+
+    Returns
+    -------
+    str, a flat ``.wav`` file name
+
+    Examples
+    --------
+    >>> clip_name("unit03/night1.wav", 120.25, 0.9731)
+    'unit03__night1__0000120250ms__p0.973.wav'
+    >>> clip_name("unit03/night1.wav", 120.25, 0.9731, "tseep")
+    'unit03__night1__0000120250ms__p0.973_tseep.wav'
+    """
     p = PurePosixPath(file)
     stem = str(p.with_suffix("")) if is_audio_name(p) else file
     kind = f"_{call_type}" if call_type else ""

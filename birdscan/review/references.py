@@ -93,8 +93,18 @@ def read_reference(path: str | Path, name: str | None = None) -> pd.DataFrame:
 
 
 def read_references(paths: Iterable[str | Path]) -> pd.DataFrame:
-    """Read reference files into one table; a folder gives every ``.txt``/``.csv``/``.tsv`` in its tree,
-    keyed by their path inside it (see :func:`read_reference`)."""
+    """Read reference files into one table.
+
+    Parameters
+    ----------
+    paths : annotation files, or folders: a folder gives every ``.txt``/``.csv``/``.tsv`` in its
+        tree (hidden files left out), keyed by their path inside it (see :func:`read_reference`)
+
+    Returns
+    -------
+    pd.DataFrame with columns ``file, start_s, end_s, centre_s, low_freq_hz, high_freq_hz``
+    (seconds, Hz; NaN when unknown), the files' calls in order
+    """
     return load_references(paths).calls
 
 
@@ -117,7 +127,16 @@ class References:
 
 
 def load_references(paths: Iterable[str | Path]) -> References:
-    """Like :func:`read_references`, keeping which file annotates which recordings."""
+    """Like :func:`read_references`, keeping which file annotates which recordings.
+
+    Parameters
+    ----------
+    paths : annotation files or folders of them
+
+    Returns
+    -------
+    References: the calls, and the recording keys of each file read (also of tables with no calls)
+    """
     frames, sources = [], []
     for p in map(Path, paths):
         if p.is_dir():
