@@ -8,8 +8,9 @@ For each model, every file is scanned once (at the model's recommended threshold
 ``--threshold`` is given) and the table reports:
 
 - false alarms per minute of call-free audio, per negative folder and overall, separately
-  for files the model trained on and files it did not (read from the checkpoint: ``birdscan
-  train --negatives`` records which files it used), and the worst single file;
+  for files the model trained on, files it validated on (its threshold was chosen on them)
+  and files it never used (read from the checkpoint: ``birdscan train --negatives`` records
+  which files it used), the worst single file and how many files exceed 2 per minute;
 - hits on the known real calls (within ``--tolerance`` seconds of the listed times), misses,
   other detections in those clips and detections on the BirdVox-DCASE negative clip;
 - false alarms per hour on the Jura night snippets (held-out night files: :15 and :45);
@@ -70,6 +71,7 @@ class ModelReport:
     sha256: str
     threshold: float
     trained_on: set[str] = field(default_factory=set)
+    validated_on: set[str] = field(default_factory=set)
     rows: dict[str, Any] = field(default_factory=dict)
 
 
@@ -80,10 +82,15 @@ def _events(f: Any, threshold: float) -> Any:
     return events
 
 
-def _trained_files(ckpt: dict[str, Any]) -> set[str]:
-    """Names (``folder/relative/path``) of the noise recordings a model trained on."""
+def _noise_files(ckpt: dict[str, Any], part: str) -> set[str]:
+    """Names (``folder/relative/path``) of the noise recordings a model used for ``part``
+    ("train" or "validation")."""
     neg = (ckpt.get("train") or {}).get("data", {}).get("negatives") or {}
-    return set(neg.get("train", []))
+    return set(neg.get(part, []))
+
+
+PARTS = ("unseen", "validation", "trained")
+PER_FILE_LIMIT = 2.0  # false alarms per minute on any single file (the issue's target)
 
 
 def _scan(paths: list[Path], model: str, threshold: float) -> Scanned:
@@ -95,22 +102,29 @@ def _scan(paths: list[Path], model: str, threshold: float) -> Scanned:
 
 
 def _negatives(report: ModelReport, folders: list[Path], threshold: float, scanned: dict[str, Scanned]) -> dict[str, Any]:
-    """False alarms per minute by folder, split into trained-on and unseen files."""
+    """False alarms per minute by folder, split into trained-on, validation and unseen files."""
     out: dict[str, Any] = {"folders": {}}
-    totals = {"trained": [0, 0.0], "unseen": [0, 0.0]}
-    worst = (0.0, "")
+    totals = {part: [0, 0.0] for part in PARTS}
+    worst = {part: (0.0, "") for part in PARTS}
+    over: dict[str, list[str]] = {part: [] for part in PARTS}
+    counted = {part: 0 for part in PARTS}
     for folder in folders:
         res = scanned[str(folder)]
-        per = {"trained": [0, 0.0], "unseen": [0, 0.0]}
+        per = {part: [0, 0.0] for part in PARTS}
         for f in res.files:
             name = f"{folder.name}/{f.rec.rel}"
             n = len(_events(f, threshold))
-            part = "trained" if name in report.trained_on else "unseen"
+            part = ("trained" if name in report.trained_on else
+                    "validation" if name in report.validated_on else "unseen")
             per[part][0] += n
             per[part][1] += f.duration_s
             rate = n / (f.duration_s / 60) if f.duration_s else 0.0
-            if f.duration_s >= 5 and rate > worst[0]:
-                worst = (rate, name)
+            if f.duration_s >= 5:
+                counted[part] += 1
+                if rate > PER_FILE_LIMIT:
+                    over[part].append(f"{name} ({n} in {f.duration_s:.0f} s)")
+                if rate > worst[part][0]:
+                    worst[part] = (rate, name)
         row = {}
         for part, (n, s) in per.items():
             totals[part][0] += n
@@ -119,10 +133,13 @@ def _negatives(report: ModelReport, folders: list[Path], threshold: float, scann
         out["folders"][folder.name] = row
     for part, (n, s) in totals.items():
         out[part] = {"events": n, "minutes": s / 60, "per_min": n / (s / 60) if s else None}
-    n_all = totals["trained"][0] + totals["unseen"][0]
-    s_all = totals["trained"][1] + totals["unseen"][1]
+    n_all = sum(n for n, _ in totals.values())
+    s_all = sum(s for _, s in totals.values())
     out["all"] = {"events": n_all, "minutes": s_all / 60, "per_min": n_all / (s_all / 60) if s_all else None}
-    out["worst_file"] = {"per_min": worst[0], "file": worst[1]}
+    top = max(worst.values())
+    out["worst_file"] = {"per_min": top[0], "file": top[1]}
+    out["worst_by_part"] = {part: {"per_min": w[0], "file": w[1]} for part, w in worst.items()}
+    out["files_over_limit"] = {part: {"files": over[part], "of": counted[part]} for part in PARTS}
     return out
 
 
@@ -204,7 +221,8 @@ def main(argv: list[str] | None = None) -> int:
     for model in models:
         ckpt = read_checkpoint(model)
         t = args.threshold if args.threshold is not None else default_threshold(ckpt)
-        rep = ModelReport(Path(model).name, str(model), birdscan.model.file_sha256(model), t, _trained_files(ckpt))
+        rep = ModelReport(Path(model).name, str(model), birdscan.model.file_sha256(model), t, _noise_files(ckpt, "train"),
+                          _noise_files(ckpt, "validation"))
         low = min((t, *SWEEP)) if args.sweep else t
         scanned = {str(f): _scan([f], model, low) for f in neg_folders}
         known_dirs = sorted({real / k.split("/")[0] for k in KNOWN_CALLS if (real / k).exists()})
@@ -249,17 +267,22 @@ def print_table(reports: list[ModelReport], folders: list[Path]) -> None:
 
     main_rows = [r.rows[f"{r.threshold:g}"] for r in reports]
     for folder in folders:
-        for part in ("unseen", "trained"):
+        for part in PARTS:
             cells = []
             for rows in main_rows:
                 row = rows["negatives"]["folders"][folder.name][part]
                 cells.append(f"{_fmt(row['per_min'])} ({row['events']} in {row['minutes']:.1f} min)" if row["minutes"] else "-")
-            line(f"{folder.name}: FA/min, {part} files", cells)
-    for part in ("unseen", "trained", "all"):
+            if any(c != "-" for c in cells):
+                line(f"{folder.name}: FA/min, {part} files", cells)
+    for part in (*PARTS, "all"):
         line(f"**all negatives, {part}**: FA/min",
              [f"{_fmt(rows['negatives'][part]['per_min'])}" for rows in main_rows])
     line("worst file: FA/min", [f"{_fmt(rows['negatives']['worst_file']['per_min'])} {rows['negatives']['worst_file']['file']}"
                                  for rows in main_rows])
+    for part in PARTS:
+        line(f"{part} files (5 s or longer) over {PER_FILE_LIMIT:g} FA/min",
+             [f"{len(rows['negatives']['files_over_limit'][part]['files'])} of {rows['negatives']['files_over_limit'][part]['of']}"
+              for rows in main_rows])
     line("known real calls hit / missed", [f"{rows['known']['hits']} / {rows['known']['misses']}" for rows in main_rows])
     line("other detections in those clips", [str(rows["known"]["other"]) for rows in main_rows])
     line("call type right (of calls hit with a type)", [f"{rows['known']['type_correct']} / {rows['known']['typed']}" for rows in main_rows])
@@ -271,19 +294,24 @@ def print_table(reports: list[ModelReport], folders: list[Path]) -> None:
         for key, d in rows["known"]["files"].items():
             print(f"  {r.name}: {key}: calls {d['calls']} -> found {d['found']}; all peaks {d['peaks']}"
                   + (f"; freq {d['freq_hz']}" if d["freq_hz"] else ""))
+        for part in PARTS:
+            for name in rows["negatives"]["files_over_limit"][part]["files"]:
+                print(f"  {r.name}: over {PER_FILE_LIMIT:g}/min ({part}): {name}")
         if "reference" in r.rows:
             print(f"  {r.name}: reference: {r.rows['reference']}")
 
 
 def print_sweep(reports: list[ModelReport]) -> None:
-    print("\n| model | threshold | FA/min unseen | FA/min trained | worst file FA/min | calls hit | other | Jura FA/h |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("\n| model | threshold | FA/min unseen | FA/min validation | FA/min trained | worst file FA/min | calls hit | other "
+          "| Jura FA/h |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in reports:
         for key, rows in r.rows.items():
             if key in ("speed", "reference"):
                 continue
             n = rows["negatives"]
-            print(f"| {r.name} | {key} | {_fmt(n['unseen']['per_min'])} | {_fmt(n['trained']['per_min'])} | "
+            print(f"| {r.name} | {key} | {_fmt(n['unseen']['per_min'])} | {_fmt(n['validation']['per_min'])} | "
+                  f"{_fmt(n['trained']['per_min'])} | "
                   f"{_fmt(n['worst_file']['per_min'])} | {rows['known']['hits']} | {rows['known']['other']} | "
                   f"{_fmt(rows['jura']['per_hour'], 0)} |")
 

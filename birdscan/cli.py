@@ -680,8 +680,11 @@ def evaluate_clips(data, units, model, device, as_json) -> None:
 @click.option("--negatives", multiple=True, type=click.Path(file_okay=False),
               help="Folder of real call-free recordings (insects, frogs, rain): varied windows as negatives and as beds "
                    "under calls (birdvox70k kind; a fixed quarter of each folder is held out). Repeatable.")
+@click.option("--tseep-fraction", default=1 / 8, show_default="0.125, as in real nights", type=float,
+              help="Share of generated calls that are short high (tseep) calls; raise it to train a model that finds "
+                   "them better (birdvox70k kind).")
 def synth(out, kind, clips_per_unit, units, duration, sample_rate, calls_per_minute, channels, backgrounds, seed, workers,
-          overwrite, negatives) -> None:
+          overwrite, negatives, tseep_fraction) -> None:
     """Generate training data in the BirdVox-70k layout, or a long recording with ground truth.
 
     \b
@@ -696,7 +699,7 @@ def synth(out, kind, clips_per_unit, units, duration, sample_rate, calls_per_min
         if kind == "birdvox70k":
             paths = write_birdvox70k(out, clips_per_unit=clips_per_unit, units=units.split(",") if units else data.UNITS,
                                      seed=seed, backgrounds=backgrounds, workers=workers, overwrite=overwrite,
-                                     negatives=negatives)
+                                     negatives=negatives, tseep_fraction=tseep_fraction)
             click.echo(f"wrote {len(paths)} unit files to {out}")
         else:
             truth = write_recording(out, duration, sr=sample_rate, calls_per_minute=calls_per_minute, seed=seed,

@@ -59,9 +59,18 @@ def test_split_holds_out_a_fixed_part_of_each_folder_whatever_the_order(noise_di
     assert sum(p.parent.name == "crickets" for p in held) == 1
 
 
-def test_noise_recordings_lists_train_and_heldout(noise_dir):
+def test_noise_recordings_lists_train_validation_and_heldout(noise_dir):
     split = noise_recordings([noise_dir])
-    assert len(split["train"]) == 5 and len(split["heldout"]) == 2
+    # crickets: 4 files -> 1 held out, 1 of the other 3 for validation; frogs: 1 held out, 1 trains; rain trains
+    assert len(split["train"]) == 4 and len(split["validation"]) == 1 and len(split["heldout"]) == 2
+    assert split["validation"][0].parent.name == "crickets"
+    parts = [set(split[k]) for k in ("train", "validation", "heldout")]
+    assert not (parts[0] & parts[1] or parts[0] & parts[2] or parts[1] & parts[2])
+    # the held-out (test) files do not depend on how much is kept for validation
+    assert noise_recordings([noise_dir], validation=0.0)["heldout"] == split["heldout"]
+    assert noise_recordings([noise_dir], validation=0.0)["validation"] == []
+    with pytest.raises(ParameterError, match="validation"):
+        noise_recordings([noise_dir], heldout=0.5, validation=0.6)
     with pytest.raises(DataError, match="holds no audio files"):
         (noise_dir / "empty").mkdir()
         noise_recordings([noise_dir / "empty"])
@@ -155,10 +164,17 @@ def test_real_sounds_units_and_metadata_never_train_on_heldout_files(tmp_path, n
     meta = real.metadata()
     neg = meta["negatives"]
     assert not set(neg["train"]) & set(neg["heldout"]) and len(neg["heldout"]) == 2
-    assert all(name.startswith("noise/") for name in neg["train"] + neg["heldout"])
+    assert neg["validation"] and not set(neg["validation"]) & (set(neg["train"]) | set(neg["heldout"]))
+    assert all(name.startswith("noise/") for name in neg["train"] + neg["heldout"] + neg["validation"])
     arrays = {a.unit: a for a in real.arrays()}
     assert arrays["noise"].waves.shape == (50, 12_000) and not arrays["noise"].labels.any()
     assert arrays["noise-val"].waves.shape[0] >= 200 and arrays["extra-site-a"].labels.tolist() == [1, 0]
+    # validation windows come from the validation recording (crickets at 4 kHz + 200 Hz * index,
+    # pitch-shifted by at most half an octave), training windows never from it
+    val_file = next(p for p in audio_files(noise_dir) if f"noise/{p.relative_to(noise_dir).as_posix()}" in neg["validation"])
+    val_hz = 4000 + 200 * int(val_file.stem[1:])
+    plain = arrays["noise-val"].waves[: len(arrays["noise-val"].waves) // 2]
+    assert all(abs(dominant_hz(w) - val_hz) < 30 for w in plain[:20] if np.abs(w).max() > 0.01)
     with pytest.raises(ParameterError, match="negatives: .* is not a folder"):
         RealSounds(negatives=[tmp_path / "nope"])
     with pytest.raises(ParameterError, match="share a name"):

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from birdscan import birdvox70k as data
 from birdscan.errors import ParameterError
+from birdscan.synth import negatives
 from birdscan.synth.backgrounds import clock_seconds
 from birdscan.synth.compose import (
     RealBackgrounds,
@@ -149,6 +150,56 @@ def test_synth_call_kinds() -> None:
     kinds = [synth_call(rng)[1]["kind"] for _ in range(400)]
     assert 0.06 < kinds.count("high") / 400 < 0.2
     assert synth_call(rng, kind="high")[1]["kind"] == "high"
+
+
+def test_tseep_fraction_sets_the_share_of_high_calls(tmp_path: Path) -> None:
+    def high_share(paths: list[Path]) -> float:
+        freqs = [int(NAME.match(n).group(3)) for n in read_unit(paths[0]) if n.endswith("_1")]
+        return float(np.mean([f >= 5000 for f in freqs]))
+
+    many = write_birdvox70k(tmp_path / "a", clips_per_unit=100, units=("unit01",), seed=4, positive_fraction=1.0,
+                            tseep_fraction=0.5)
+    none = write_birdvox70k(tmp_path / "b", clips_per_unit=30, units=("unit01",), seed=4, positive_fraction=1.0,
+                            tseep_fraction=0.0)
+    assert 0.33 < high_share(many) < 0.67 and high_share(none) == 0.0
+    with pytest.raises(ParameterError, match="tseep_fraction=2"):
+        write_birdvox70k(tmp_path / "c", tseep_fraction=2)
+
+
+def _band_share(x: np.ndarray, lo: float, hi: float) -> float:
+    return band_energy(x, SR, lo, hi) / band_energy(x, SR, 20, 0.5 * SR)
+
+
+def test_owl_hoots_are_low_with_harmonics_reaching_the_thrush_band() -> None:
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        x, lo, hi = negatives.owl(rng, SR)
+        assert np.isfinite(x).all() and 0.15 * SR <= x.size
+        spec = np.abs(np.fft.rfft(x))
+        assert np.fft.rfftfreq(x.size, 1 / SR)[np.argmax(spec)] < 1600  # the fundamental (250-1470 Hz) is low
+        assert band_energy(x, SR, 1900, 4200) > 0 and lo < 1900 < hi
+
+
+def test_coqui_is_a_low_steady_note_then_an_upsweep() -> None:
+    rng = np.random.default_rng(6)
+    for _ in range(20):
+        x, lo, hi = negatives.coqui(rng, SR)
+        env = np.abs(x) > 0.05 * np.abs(x).max()
+        on = np.flatnonzero(env)
+        first = x[on[0] : on[0] + int(0.05 * SR)]
+        last = x[on[-1] - int(0.04 * SR) : on[-1]]
+        f_first = np.fft.rfftfreq(first.size, 1 / SR)[np.argmax(np.abs(np.fft.rfft(first)))]
+        f_last = np.fft.rfftfreq(last.size, 1 / SR)[np.argmax(np.abs(np.fft.rfft(last)))]
+        assert 900 <= f_first <= 1800 and f_last > f_first + 300 and 2000 <= f_last <= 3600
+
+
+def test_thunder_and_every_hard_negative_kind_is_drawn() -> None:
+    rng = np.random.default_rng(7)
+    x, _, _ = negatives.thunder(rng, SR, SR)
+    assert np.isfinite(x).all() and _band_share(x, 20, 1000) > 0.5
+    kinds = {negatives.hard_negative(rng, SR, UnitProfile.draw(1))[0] for _ in range(600)}
+    assert kinds == set(negatives.HARD_NEGATIVES)
+    assert abs(sum(negatives.HARD_NEGATIVES.values()) - 1) < 1e-9
 
 
 def test_synth_background_deterministic_any_rate() -> None:

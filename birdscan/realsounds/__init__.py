@@ -25,7 +25,8 @@ import numpy as np
 
 from ..errors import ParameterError
 from .clips import LabelledClips, read_labelled
-from .noise import NoiseBank, Variants, audio_files, load_mono, noise_recordings, split_recordings
+from .noise import (VALIDATION_FRACTION, NoiseBank, Variants, audio_files, load_mono, noise_recordings,
+                    split_recordings)
 
 __all__ = ["LabelledClips", "NoiseBank", "RealArrays", "RealSounds", "Variants", "audio_files", "load_mono",
            "noise_recordings", "read_labelled", "split_recordings"]
@@ -54,16 +55,21 @@ class RealSounds:
     ----------
     extra : folders of reviewed clips (:func:`read_labelled`), units ``extra-<folder name>``
     negatives : folders of call-free recordings (:class:`NoiseBank`), unit ``noise`` for
-        training and ``noise-val`` (the last 20% of each training file, plain) for validation
-    negative_windows : varied training windows to cut
-    heldout : fraction of each noise folder never used (:func:`split_recordings`)
+        training and ``noise-val`` for validation: windows of whole recordings that training
+        never hears (``validation`` of each folder, :func:`noise_recordings`), half as recorded,
+        half played up to half an octave faster or slower. The recommended threshold is chosen
+        on them, so it estimates the false alarms on new recordings, not on the training ones.
+    negative_windows : varied training windows to cut; half as many validation windows
+    heldout : fraction of each noise folder never used (the test part)
+    validation : fraction of each noise folder kept for validation; folders too small to
+        spare whole files validate on the last 20% (``VAL_PART``) of the training recordings
     """
 
     VAL_PART = 0.8
 
     def __init__(self, extra: Sequence[str | Path] = (), negatives: Sequence[str | Path] = (),
                  negative_windows: int = 6000, heldout: float = 0.25, seed: int = 0,
-                 sr: int = 24_000, window: int = 12_000) -> None:
+                 sr: int = 24_000, window: int = 12_000, validation: float = VALIDATION_FRACTION) -> None:
         self.extra = [Path(p) for p in extra]
         self.negatives = [Path(p) for p in negatives]
         for option, folders in (("extra", self.extra), ("negatives", self.negatives)):
@@ -76,8 +82,9 @@ class RealSounds:
             raise ParameterError(f"extra: folders {dupes} share a name; give each reviewed-clip folder its own name")
         self.extra_units = dict(zip(units, self.extra))
         self.negative_windows, self.heldout, self.seed = int(negative_windows), heldout, seed
+        self.validation = validation
         self.sr, self.window = sr, window
-        self.noise = noise_recordings(self.negatives, heldout) if self.negatives else None
+        self.noise = noise_recordings(self.negatives, heldout, validation) if self.negatives else None
 
     @property
     def units(self) -> list[str]:
@@ -92,12 +99,14 @@ class RealSounds:
             out.append(RealArrays(unit, clips.waves, clips.labels, clips.freq_hz, clips.sources))
         if self.noise:
             rng = np.random.default_rng([self.seed, 7919])
-            train = NoiseBank(self.noise["train"], self.sr, (0.0, self.VAL_PART))
+            own = bool(self.noise["validation"])  # else the last 20% of the training files
+            train = NoiseBank(self.noise["train"], self.sr, (0.0, 1.0 if own else self.VAL_PART))
             waves = train.windows(self.negative_windows, rng, self.window)
             out.append(RealArrays("noise", waves, np.zeros(len(waves), np.float32), np.zeros(len(waves), np.float32),
                                   [f"noise{i}" for i in range(len(waves))]))
-            val = NoiseBank(self.noise["train"], self.sr, (self.VAL_PART, 1.0), min_seconds=0.5)
-            n_val = max(200, self.negative_windows // 4)
+            val = (NoiseBank(self.noise["validation"], self.sr, (0.0, 1.0), min_seconds=0.5) if own
+                   else NoiseBank(self.noise["train"], self.sr, (self.VAL_PART, 1.0), min_seconds=0.5))
+            n_val = max(200, self.negative_windows // 2)
             plain = val.windows(n_val // 2, rng, self.window, variants=None)
             varied = val.windows(n_val - n_val // 2, rng, self.window, Variants(octaves=0.5))
             waves = np.concatenate([plain, varied])
@@ -119,7 +128,9 @@ class RealSounds:
                 return p.name
             meta["negatives"] = {
                 "folders": [str(p.resolve()) for p in self.negatives], "heldout_fraction": self.heldout,
+                "validation_fraction": self.validation,
                 "train": [rel(p) for p in self.noise["train"]], "heldout": [rel(p) for p in self.noise["heldout"]],
+                "validation": [rel(p) for p in self.noise["validation"]],
                 "windows": self.negative_windows,
             }
         return meta

@@ -48,16 +48,21 @@ def audio_files(folder: str | Path) -> list[Path]:
     )
 
 
+VALIDATION_FRACTION = 0.15
+"""Default share of each noise folder kept for validation (:func:`noise_recordings`)."""
+
+
 def _stable_fraction(name: str) -> float:
     return int(hashlib.sha1(name.encode()).hexdigest()[:8], 16) / 16**8
 
 
-def split_recordings(paths: Sequence[Path], root: str | Path, heldout: float = 0.25) -> tuple[list[Path], list[Path]]:
+def split_recordings(paths: Sequence[Path], root: str | Path, heldout: float = 0.25,
+                     at_least_one: bool = True) -> tuple[list[Path], list[Path]]:
     """Split recordings into (train, held out), a fixed part of each folder held out.
 
     Within each folder (the file's parent), files are ordered by a hash of their path
     relative to ``root`` and the first ``round(heldout * n)`` (at least one when the folder
-    holds two or more) are held out. The split depends only on names, never on order or
+    holds two or more, unless ``at_least_one`` is false) are held out. The split depends only on names, never on order or
     machine, so a model's held-out files can be listed again later.
     """
     if not 0.0 <= heldout < 1.0:
@@ -70,7 +75,7 @@ def split_recordings(paths: Sequence[Path], root: str | Path, heldout: float = 0
     for files in groups.values():
         ranked = sorted(files, key=lambda p: _stable_fraction(p.relative_to(root).as_posix()))
         k = round(heldout * len(ranked))
-        if heldout > 0 and len(ranked) >= 2:
+        if at_least_one and heldout > 0 and len(ranked) >= 2:
             k = max(k, 1)
         held += ranked[:k]
         train += ranked[k:]
@@ -246,16 +251,36 @@ def _distance(x: np.ndarray, sr: int, fc: float) -> np.ndarray:
 
 
 
-def noise_recordings(folders: Iterable[str | Path], heldout: float = 0.25) -> dict[str, list[Path]]:
-    """The recordings of some noise folders split by :func:`split_recordings`:
-    ``{"train": [...], "heldout": [...]}`` (absolute paths)."""
+def noise_recordings(folders: Iterable[str | Path], heldout: float = 0.25,
+                     validation: float = VALIDATION_FRACTION) -> dict[str, list[Path]]:
+    """The recordings of some noise folders, split three ways by :func:`split_recordings`.
+
+    Parameters
+    ----------
+    folders : folders of call-free recordings
+    heldout : fraction of each folder never used (the test part)
+    validation : fraction of each folder kept for validation only: whole recordings that
+        training never hears, on which the recommended threshold is chosen. Taken from what
+        is left after the held-out part, in the same hash order, so the held-out files do
+        not depend on it.
+
+    Returns
+    -------
+    dict ``{"train": [...], "validation": [...], "heldout": [...]}`` of absolute paths
+    """
+    if not 0.0 <= validation < 1.0 - heldout:
+        raise ParameterError(f"validation={validation} must be in [0, {1.0 - heldout:g}) with heldout={heldout}")
     train: list[Path] = []
+    val: list[Path] = []
     held: list[Path] = []
     for folder in folders:
+        root = Path(folder).resolve()
         files = [p.resolve() for p in audio_files(folder)]
         if not files:
             raise DataError(f"{folder}: holds no audio files ({', '.join(AUDIO_EXTENSIONS)})")
-        t, h = split_recordings(files, Path(folder).resolve(), heldout)
+        rest, h = split_recordings(files, root, heldout)
+        t, v = split_recordings(rest, root, validation / (1.0 - heldout), at_least_one=False) if validation > 0 else (rest, [])
         train += t
+        val += v
         held += h
-    return {"train": train, "heldout": held}
+    return {"train": train, "validation": val, "heldout": held}

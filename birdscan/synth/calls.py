@@ -68,10 +68,13 @@ class CallParams:
     seed: int
 
 
-def draw_call(rng: np.random.Generator, sr: int, kind: str | None) -> CallParams:
-    """Draw the parameters of one call; :func:`render_call` turns them into sound."""
+def draw_call(rng: np.random.Generator, sr: int, kind: str | None,
+              high_fraction: float = HIGH_CALL_FRACTION) -> CallParams:
+    """Draw the parameters of one call; :func:`render_call` turns them into sound.
+
+    ``kind`` None draws it: "high" with probability ``high_fraction``, else "thrush"."""
     if kind is None:
-        kind = "high" if rng.random() < HIGH_CALL_FRACTION else "thrush"
+        kind = "high" if rng.random() < high_fraction else "thrush"
     p: dict[str, Any] = {"kind": kind}
     if kind == "thrush":
         p["dur"] = float(np.clip(0.18 * math.exp(0.45 * rng.standard_normal()), 0.04, 0.32))

@@ -23,7 +23,7 @@ from ..errors import OutputError, ParameterError
 from ..files import OutputSet, atomic_open, atomic_path
 from .ambience import Mix, UnitProfile, background_mix, synth_background
 from .backgrounds import RealBackgrounds, check_real
-from .calls import CallParams, call_info, draw_call, render_call, synth_call
+from .calls import HIGH_CALL_FRACTION, CallParams, call_info, draw_call, render_call, synth_call
 from .dsp import band_rms, check_int, check_rng, check_sr, crossfade, equal_power_fade, loguniform, place, rms
 from .negatives import draw_snr_db, hard_negative
 
@@ -97,7 +97,7 @@ def _finish(rng: np.random.Generator, x: np.ndarray, profile: UnitProfile) -> np
 
 def _clip(
     rng: np.random.Generator, label: int, profile: UnitProfile, real: RealBackgrounds | None,
-    noise: NoiseBank | None = None,
+    noise: NoiseBank | None = None, high: float = HIGH_CALL_FRACTION,
 ) -> tuple[np.ndarray, int]:
     n, sr = data.CLIP_SAMPLES, data.SAMPLE_RATE
     mix = background_mix(rng, n, sr, profile, real)
@@ -108,7 +108,7 @@ def _clip(
     centre = n // 2
     freq = 0
     if label:
-        p = draw_call(rng, sr, None)
+        p = draw_call(rng, sr, None, high)
         half = int(round(p.dur * sr)) // 2
         info = _add_call(mix, p, centre + int(rng.integers(-JITTER, JITTER + 1)) - half, draw_snr_db(rng, POSITIVE_MIN_SNR_DB))
         freq = int(round(info["centre_freq_hz"]))
@@ -116,12 +116,12 @@ def _clip(
             _, event, snr = hard_negative(rng, sr, profile)
             mix.add(event, int(rng.integers(-event[0].size // 2, n - event[0].size // 2)), snr)
         if rng.random() < SECOND_CALL:
-            q = draw_call(rng, sr, None)
+            q = draw_call(rng, sr, None, high)
             half = int(round(q.dur * sr)) // 2
             _add_call(mix, q, int(rng.integers(-half, n - half)), draw_snr_db(rng))
     elif rng.random() < HARD_FRACTION:
         if rng.random() < EDGE_CALL_SHARE:
-            q = draw_call(rng, sr, None)
+            q = draw_call(rng, sr, None, high)
             half = int(round(q.dur * sr)) // 2
             offset = int(rng.integers(centre, centre + max(int(0.9 * half), 1) + 1)) * int(rng.choice([-1, 1]))
             _add_call(mix, q, centre + offset - half, draw_snr_db(rng))
@@ -205,7 +205,7 @@ def _check_fraction(name: str, value: Any) -> float:
 
 def _unit_clips(
     unit: str, n: int, seed: int, real: RealBackgrounds | None, positive_fraction: float,
-    noise: NoiseBank | None = None,
+    noise: NoiseBank | None = None, high: float = HIGH_CALL_FRACTION,
 ) -> dict[str, np.ndarray]:
     num = int(unit[4:])
     urng = np.random.default_rng([seed, 11, num])
@@ -217,7 +217,7 @@ def _unit_clips(
     centres = np.sort(urng.choice(span, size=n, replace=False)) + data.CLIP_SAMPLES
     clips = {}
     for i, (label, centre) in enumerate(zip(labels, centres)):
-        wave, freq = _clip(np.random.default_rng([seed, 12, num, i]), int(label), profile, real, noise)
+        wave, freq = _clip(np.random.default_rng([seed, 12, num, i]), int(label), profile, real, noise, high)
         clips[data.clip_name(unit, int(centre), freq, int(label))] = wave
     return clips
 
@@ -232,6 +232,7 @@ def write_birdvox70k(
     workers: int = 1,
     overwrite: bool = False,
     negatives: Sequence[str | Path] = (),
+    tseep_fraction: float = HIGH_CALL_FRACTION,
 ) -> list[Path]:
     """Write a synthetic data set in the BirdVox-70k layout, one HDF5 file per unit.
 
@@ -261,9 +262,12 @@ def write_birdvox70k(
         Needed when ``out_dir`` exists and is not empty (as for ``birdscan run``'s outputs).
     negatives : folders of real call-free recordings (insects, frogs, rain). Their training
         part (:func:`birdscan.realsounds.noise_recordings`: a fixed quarter of each folder is
-        held out and never used) gives varied windows (pitch shifts of up to an octave, time
+        held out and never used, another 15% is kept for validating a model) gives varied windows (pitch shifts of up to an octave, time
         stretch, choruses, distance) that make 35 % of the negatives and lie under 30 % of
         the positives.
+    tseep_fraction : float in [0, 1]
+        Share of the calls that are short high (tseep) calls; 1/8 as in real nights. A
+        larger share trains a model that finds these rarer calls better.
 
     Returns
     -------
@@ -284,6 +288,7 @@ def write_birdvox70k(
         raise ParameterError(f"units={list(units)!r} names a unit twice")
     seed = check_int("seed", seed, 0)
     positive_fraction = _check_fraction("positive_fraction", positive_fraction)
+    tseep_fraction = _check_fraction("tseep_fraction", tseep_fraction)
     _check_backgrounds(backgrounds, data.SAMPLE_RATE)
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
@@ -294,7 +299,7 @@ def write_birdvox70k(
     real = _load_backgrounds(backgrounds, data.SAMPLE_RATE)
     noise_paths = tuple(noise_recordings(negatives)["train"]) if negatives else ()
     out_dir.mkdir(parents=True, exist_ok=True)
-    jobs = [(out_dir, unit, n, seed, real, positive_fraction, noise_paths) for unit in units]
+    jobs = [(out_dir, unit, n, seed, real, positive_fraction, noise_paths, tseep_fraction) for unit in units]
     if workers == 1 or len(units) == 1:
         return [_write_unit(*job) for job in jobs]
     from concurrent.futures import ProcessPoolExecutor
@@ -305,10 +310,10 @@ def write_birdvox70k(
 
 def _write_unit(
     out_dir: Path, unit: str, n: int, seed: int, real: RealBackgrounds | None, positive_fraction: float,
-    noise_paths: Sequence[Path] = (),
+    noise_paths: Sequence[Path] = (), high: float = HIGH_CALL_FRACTION,
 ) -> Path:
     noise = NoiseBank(noise_paths, data.SAMPLE_RATE) if noise_paths else None
-    clips = _unit_clips(unit, n, seed, real, positive_fraction, noise)
+    clips = _unit_clips(unit, n, seed, real, positive_fraction, noise, high)
     return data.write_unit(out_dir / data.unit_file_name(unit), clips)
 
 

@@ -1,7 +1,8 @@
 """Hard negatives: sounds a flight-call detector meets that are not calls.
 
 Clicks, rain drops and plinks, insect pulse trains, band transients, whistles,
-harmonic stacks, sweeps, song, handling noise, wind, traffic and aircraft, each
+harmonic stacks, sweeps, song, owls, two-note tree frogs, thunder, handling noise, wind,
+traffic and aircraft, each
 an :data:`Event`; :func:`hard_negative` draws one such event for a clip.
 :mod:`birdscan.synth.ambience` lays them over a bed. Sample rates are integers in Hz; numpy only.
 """
@@ -133,11 +134,12 @@ def chorus(rng: np.random.Generator, n: int, sr: int) -> Event:
 def frog(rng: np.random.Generator, sr: int, n: int | None = None) -> Event:
     """A frog: a trill (harmonic pulses, dominant 0.5-3 kHz, 8-60 per second, 0.3-2 s) or a
     croak (0.08-0.4 s, fundamental 150-600 Hz with harmonics to about 3 kHz). With ``n``, a
-    chorus of several such frogs over ``n`` samples."""
+    chorus of several such frogs (three in ten times of :func:`coqui` frogs) over ``n`` samples."""
     if n is not None:
         x = np.zeros(n)
+        coquis = rng.random() < 0.3
         for _ in range(int(rng.integers(2, 8))):
-            wave, _, _ = frog(rng, sr)
+            wave, _, _ = coqui(rng, sr) if coquis else frog(rng, sr)
             for start in rng.uniform(-wave.size, n, rng.poisson(max(n / sr / 2, 1))).astype(int):
                 place(x, wave * 10 ** (rng.uniform(-12, 0) / 20), int(start))
         return x, 400.0, 3500.0
@@ -159,6 +161,66 @@ def frog(rng: np.random.Generator, sr: int, n: int | None = None) -> Event:
     amps = np.exp(-((k * f0.mean() - formant) / 800) ** 2) + 0.05
     am = 1 + 0.5 * np.sin(2 * np.pi * rng.uniform(20, 80) * u * m / sr)
     return harmonics(rng, f0, sr, amps) * am * envelope(m, 0.5, 1.0, int(0.003 * sr)), 300.0, 3000.0
+
+
+def coqui(rng: np.random.Generator, sr: int) -> Event:
+    """A two-note tree-frog call ("co-qui"): a steady note at 1-1.7 kHz, 60-150 ms, then after
+    10-80 ms an upsweep from 1.5-2 kHz to 2.2-3.4 kHz, 80-200 ms, with weak harmonics. The second note
+    alone looks like an upswept thrush call; the first note and the repetition (see
+    :func:`frog` choruses) tell them apart."""
+    a = int(rng.uniform(0.06, 0.15) * sr)
+    gap = int(rng.uniform(0.01, 0.08) * sr)
+    b = int(rng.uniform(0.08, 0.2) * sr)
+    f1 = rng.uniform(1000, 1700)
+    u = np.arange(b) / b
+    f2 = rng.uniform(1500, 2000)
+    f2 = f2 + (rng.uniform(2200, 3400) - f2) * u ** rng.uniform(0.4, 1.0)
+    notes = np.zeros(a + gap + b)
+    amps = [1.0, rng.uniform(0, 0.2), rng.uniform(0, 0.08)]
+    place(notes, harmonics(rng, np.full(a, f1), sr, amps) * envelope(a, 0.3, 0.6, int(0.004 * sr)), 0)
+    level = rng.uniform(0.6, 1.4)
+    place(notes, level * harmonics(rng, f2, sr, amps) * envelope(b, 0.4, 0.8, int(0.004 * sr)), a + gap)
+    return notes, f1 - 200, float(f2.max()) + 200
+
+
+def owl(rng: np.random.Generator, sr: int) -> Event:
+    """An owl: a series of 1-5 hoots (0.15-1.2 s each, fundamental 250-900 Hz gliding a little,
+    harmonics up to 2.5-6 kHz, soft onsets) or a tremolo trill (screech-owl like, 700-1400 Hz).
+    Their harmonics and onsets reach into the thrush band."""
+    top = min(rng.uniform(2500, 6000), 0.45 * sr)
+    if rng.random() < 0.25:  # tremolo trill
+        n = int(rng.uniform(0.6, 2.5) * sr)
+        t = np.arange(n) / sr
+        f0 = rng.uniform(700, 1400) * (1 + rng.uniform(-0.1, 0.05) * t / t[-1])
+        k = np.arange(1, int(top / f0.max()) + 1)
+        gate = 0.5 + 0.5 * np.sin(2 * np.pi * rng.uniform(10, 40) * t)
+        x = harmonics(rng, f0, sr, np.concatenate([[1.0], rng.uniform(0.2, 1, k.size - 1)]) / k)
+        return x * gate * envelope(n, 0.4, 0.8, int(0.02 * sr)), 500.0, float(top)
+    hoots = int(rng.integers(1, 6))
+    f_base = rng.uniform(250, 900)
+    parts = []
+    for _ in range(hoots):
+        m = int(rng.uniform(0.15, 1.2) * sr)
+        u = np.arange(m) / m
+        f0 = f_base * rng.uniform(0.95, 1.05) * (1 + rng.uniform(-0.08, 0.12) * np.sin(np.pi * u))
+        k = np.arange(1, int(top / f0.max()) + 1)
+        amps = np.concatenate([[1.0], rng.uniform(0.3, 0.9, k.size - 1)]) * np.exp(-(k - 1) / rng.uniform(1.5, 5))
+        parts.append(harmonics(rng, f0, sr, amps) * envelope(m, rng.uniform(0.2, 0.8), rng.uniform(0.3, 1.2),
+                                                             int(0.01 * sr)))
+        parts.append(np.zeros(int(rng.uniform(0.1, 0.7) * sr)))
+    return np.concatenate(parts[:-1]), 200.0, float(top)
+
+
+def thunder(rng: np.random.Generator, n: int, sr: int) -> Event:
+    """Thunder: a crack (a broadband burst, 20-200 ms) then a rolling low rumble that decays
+    over the rest of the stretch."""
+    t = np.arange(n) / sr
+    rumble = lowpass_noise(rng, n, sr, rng.uniform(150, 800), 2) * np.exp(-t / rng.uniform(0.5, 3))
+    rumble *= np.exp(0.7 * smooth(rng, n, sr, rng.uniform(0.05, 0.3)))
+    m = int(rng.uniform(0.02, 0.2) * sr)
+    crack = np.zeros(n)
+    place(crack, lowpass_noise(rng, m, sr, rng.uniform(2000, 9000), 1.5) * envelope(m, 0.05, 2.0), 0)
+    return rumble + rng.uniform(0.1, 1.0) * crack, 100.0, 6000.0
 
 
 def steady(rng: np.random.Generator, sr: int) -> Event:
@@ -296,17 +358,20 @@ def tonal(rng: np.random.Generator, sr: int) -> Event:
 
 
 HARD_NEGATIVES = {
-    "insect": 0.16,  # a chirp of a few narrowband pulses, 1.5-11 kHz
+    "insect": 0.14,  # a chirp of a few narrowband pulses, 1.5-11 kHz
     "chorus": 0.08,  # an unsynchronised chorus of one insect species
     "frog": 0.08,  # frog trills and croaks, 0.5-3 kHz
     "steady": 0.07,  # a steady tone or harmonic stack in the call bands, longer than a window
-    "transient": 0.15,  # a 1.5-10 kHz noise burst, 10-250 ms
-    "clicks": 0.11,  # a few clicks ringing at the unit's 4-5 kHz
-    "rain": 0.09,  # drops and a bubble plink
-    "tonal": 0.11,  # long whistle, steady tone outside the call bands, harmonic stack or fast sweep
-    "song": 0.07,  # a songbird phrase of many varied notes
+    "transient": 0.12,  # a 1.5-10 kHz noise burst, 10-250 ms
+    "clicks": 0.09,  # a few clicks ringing at the unit's 4-5 kHz
+    "rain": 0.08,  # drops and a bubble plink
+    "tonal": 0.09,  # long whistle, steady tone outside the call bands, harmonic stack or fast sweep
+    "song": 0.05,  # a songbird phrase of many varied notes
     "handling": 0.05,
-    "wind": 0.03,
+    "wind": 0.04,
+    "owl": 0.05,  # owl hoots or a tremolo trill: harmonics and onsets in the thrush band
+    "coqui": 0.04,  # a two-note tree-frog call whose second note is an upsweep at 2-3.4 kHz
+    "thunder": 0.02,  # a crack and a rolling rumble
 }
 """Kinds of hard negative put near a negative clip's centre, with their shares."""
 
@@ -349,9 +414,12 @@ def hard_negative(rng: np.random.Generator, sr: int, profile: UnitProfile) -> tu
         "song": lambda: _song(rng, sr),
         "handling": lambda: handling(rng, sr),
         "wind": lambda: wind(rng, int(rng.uniform(0.3, 1.0) * sr), sr),
+        "owl": lambda: owl(rng, sr),
+        "coqui": lambda: coqui(rng, sr),
+        "thunder": lambda: thunder(rng, int(rng.uniform(0.5, 2.0) * sr), sr),
     }
     name, event = _one_of(rng, makers, HARD_NEGATIVES)
-    snr = rng.uniform(5, 30) if name in ("handling", "wind") else draw_snr_db(rng)
+    snr = rng.uniform(5, 30) if name in ("handling", "wind", "thunder") else draw_snr_db(rng)
     return name, event, float(snr)
 
 

@@ -154,11 +154,12 @@ def train(
         validate on it instead)
     negatives : folders of call-free recordings (insects, frogs, rain, machinery). A fixed
         ``heldout`` fraction of each folder's files is never used (listed in the checkpoint
-        for ``benchmarks/quality.py``); the first 80% of each other file gives
-        ``negative_windows`` varied negative windows (unit ``noise``: pitch shifts of up to an
-        octave, time stretch, choruses, distance, gain), which augmentation also mixes under
-        positives as beds; the last 20% gives validation windows (unit ``noise-val``), from
-        which the recommended threshold is chosen
+        for ``benchmarks/quality.py``); another fixed 15% of the files (whole recordings) gives
+        validation windows (unit ``noise-val``), from which the recommended threshold is
+        chosen, so that threshold estimates false alarms on recordings training never heard;
+        the rest gives ``negative_windows`` varied negative windows (unit ``noise``: pitch
+        shifts of up to an octave, time stretch, choruses, distance, gain), which augmentation
+        also mixes under positives as beds (see :class:`birdscan.realsounds.RealSounds`)
     negative_windows : int >= 0, varied windows cut from ``negatives`` for training
     heldout : fraction of each negatives folder kept out of training and validation
     freq_weight : weight of the frequency head's loss (models with ``freq_head``)
