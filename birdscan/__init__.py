@@ -16,7 +16,8 @@ Architecture
 ------------
 Folders follow the data flow::
 
-    cli.py                     click commands and rich; may import anything, nothing imports it
+    cli/                       click commands and rich, one module per command group (scan, review,
+                               training); may import anything, nothing imports it
     detect/                    the chain: discover -> audio (metadata: start times) -> windows -> infer ->
                                events -> outputs (writers, selections: Raven and Audacity tables),
                                composed in detect.pipeline; journal (resume), retry, shard, merge
@@ -35,7 +36,7 @@ Allowed arrows (import direction), all pointing down this list and along the flo
 audio); ``detect, train -> model, device``; ``model, train, synth -> birdvox70k``; ``train, synth -> realsounds``;
 everything -> ``files, tables, errors``. Lower layers never import higher ones, folders at
 the same level never import each other except along the flow (``review -> detect``), and
-there are no circles. Only ``cli.py`` imports click and rich; torch is imported only by the
+there are no circles. Only ``cli/`` imports click and rich; torch is imported only by the
 modules that run the network.
 """
 
