@@ -22,7 +22,8 @@ Folders follow the data flow::
                                events -> outputs (writers, selections: Raven and Audacity tables),
                                composed in detect.pipeline; journal (resume), retry, shard, merge
     train/                     dataset, augment, loop, predict, metrics, log, resume
-    synth/                     generated data: dsp, calls, profile, negatives, ambience, backgrounds, compose
+    synth/                     generated data: dsp, calls, profile, creatures, negatives, ambience, backgrounds,
+                               recording, compose
     review/                    runs, references (annotation readers), pairing, matching, frequency,
                                evaluate, activity, plot, clips
     model/  device.py          the model (config, frontend, network, checkpoint); device policy
@@ -57,7 +58,7 @@ _NAMES = {
     "plot_pr": "review.plot",
     "evaluate_clips": "train.predict",
     "write_birdvox70k": "synth.compose",
-    "write_recording": "synth.compose",
+    "write_recording": "synth.recording",
 }
 _SUBPACKAGES = ("detect", "train", "synth", "review")
 __all__ = ["__version__", *_NAMES, *_SUBPACKAGES]

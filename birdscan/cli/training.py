@@ -135,7 +135,8 @@ def synth(out, kind, clips_per_unit, units, duration, sample_rate, calls_per_min
       birdscan synth night.flac --kind recording --duration 600
     """
     from .. import birdvox70k as data
-    from ..synth.compose import write_birdvox70k, write_recording
+    from ..synth.compose import write_birdvox70k
+    from ..synth.recording import write_recording
 
     try:
         if kind == "birdvox70k":

@@ -1,8 +1,9 @@
 """Generated data: flight calls, hard negatives and night ambience, composed into
 BirdVox-70k-layout files or long recordings with ground truth.
 
-Inside: ``dsp`` (shared signal helpers) <- ``calls``, ``negatives``, ``backgrounds`` <-
-``ambience`` <- ``compose``. Imports :mod:`birdscan.birdvox70k` and :mod:`birdscan.errors`;
+Inside: ``dsp`` (shared signal helpers) <- ``calls``, ``creatures`` (insects, frogs, owls,
+song) <- ``negatives``, ``backgrounds`` <- ``ambience`` <- ``recording`` (long recordings with a
+truth table) <- ``compose`` (BirdVox-70k-layout clips). Imports :mod:`birdscan.birdvox70k` and :mod:`birdscan.errors`;
 never ``detect``, ``train``, ``review`` or ``cli``.
 """
 
@@ -11,4 +12,4 @@ from __future__ import annotations
 from .._lazy import lazy_names
 
 __all__ = ["write_birdvox70k", "write_recording", "make_clip"]
-__getattr__ = lazy_names(__name__, {"write_birdvox70k": "compose", "write_recording": "compose", "make_clip": "compose"})
+__getattr__ = lazy_names(__name__, {"write_birdvox70k": "compose", "write_recording": "recording", "make_clip": "compose"})

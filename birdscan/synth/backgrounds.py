@@ -161,3 +161,22 @@ class RealBackgrounds:
                 out[at : at + take] += piece
             pos = at + take
         return (out * 10 ** (rng.uniform(*self.gain_db) / 20)).astype(np.float32)
+
+
+def check_backgrounds(backgrounds: Any, sr: int) -> None:
+    """Refuse a ``backgrounds`` argument that is not None, a folder or a :class:`RealBackgrounds` at ``sr``."""
+    if backgrounds is None:
+        return
+    if isinstance(backgrounds, RealBackgrounds):
+        check_real(backgrounds, sr)
+    elif not isinstance(backgrounds, (str, Path)):
+        raise ParameterError(f"backgrounds={backgrounds!r} must be a folder, a RealBackgrounds or None")
+    elif not Path(backgrounds).is_dir():
+        raise ParameterError(f"backgrounds={str(backgrounds)!r} is not a directory")
+
+
+def load_backgrounds(backgrounds: Any, sr: int) -> RealBackgrounds | None:
+    """A checked ``backgrounds`` argument as a :class:`RealBackgrounds` (a folder is loaded at ``sr``), or None."""
+    if backgrounds is None or isinstance(backgrounds, RealBackgrounds):
+        return backgrounds
+    return RealBackgrounds(backgrounds, sr)

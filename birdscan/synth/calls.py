@@ -13,10 +13,11 @@ from typing import Any
 
 import numpy as np
 
-from .dsp import check_rng, check_sr, envelope, fast_len, loguniform, smooth
+from .dsp import band_rms, check_rng, check_sr, envelope, fast_len, loguniform, rms, smooth
 from ..errors import ParameterError
 
 HIGH_CALL_FRACTION = 1 / 8
+POSITIVE_MIN_SNR_DB = 3.0  # a positive clip's call is at least this far above the noise in its band
 _THRUSH_BAND = (1900.0, 4200.0)
 
 
@@ -231,3 +232,23 @@ def synth_call(rng: np.random.Generator, sr: int = 24000, kind: str | None = Non
     if kind not in (None, "thrush", "high"):
         raise ParameterError(f"kind={kind!r} must be 'thrush', 'high' or None")
     return render_call(draw_call(rng, sr, kind), sr)
+
+
+def scaled_call(
+    reference: np.ndarray, sr: int, p: CallParams, start: int, snr_db: float
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """Call ``p`` rendered to start at sample ``start`` of ``reference``, ``snr_db`` over it in the call's band.
+
+    The noise is measured on ``reference`` where the call sits (at least 50 ms
+    of it), in the call's band widened by 200 Hz on each side.
+    """
+    wave, info = render_call(p, sr)
+    n_call = int(round(info["duration_s"] * sr))
+    a, b = max(start, 0), min(start + n_call, reference.size)
+    short = int(0.05 * sr) - (b - a)
+    if short > 0:
+        a, b = max(a - short // 2 - 1, 0), min(b + short // 2 + 1, reference.size)
+    if b <= a:
+        a, b = 0, reference.size
+    noise = band_rms(reference[a:b], sr, info["low_freq_hz"] - 200, info["high_freq_hz"] + 200)
+    return wave * (noise * 10 ** (snr_db / 20) / rms(wave[:n_call])), info

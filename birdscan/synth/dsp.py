@@ -34,6 +34,13 @@ def check_int(name: str, value: Any, lo: int, hi: int | None = None) -> int:
     return int(value)
 
 
+def check_number(name: str, value: Any, lo: float, hi: float, what: str) -> float:
+    """``value`` as a float, or a ParameterError naming ``name`` when it is not a number in [lo, hi] (``what``)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
+        raise ParameterError(f"{name}={value!r} must be {what}")
+    return float(value)
+
+
 def check_sr(sr: Any) -> int:
     """A sample rate (Hz) within the range the generators support, as an int."""
     return check_int("sr", sr, MIN_SR, MAX_SR)

@@ -1,8 +1,8 @@
 """Hard negatives: sounds a flight-call detector meets that are not calls.
 
 Clicks, rain drops and plinks, insect pulse trains, band transients, whistles,
-harmonic stacks, sweeps, song, owls, two-note tree frogs, thunder, handling noise, wind,
-traffic and aircraft, each
+harmonic stacks, sweeps, thunder, handling noise, wind, traffic and aircraft, and the
+animals of :mod:`birdscan.synth.creatures` (insects, frogs, owls, song), each
 an :data:`Event`; :func:`hard_negative` draws one such event for a clip.
 :mod:`birdscan.synth.ambience` lays them over a bed. Sample rates are integers in Hz; numpy only.
 """
@@ -13,6 +13,7 @@ from typing import Callable
 
 import numpy as np
 
+from .creatures import Event, chorus, coqui, frog, insect_pulses, owl, song
 from .profile import Insect, UnitProfile
 from .dsp import (
     band_noise,
@@ -29,8 +30,7 @@ from .dsp import (
 
 
 # ---------------------------------------------------------------- hard-negative events
-# Each returns (wave, lo_hz, hi_hz): a sound and the band its level is set in.
-Event = tuple[np.ndarray, float, float]
+# Each returns an Event (wave, lo_hz, hi_hz): a sound and the band its level is set in.
 
 
 def click_kernel(rng: np.random.Generator, sr: int, fc: float) -> np.ndarray:
@@ -91,124 +91,6 @@ def plink(rng: np.random.Generator, sr: int) -> np.ndarray:
     f0 = rng.uniform(1200, min(6000, 0.3 * sr))
     f = f0 * (1 + rng.uniform(0.05, 0.4) * np.arange(n) / n)
     return tone(f, sr) * np.exp(-np.arange(n) / (n / 4))
-
-
-def insect_pulses(rng: np.random.Generator, n: int, sr: int, ins: Insect, pulses: int | None = None) -> Event:
-    """An insect song [shape=(n,)]: a whole stretch, or a single chirp of ``pulses`` pulses from sample 0."""
-    t = np.arange(n) / sr
-    rate = ins.pulse_rate_hz * rng.uniform(0.9, 1.1)
-    if pulses is None:  # the pulse rate wanders by about 2 %
-        ph = (t * rate + rng.uniform(0, 1) + 0.02 * rate * np.cumsum(smooth(rng, n, sr, 0.3)) / sr) % 1
-    else:
-        ph = (t * rate) % 1
-    gate = np.where(ph < ins.duty, np.sin(np.pi * ph / ins.duty) ** 2, 0.0)
-    if pulses is not None:
-        gate *= t * rate < pulses
-    elif ins.chirp_rate_hz > 0:
-        cp = (t * ins.chirp_rate_hz + rng.uniform(0, 1)) % 1
-        gate *= np.clip(np.minimum(cp, ins.chirp_duty - cp) * ins.chirp_rate_hz * 200, 0, 1)
-    gate *= 1 + 0.25 * smooth(rng, n, sr, 0.05)
-    f = min(ins.freq_hz, 0.42 * sr)
-    if ins.bandwidth_hz > 150:
-        carrier = band_noise(rng, n, sr, f - ins.bandwidth_hz / 2, f + ins.bandwidth_hz / 2)
-    else:
-        glide = rng.uniform(0, 150) * (ph < ins.duty) * ph / ins.duty  # slight fall within a pulse
-        carrier = tone(f - glide + 8 * smooth(rng, n, sr, 0.2), sr, rng.uniform(0, 2 * np.pi))
-    half = max(ins.bandwidth_hz / 2, 150)
-    return gate * carrier, f - half, f + half
-
-
-def chorus(rng: np.random.Generator, n: int, sr: int) -> Event:
-    """An unsynchronised chorus [shape=(n,)]: 3-12 individuals of one insect species, each
-    at its own pitch (+-7 %), pulse rate (+-10 %) and phase, summed at random levels."""
-    base = Insect.draw(rng)
-    x = np.zeros(n)
-    for _ in range(int(rng.integers(3, 13))):
-        ind = Insect(base.freq_hz * rng.uniform(0.93, 1.07), base.bandwidth_hz, base.pulse_rate_hz * rng.uniform(0.9, 1.1),
-                     base.duty, base.chirp_rate_hz * rng.uniform(0.8, 1.2), base.chirp_duty, 1.0, 0.0)
-        x += insect_pulses(rng, n, sr, ind)[0] * 10 ** (rng.uniform(-12, 0) / 20)
-    half = max(base.bandwidth_hz / 2, 150) + 0.07 * base.freq_hz
-    return x, base.freq_hz - half, base.freq_hz + half
-
-
-def frog(rng: np.random.Generator, sr: int, n: int | None = None) -> Event:
-    """A frog: a trill (harmonic pulses, dominant 0.5-3 kHz, 8-60 per second, 0.3-2 s) or a
-    croak (0.08-0.4 s, fundamental 150-600 Hz with harmonics to about 3 kHz). With ``n``, a
-    chorus of several such frogs (three in ten times of :func:`coqui` frogs) over ``n`` samples."""
-    if n is not None:
-        x = np.zeros(n)
-        coquis = rng.random() < 0.3
-        for _ in range(int(rng.integers(2, 8))):
-            wave, _, _ = coqui(rng, sr) if coquis else frog(rng, sr)
-            for start in rng.uniform(-wave.size, n, rng.poisson(max(n / sr / 2, 1))).astype(int):
-                place(x, wave * 10 ** (rng.uniform(-12, 0) / 20), int(start))
-        return x, 400.0, 3500.0
-    if rng.random() < 0.6:  # trill
-        m = int(rng.uniform(0.3, 2.0) * sr)
-        t = np.arange(m) / sr
-        f0 = rng.uniform(500, 3000) * (1 + rng.uniform(-0.05, 0.05) * t / t[-1])
-        rate, duty = rng.uniform(8, 60), rng.uniform(0.2, 0.6)
-        ph = (t * rate) % 1
-        gate = np.where(ph < duty, np.sin(np.pi * ph / duty) ** 2, 0.0)
-        k = np.arange(1, 4)
-        x = harmonics(rng, f0, sr, rng.uniform(0.2, 1, k.size) / k * (f0.max() * k < 0.45 * sr))
-        return x * gate * envelope(m, 0.3, 0.3, int(0.01 * sr)), float(f0.min()) - 200, float(f0.max()) * 2
-    m = int(rng.uniform(0.08, 0.4) * sr)
-    u = np.arange(m) / m
-    f0 = rng.uniform(150, 600) * (1 + rng.uniform(-0.2, 0.2) * u)
-    k = np.arange(1, int(3000 / f0.max()) + 1)
-    formant = rng.uniform(600, 2500)
-    amps = np.exp(-((k * f0.mean() - formant) / 800) ** 2) + 0.05
-    am = 1 + 0.5 * np.sin(2 * np.pi * rng.uniform(20, 80) * u * m / sr)
-    return harmonics(rng, f0, sr, amps) * am * envelope(m, 0.5, 1.0, int(0.003 * sr)), 300.0, 3000.0
-
-
-def coqui(rng: np.random.Generator, sr: int) -> Event:
-    """A two-note tree-frog call ("co-qui"): a steady note at 1-1.7 kHz, 60-150 ms, then after
-    10-80 ms an upsweep from 1.5-2 kHz to 2.2-3.4 kHz, 80-200 ms, with weak harmonics. The second note
-    alone looks like an upswept thrush call; the first note and the repetition (see
-    :func:`frog` choruses) tell them apart."""
-    a = int(rng.uniform(0.06, 0.15) * sr)
-    gap = int(rng.uniform(0.01, 0.08) * sr)
-    b = int(rng.uniform(0.08, 0.2) * sr)
-    f1 = rng.uniform(1000, 1700)
-    u = np.arange(b) / b
-    f2 = rng.uniform(1500, 2000)
-    f2 = f2 + (rng.uniform(2200, 3400) - f2) * u ** rng.uniform(0.4, 1.0)
-    notes = np.zeros(a + gap + b)
-    amps = [1.0, rng.uniform(0, 0.2), rng.uniform(0, 0.08)]
-    place(notes, harmonics(rng, np.full(a, f1), sr, amps) * envelope(a, 0.3, 0.6, int(0.004 * sr)), 0)
-    level = rng.uniform(0.6, 1.4)
-    place(notes, level * harmonics(rng, f2, sr, amps) * envelope(b, 0.4, 0.8, int(0.004 * sr)), a + gap)
-    return notes, f1 - 200, float(f2.max()) + 200
-
-
-def owl(rng: np.random.Generator, sr: int) -> Event:
-    """An owl: a series of 1-5 hoots (0.15-1.2 s each, fundamental 250-900 Hz gliding a little,
-    harmonics up to 2.5-6 kHz, soft onsets) or a tremolo trill (screech-owl like, 700-1400 Hz).
-    Their harmonics and onsets reach into the thrush band."""
-    top = min(rng.uniform(2500, 6000), 0.45 * sr)
-    if rng.random() < 0.25:  # tremolo trill
-        n = int(rng.uniform(0.6, 2.5) * sr)
-        t = np.arange(n) / sr
-        f0 = rng.uniform(700, 1400) * (1 + rng.uniform(-0.1, 0.05) * t / t[-1])
-        k = np.arange(1, int(top / f0.max()) + 1)
-        gate = 0.5 + 0.5 * np.sin(2 * np.pi * rng.uniform(10, 40) * t)
-        x = harmonics(rng, f0, sr, np.concatenate([[1.0], rng.uniform(0.2, 1, k.size - 1)]) / k)
-        return x * gate * envelope(n, 0.4, 0.8, int(0.02 * sr)), 500.0, float(top)
-    hoots = int(rng.integers(1, 6))
-    f_base = rng.uniform(250, 900)
-    parts = []
-    for _ in range(hoots):
-        m = int(rng.uniform(0.15, 1.2) * sr)
-        u = np.arange(m) / m
-        f0 = f_base * rng.uniform(0.95, 1.05) * (1 + rng.uniform(-0.08, 0.12) * np.sin(np.pi * u))
-        k = np.arange(1, int(top / f0.max()) + 1)
-        amps = np.concatenate([[1.0], rng.uniform(0.3, 0.9, k.size - 1)]) * np.exp(-(k - 1) / rng.uniform(1.5, 5))
-        parts.append(harmonics(rng, f0, sr, amps) * envelope(m, rng.uniform(0.2, 0.8), rng.uniform(0.3, 1.2),
-                                                             int(0.01 * sr)))
-        parts.append(np.zeros(int(rng.uniform(0.1, 0.7) * sr)))
-    return np.concatenate(parts[:-1]), 200.0, float(top)
 
 
 def thunder(rng: np.random.Generator, n: int, sr: int) -> Event:
@@ -284,22 +166,6 @@ def _sweep(rng: np.random.Generator, sr: int) -> Event:
     b = max(b, min(a + 4000, 0.45 * sr))
     f = np.linspace(a, b, n)[:: rng.choice([1, -1])]
     return tone(f, sr) * envelope(n, 0.5, 0.5, int(0.001 * sr)), a, b
-
-
-def _song(rng: np.random.Generator, sr: int) -> Event:
-    """A songbird phrase (dusk or dawn song): varied notes 15-120 ms long, 6-12 per second, 2-8 kHz."""
-    n = int(rng.uniform(0.6, 2.5) * sr)
-    x = np.zeros(n)
-    t = rng.uniform(0, 0.05)
-    while t < n / sr:
-        m = int(rng.uniform(0.015, 0.12) * sr)
-        f0, f1 = rng.uniform(2000, min(8000, 0.42 * sr), 2)
-        u = np.arange(m) / m
-        f = f0 + (f1 - f0) * u + rng.uniform(-800, 800) * np.sin(np.pi * u)
-        env = envelope(m, rng.uniform(0.3, 1.5), rng.uniform(0.3, 1.5), int(0.001 * sr))
-        place(x, rng.uniform(0.3, 1) * env * tone(f, sr, rng.uniform(0, 2 * np.pi)), int(t * sr))
-        t += m / sr + rng.uniform(0.01, 0.08)
-    return x, 2000.0, 8000.0
 
 
 def handling(rng: np.random.Generator, sr: int) -> Event:
@@ -411,7 +277,7 @@ def hard_negative(rng: np.random.Generator, sr: int, profile: UnitProfile) -> tu
         "chorus": lambda: chorus(rng, int(rng.uniform(0.6, 1.5) * sr), sr),
         "frog": lambda: frog(rng, sr),
         "steady": lambda: steady(rng, sr),
-        "song": lambda: _song(rng, sr),
+        "song": lambda: song(rng, sr),
         "handling": lambda: handling(rng, sr),
         "wind": lambda: wind(rng, int(rng.uniform(0.3, 1.0) * sr), sr),
         "owl": lambda: owl(rng, sr),
