@@ -18,7 +18,8 @@ Folders follow the data flow::
 
     cli/                       click commands and rich, one module per command group (scan, review,
                                training); may import anything, nothing imports it
-    detect/                    the chain: discover -> audio (metadata: start times) -> windows -> infer ->
+    detect/                    the chain: discover -> audio (metadata: start times; decoder_output: what C
+                               decoders print, kept off the terminal) -> windows -> infer ->
                                events -> outputs (writers, selections: Raven and Audacity tables),
                                composed in detect.pipeline; journal (resume), retry, shard, merge
     train/                     dataset, augment, loop, predict, metrics, log, resume

@@ -1,4 +1,6 @@
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import soundfile as sf
@@ -81,3 +83,34 @@ def test_read_segment(make_audio):
     assert sr == 48000 and x.shape == (12000, 1)
     y, sr2 = audio.read_segment(p, 0.5, 0.75, sample_rate=24000)
     assert sr2 == 24000 and abs(len(y) - 6000) <= 1
+
+
+def test_decoder_output_is_captured_and_python_stderr_still_reaches_the_terminal(tmp_path):
+    # A process of its own, so that sys.stderr writes to fd 2 as in a terminal (pytest replaces it).
+    import subprocess
+    import sys
+
+    code = (
+        "import os, sys, threading\n"
+        "from birdscan.detect.decoder_output import DECODER\n"
+        "said = []\n"
+        "with DECODER.call(said):\n"
+        "    os.write(2, b'Note: Illegal Audio-MPEG-Header\\n')\n"
+        "    t = threading.Thread(target=lambda: print('birdscan: progress', file=sys.stderr))\n"
+        "    t.start(); t.join()\n"
+        "print('birdscan: after', file=sys.stderr)\n"
+        "print(repr(said))\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.splitlines() == ["birdscan: progress", "birdscan: after"]
+    assert r.stdout.strip() == repr(["Note: Illegal Audio-MPEG-Header\n"])
+
+
+def test_decoder_note_names_the_file_once_per_line():
+    from birdscan.detect.decoder_output import decoder_note
+
+    said = ["[src/libmpg123/parse.c:wetwork():1349] error: Giving up resync\nNote: Trying to resync...\n",
+            "Note: Trying to resync...\n"]
+    assert decoder_note(Path("a.mp3"), said) == "a.mp3: the decoder said: error: Giving up resync / Note: Trying to resync..."
+    assert decoder_note(Path("a.mp3"), ["\n"]) is None

@@ -35,6 +35,33 @@ def test_random_bytes_are_not_decodable_audio_and_stay_quiet(tmp_path, capfd):
     assert "mpg123" not in capfd.readouterr().err  # no decoder chatter in the terminal
 
 
+@pytest.mark.skipif("MP3" not in sf.available_formats(), reason="this libsndfile cannot write MP3 (needs 1.1 or newer)")
+def test_a_damaged_mp3s_decoder_messages_go_to_its_entry_not_the_terminal(tmp_path, write_tone_file):
+    import subprocess
+    import sys
+
+    x, sr = sf.read(write_tone_file(tmp_path / "tone.wav", 24000, 20.0, [3.0, 15.0]), dtype="float32")
+    rec = tmp_path / "rec"
+    rec.mkdir()
+    sf.write(rec / "bad.mp3", x, sr, format="MP3")
+    sf.write(rec / "good.mp3", x, sr, format="MP3")
+    b = bytearray((rec / "bad.mp3").read_bytes())
+    b[len(b) // 2 : len(b) // 2 + 4000] = np.random.default_rng(0).bytes(4000)  # valid start, garbage deep inside
+    (rec / "bad.mp3").write_bytes(bytes(b))
+    r = subprocess.run([sys.executable, "-m", "birdscan", "run", str(rec), "--out", str(tmp_path / "o/detections.csv"),
+                        "--device", "cpu", "--workers", "2"], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 1, r.stderr
+    lines = [line for line in r.stderr.splitlines() if line.strip()]
+    assert lines and all(line.startswith("birdscan: ") for line in lines), r.stderr  # no decoder chatter
+    assert "birdscan: 1 of 2 file(s) were damaged and only partly scanned" in r.stderr  # birdscan's own still there
+    files = {f["file"]: f for f in json.loads((tmp_path / "o/run.json").read_text())["files"]}
+    assert files["good.mp3"]["status"] == "ok" and files["good.mp3"]["warnings"] == []
+    bad = files["bad.mp3"]
+    assert bad["status"] == "partial" and bad["error"].startswith(f"{rec / 'bad.mp3'}: ")
+    said = [w for w in bad["warnings"] if "the decoder said" in w]
+    assert len(said) == 1 and said[0].startswith(f"{rec / 'bad.mp3'}: the decoder said: ") and "resync" in said[0]
+
+
 def test_partial_flac_keeps_what_decoded(tmp_path, write_tone_file):
     p = write_tone_file(tmp_path / "long.flac", 24000, 20.0, [3.0, 15.0])
     b = p.read_bytes()

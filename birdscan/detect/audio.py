@@ -10,9 +10,7 @@ from __future__ import annotations
 import os
 import stat
 import struct
-import tempfile
-import threading
-from contextlib import contextmanager
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -20,6 +18,7 @@ from typing import Iterable, Iterator
 import numpy as np
 
 from ..errors import AudioError, ParameterError
+from .decoder_output import CHATTY, DECODER, decoder_note
 
 DEFAULT_BLOCK = 1 << 18  # input frames per decoded block
 RATE_RANGE = (1_000, 2_000_000)  # Hz a header may claim (8 kHz phones .. 768 kHz bat detectors, with room)
@@ -67,30 +66,6 @@ class DecodeReport:
     warnings: list[str] = field(default_factory=list)
 
 
-_STDERR_LOCK = threading.Lock()
-
-
-@contextmanager
-def _quiet_decoders() -> Iterator[None]:
-    """Keep what the C decoders print on stderr (mpg123 probing a file that is not MPEG)
-    out of the terminal while a file is opened: the error birdscan raises names the file."""
-    with _STDERR_LOCK:
-        try:
-            saved = os.dup(2)
-        except OSError:  # no stderr to protect
-            yield
-            return
-        try:
-            with tempfile.TemporaryFile() as sink:
-                os.dup2(sink.fileno(), 2)
-                try:
-                    yield
-                finally:
-                    os.dup2(saved, 2)
-        finally:
-            os.close(saved)
-
-
 def seconds_to_samples(seconds: float, sr: int) -> int:
     """The one rounding rule from seconds to samples: nearest integer."""
     return int(round(float(seconds) * sr))
@@ -115,7 +90,7 @@ def info(path: str | os.PathLike[str]) -> AudioInfo:
             raise AudioError(f"{path}: not a regular file")
         with open(path, "rb"):  # libsndfile would only say "System error"
             pass
-        with _quiet_decoders():
+        with DECODER.call():  # what mpg123 says probing a file that is not MPEG: the error below names it
             i = sf.info(_sf_path(path))
     except (sf.LibsndfileError, RuntimeError, OSError, ValueError) as e:
         if isinstance(e, sf.LibsndfileError) and _undecodable(e):
@@ -229,17 +204,43 @@ def _stream(path: Path, sample_rate: int, channel: int | None, block: int, quali
             y = resampler.resample_chunk(y, last=last)
         return np.ascontiguousarray(y, dtype=np.float32)
 
+    said: list[str] = []  # what the decoder printed, for a warning naming the file
     try:
-        with _quiet_decoders():
-            f = sf.SoundFile(_sf_path(path))
-        with f:
+        yield from _decode(path, rep, meta, block, convert, said, salvage=report is not None)
+    finally:
+        note = decoder_note(path, said)
+        if note:
+            rep.warnings.append(note)
+    if rep.partial is None and rep.frames < meta.frames and meta.format not in ("MPEG", "OGG"):  # compressed: lengths are estimates
+        rep.partial = f"the file ends after {rep.frames / meta.sample_rate:.1f} s of the {meta.duration_s:.1f} s its header claims"
+
+
+def _open(path: Path, said: list[str] | None = None):
+    import soundfile as sf
+
+    with DECODER.call(said):
+        return sf.SoundFile(_sf_path(path))
+
+
+def _read(f, frames: int, said: list[str] | None = None) -> np.ndarray:
+    """``frames`` more frames of ``f``, float32 ``[shape=(n, channels)]``; guarded when the decoder may print."""
+    with DECODER.call(said) if f.format in CHATTY else nullcontext():
+        return f.read(frames, dtype="float32", always_2d=True)
+
+
+def _decode(path: Path, rep: DecodeReport, meta: AudioInfo, block: int, convert, said: list[str],
+            salvage: bool) -> Iterator[np.ndarray]:
+    import soundfile as sf
+
+    try:
+        with _open(path, said) as f:
             while True:
                 try:
-                    x = f.read(block, dtype="float32", always_2d=True)
+                    x = _read(f, block, said)
                 except (sf.LibsndfileError, RuntimeError, OSError, ValueError) as e:
-                    if report is None:
+                    if not salvage:
                         raise
-                    yield from _salvage(path, rep, meta, convert, e)
+                    yield from _salvage(path, rep, meta, convert, e, said)
                     if rep.frames == 0:
                         raise
                     return
@@ -253,22 +254,19 @@ def _stream(path: Path, sample_rate: int, channel: int | None, block: int, quali
     except (sf.LibsndfileError, RuntimeError, OSError, ValueError) as e:
         where = f"after {rep.frames / meta.sample_rate:.1f} s of {meta.duration_s:.1f} s"
         raise AudioError(f"{path}: decoding failed {where} ({_reason(e)})") from e
-    if rep.frames < meta.frames and meta.format not in ("MPEG", "OGG"):  # compressed: lengths are estimates
-        rep.partial = f"the file ends after {rep.frames / meta.sample_rate:.1f} s of the {meta.duration_s:.1f} s its header claims"
 
 
-def _salvage(path: Path, rep: DecodeReport, meta: AudioInfo, convert, error: BaseException) -> Iterator[np.ndarray]:
+def _salvage(path: Path, rep: DecodeReport, meta: AudioInfo, convert, error: BaseException,
+             said: list[str]) -> Iterator[np.ndarray]:
     """After a decoding error at ``rep.frames`` (block granularity), reopen the file and read on
     in small blocks up to the frame where it breaks: all that decodes is kept."""
     import soundfile as sf
 
     try:
-        with _quiet_decoders():
-            f = sf.SoundFile(_sf_path(path))
-        with f:
+        with _open(path, said) as f:
             f.seek(rep.frames)
             while rep.frames < meta.frames:
-                x = f.read(_SALVAGE_BLOCK, dtype="float32", always_2d=True)
+                x = _read(f, _SALVAGE_BLOCK, said)
                 if not len(x):
                     break
                 rep.frames += len(x)
@@ -357,14 +355,12 @@ def read_segments(
 
     meta = info(path)
     try:
-        with _quiet_decoders():
-            f = sf.SoundFile(_sf_path(Path(path)))
-        with f:
+        with _open(Path(path)) as f:  # the scan already reported what the decoder says about this file
             for start_s, end_s in spans:
                 a = min(max(seconds_to_samples(start_s, meta.sample_rate), 0), meta.frames)
                 b = min(max(seconds_to_samples(end_s, meta.sample_rate), a), meta.frames)
                 f.seek(a)
-                x = np.nan_to_num(f.read(b - a, dtype="float32", always_2d=True), nan=0.0, posinf=0.0, neginf=0.0)
+                x = np.nan_to_num(_read(f, b - a), nan=0.0, posinf=0.0, neginf=0.0)
                 if sample_rate is None:
                     yield x, meta.sample_rate
                     continue

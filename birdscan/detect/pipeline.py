@@ -416,6 +416,8 @@ class _Run:
         if item is not None:
             res = self.results[i]
             res.status, res.error = "error", _describe(item, res.rec.path)
+            report = self._reports.get(i)
+            res.warnings = list(report.warnings) if report is not None else []  # e.g. what the decoder said
         self._decoded.add(i)
         if self._pending.get(i):  # score its last windows now, so it is journaled at once
             self._collect(self.scanner.flush(i))
