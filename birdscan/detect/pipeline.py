@@ -463,7 +463,9 @@ class _Run:
         expected = count_windows(n_samples, self.window, self.hop)
         if len(probs) == 0:
             raise AudioError(f"{res.rec.path}: no audio could be decoded" + (f" ({report.partial})" if report.partial else ""))
-        bad = int((~np.isfinite(probs)).sum())
+        # A model that breaks on one recording (samples too large to compute with) fails that
+        # recording only: the ModelError becomes its error entry and the run goes on.
+        bad = int((~np.isfinite(probs) | (~np.isfinite(freq) if freq is not None else False)).sum())
         if bad:
             raise ModelError(f"{res.rec.path}: the model ({self.model_info['name']}) returned non-finite scores for {bad} of "
                              f"{len(probs)} windows; no results kept for this file (a damaged model, or samples too large to compute with)")
