@@ -82,7 +82,8 @@ def _shard_option(ctx, param, value):
               help="Scan only share K of N (K from 1, e.g. $SLURM_ARRAY_TASK_ID/8); join the shares with `birdscan merge`.")
 @click.option("--resume", is_flag=True, help="Skip the recordings an interrupted run with the same --out and options finished.")
 @click.option("--retry-failed", is_flag=True,
-              help="On a finished run with the same --out, inputs and options: scan again only the recordings that failed.")
+              help="On a finished run with the same --out, inputs and options: scan again only the recordings that failed "
+                   "or were partial (a partial one's results are replaced, or kept if the new scan fails).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary.")
 def run(inputs, quiet, **options) -> None:
     """Scan recordings (files or folders) for flight calls.
@@ -115,7 +116,7 @@ def run(inputs, quiet, **options) -> None:
         progress.stop()
     retried = result.manifest.get("retried")
     if retried and not quiet:
-        click.echo(f"birdscan: scanned again the {len(retried['files'])} recording(s) that had failed", err=True)
+        click.echo(f"birdscan: scanned again the {len(retried['files'])} recording(s) that had failed or were partial", err=True)
     if result.nothing_to_do:
         s = result.manifest["summary"]
         click.echo(f"birdscan: nothing to do: {options['out']} holds a finished run of these recordings with these options "

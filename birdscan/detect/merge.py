@@ -181,9 +181,12 @@ def _records(f: IO[str]) -> Iterator[str]:
         yield buf
 
 
-def _copy_rows(shards: list[_Shard], files, path: Path, kind: str, outputs: OutputSet) -> dict[int, Any]:
+def _copy_rows(shards: list[_Shard], files, path: Path, kind: str, outputs: OutputSet,
+               dropped: Sequence[tuple[int, dict[str, Any]]] = ()) -> dict[int, Any]:
     """Copy each recording's rows of the shards' ``kind`` tables, verbatim, in discovery order.
 
+    ``dropped``: ``(shard position, file entry)`` of recordings whose rows in that shard are
+    read past, not copied (replaced by another shard's, see :mod:`birdscan.detect.retry`).
     Returns the events of each recording (by index) when ``kind`` is ``"detections"``.
     """
     import pandas as pd
@@ -202,11 +205,15 @@ def _copy_rows(shards: list[_Shard], files, path: Path, kind: str, outputs: Outp
                 raise ParameterError(f"{src} is not a birdscan {kind} table (header {header.strip()[:80]!r})")
         with atomic_open(path, outputs=outputs) as f:
             f.write(",".join(columns) + "\n")
-            for pos, entry in files:
+            steps = sorted([(e["index"], True, pos, e) for pos, e in files] + [(e["index"], False, pos, e) for pos, e in dropped],
+                           key=lambda t: t[:2])
+            for _, keep, pos, entry in steps:
                 rows = [next(readers[pos], None) for _ in range(entry[count] if entry["status"] in SCANNED else 0)]
                 for text in rows[:1] + rows[-1:]:
                     if text is None or next(csv.reader([text]))[0] != csv_cell(entry["file"]):
                         raise ParameterError(f"{sources[pos]} does not hold the {entry[count]} rows of {entry['file']!r} its run.json lists")
+                if not keep:
+                    continue
                 f.write("".join(rows))
                 if kind == "detections" and entry["status"] in SCANNED:
                     table = pd.DataFrame(list(csv.reader(rows)), columns=columns, dtype=object)
@@ -233,8 +240,9 @@ def _events(table):
 
 def _copy_tables(shards, files, kind: str, folder: Path, path_of, overwrite: bool, outputs: OutputSet) -> None:
     """Copy each recording's review table (``kind``: raven, audacity) from its shard, verbatim."""
-    sources = [s.output(kind) for s in shards]
     ok = [(pos, f) for pos, f in files if f["status"] in SCANNED]
+    # only shards with a recording to copy need the folder (a retry whose recordings all failed again has none)
+    sources = {pos: shards[pos].output(kind) for pos in sorted({pos for pos, _ in ok})}
     if kind == "raven":
         selections.raven_tables(folder, [f["file"] for _, f in ok])
     for pos, f in ok:

@@ -148,8 +148,9 @@ def scan(
         one (recordings, options, model, outputs), and raises :class:`OutputError` saying
         what differs when it does not, so a requeued job that had completed succeeds.
     retry_failed : on a finished run of these recordings with these options and model, scan
-        again only the recordings that failed in it and put their results in the outputs
-        (see :mod:`birdscan.detect.retry`); otherwise the same as ``resume``. Needs ``out``.
+        again only the recordings that failed or were partial in it and put their results in
+        the outputs, replacing a partial recording's (kept if its rescan fails outright; see
+        :mod:`birdscan.detect.retry`); otherwise the same as ``resume``. Needs ``out``.
 
     The outputs of ``out`` are locked while the run writes them: a second run on the same
     ``out`` is refused with :class:`OutputError` naming the process that holds them.
@@ -217,7 +218,7 @@ def scan(
 
         if finished:
             man = _finished_run(out_p, recs, opts, model_path, inputs, part, (win_p, raven_p, aud_p))
-            if retry_failed and any(f["status"] not in SCANNED for f in man["files"]):
+            if retry_failed and any(f["status"] != "ok" for f in man["files"]):
                 from .retry import retry_failed as retry
 
                 return retry(man, out_p, (win_p, raven_p, aud_p), lambda only, o, w, r, a: new_run(o, w, r, a).go(part, only=set(only)))

@@ -1,6 +1,10 @@
-"""Rescan only the recordings that failed in a finished run (``birdscan run --retry-failed``).
+"""Rescan only the recordings that failed or were partial in a finished run (``birdscan run --retry-failed``).
 
-The failed recordings are scanned as a run of their own into a hidden folder next to the
+A partial recording is rescanned too: its salvage may succeed in full now (a file transfer
+that has completed since). Its new results replace the old ones, unless the new scan fails
+outright: then the partial results are kept and the new error becomes one of its warnings.
+
+These recordings are scanned as a run of their own into a hidden folder next to the
 outputs (``.<out name>.retry/``), with the same options, model and positions in the
 discovered list. The two runs are then joined the way :mod:`birdscan.detect.merge` joins
 shards: every recording's rows are copied verbatim, in discovery order, from the run that
@@ -32,7 +36,7 @@ def retry_folder(out: Path) -> Path:
 
 def retry_failed(man: dict[str, Any], out: Path, others: tuple[Path | None, Path | None, Path | None],
                  scan_failed: Callable[..., RunResult]) -> RunResult:
-    """Rescan the recordings whose status in ``man`` (the finished run's manifest) is ``error``.
+    """Rescan the recordings whose status in ``man`` (the finished run's manifest) is not ``ok``.
 
     ``others``: the run's ``(windows, raven, audacity)`` outputs (None where not written).
     ``scan_failed(indices, out, windows, raven, audacity)`` scans the recordings at those
@@ -40,7 +44,7 @@ def retry_failed(man: dict[str, Any], out: Path, others: tuple[Path | None, Path
     joined result.
     """
     t0 = time.perf_counter()
-    failed = [f["index"] for f in man["files"] if f["status"] not in SCANNED]
+    failed = [f["index"] for f in man["files"] if f["status"] != "ok"]
     win, raven, aud = others
     tmp = retry_folder(out)
     shutil.rmtree(tmp, ignore_errors=True)
@@ -56,13 +60,15 @@ def _join(man: dict[str, Any], new: RunResult, out: Path, others, wall: float) -
     win, raven, aud = others
     new_out = Path(new.manifest["outputs"]["detections"])
     shards = [_Shard(out, manifest_path(out), man), _Shard(new_out, manifest_path(new_out), new.manifest)]
-    redone = {f["index"]: f for f in new.manifest["files"]}
-    files = [(1, redone[f["index"]]) if f["index"] in redone else (0, f) for f in sorted(man["files"], key=lambda f: f["index"])]
+    old_files = sorted(man["files"], key=lambda f: f["index"])
+    redone = _redone(old_files, new.manifest["files"])
+    files = [(1, redone[f["index"]]) if f["index"] in redone else (0, _kept(f, new)) for f in old_files]
+    replaced = [(0, f) for f in old_files if f["index"] in redone and f["status"] in SCANNED]  # partial ones rescanned
     outputs = OutputSet()
     try:
-        events = _copy_rows(shards, files, out, "detections", outputs)
+        events = _copy_rows(shards, files, out, "detections", outputs, dropped=replaced)
         if win is not None:
-            _copy_rows(shards, files, win, "windows", outputs)
+            _copy_rows(shards, files, win, "windows", outputs, dropped=replaced)
         if raven is not None:
             _merge_raven(shards, files, events, raven, True, outputs)
         if aud is not None:
@@ -80,14 +86,29 @@ def _join(man: dict[str, Any], new: RunResult, out: Path, others, wall: float) -
     except BaseException:
         outputs.abort()
         raise
-    return RunResult(_results(entries, new), read_detections_csv(out), manifest)
+    return RunResult(_results(entries, new, set(redone)), read_detections_csv(out), manifest)
 
 
-def _results(entries: list[dict[str, Any]], new: RunResult) -> list:
+def _redone(old_files: list[dict[str, Any]], new_files: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
+    """The new entries that replace old ones, by index: all but a partial recording's that failed now."""
+    was = {f["index"]: f["status"] for f in old_files}
+    return {f["index"]: f for f in new_files if f["status"] in SCANNED or was[f["index"]] not in SCANNED}
+
+
+def _kept(entry: dict[str, Any], new: RunResult) -> dict[str, Any]:
+    """An old entry kept; a partial one whose rescan failed says so in its warnings."""
+    failed = next((f for f in new.manifest["files"] if f["index"] == entry["index"]), None)
+    if failed is None:
+        return entry
+    note = f"{failed['error']} (on --retry-failed; the results of the earlier, partial scan are kept)"
+    return {**entry, "warnings": [*entry.get("warnings", []), note]}
+
+
+def _results(entries: list[dict[str, Any]], new: RunResult, redone: set[int]) -> list:
     from .discover import Recording
     from .results import FileResult
 
-    fresh = {r.index: r for r in new.files}
+    fresh = {r.index: r for r in new.files if r.index in redone}
     out = []
     for f in entries:
         if f["index"] in fresh:
