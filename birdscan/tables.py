@@ -58,6 +58,19 @@ def from_csv_cell(cell: str) -> str:
     return cell[1:] if cell.startswith("'") else cell
 
 
+def path_cell(path: str) -> str:
+    """A recording's path as a cell of a table that programs open files by (Raven's ``Begin
+    Path``), neutralised against formulas like :func:`csv_cell` but kept a path to the same
+    file: a leading ``'`` would make Raven look for a file that does not exist, so a relative
+    path starting with one of :data:`FORMULA_STARTS` gets ``./`` in front instead (absolute
+    paths start with ``/`` or a drive and never need it).
+
+    >>> path_cell("=1+2.wav"), path_cell("/data/=1+2.wav"), path_cell("night/a.wav")
+    ('./=1+2.wav', '/data/=1+2.wav', 'night/a.wav')
+    """
+    return os.curdir + os.sep + path if path.startswith(FORMULA_STARTS) else path
+
+
 _STAMP = re.compile(r"(?<!\d)(\d{4})-?(\d{2})-?(\d{2})[_T-](\d{2})[-:]?(\d{2})[-:]?(\d{2})(?!\d)")
 
 

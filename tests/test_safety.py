@@ -156,6 +156,27 @@ def test_hostile_names_are_safe_in_every_output(tmp_path, write_tone_file):
     assert (clips["status"] == "ok").all() and len(list((tmp_path / "clips").iterdir())) == len(clips)
 
 
+def test_raven_begin_path_is_no_formula_and_still_the_file(tmp_path, monkeypatch, write_tone_file):
+    from birdscan.tables import FORMULA_STARTS
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "-night").mkdir()
+    (tmp_path / "abs").mkdir()
+    recs = [write_tone_file(tmp_path / n, 24000, 2.0, [1.0]) for n in ("=HYPERLINK(1).wav", "-night/a.wav", "abs/=b.wav")]
+    res = scan(["=HYPERLINK(1).wav", "-night", str(tmp_path / "abs" / "=b.wav")], raven="raven", **KW)
+    assert res.n_errors == 0 and all(f.n_events for f in res.files)
+    tables = sorted((tmp_path / "raven").iterdir())
+    assert len(tables) == 4
+    cells = set()
+    for table in tables:
+        rows = (tmp_path / "raven" / table).read_text().splitlines()
+        col = rows[0].split("\t").index("Begin Path")
+        cells |= {row.split("\t")[col] for row in rows[1:]}
+    assert cells == {"./=HYPERLINK(1).wav", "./-night/a.wav", str(tmp_path / "abs" / "=b.wav")}
+    assert not any(c.startswith(FORMULA_STARTS + ("'",)) for c in cells)  # safe in a spreadsheet
+    assert {Path(c).resolve() for c in cells} == {r.resolve() for r in recs}  # and Raven finds the files
+
+
 def test_outputs_never_leave_their_folder(tmp_path, write_tone_file):
     with pytest.raises(OutputError, match="not a plain relative name"):
         selections.raven_path(tmp_path / "raven", "../../../x.flac")

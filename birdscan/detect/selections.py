@@ -27,6 +27,11 @@ empty for a model without a frequency head.
 
 Names are written with control characters (tab, line break) as ``\\t``-style escapes,
 so a table stays valid, and parses as the same table, whatever the file names hold.
+``Begin Path`` is safe to open in a spreadsheet without breaking Raven's use of it: a
+relative path that starts like a formula (``=``, ``+``, ``-``, ``@``) is written as
+``./<path>``, the same file, rather than with the leading ``'`` of the CSV outputs
+(:func:`birdscan.tables.path_cell`). No other column of a Raven table or an Audacity label
+track holds a file name.
 """
 
 from __future__ import annotations
@@ -41,7 +46,7 @@ import numpy as np
 
 from ..errors import ParameterError
 from ..files import inside
-from ..tables import RAVEN_COLUMNS, RAVEN_EXTRA
+from ..tables import RAVEN_COLUMNS, RAVEN_EXTRA, path_cell
 
 RAVEN_COMBINED = "birdscan_combined.selections.txt"
 RAVEN_TABLE_COLUMNS = RAVEN_COLUMNS + RAVEN_EXTRA
@@ -139,7 +144,7 @@ def raven_rows(events: Any, *, nyquist: float, band: tuple[float, float], channe
     start, end, peak = (_floats(events, c, n) for c in ("start_s", "end_s", "peak_s"))
     max_p, mean_p, freq = (_floats(events, c, n) for c in ("max_prob", "mean_prob", "freq_hz"))
     kind = _strings(events, "call_type", n)
-    path = escape_name(begin_path)
+    path = escape_name(path_cell(begin_path))
     return [
         [first + i, "Spectrogram 1", int(channel), start[i] + offset, end[i] + offset, _Hz(low[i]), _Hz(high[i]),
          kind[i], _Hz(freq[i]), peak[i] + offset, max_p[i], mean_p[i], path, start[i]]
