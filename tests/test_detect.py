@@ -196,3 +196,14 @@ def test_block_results_do_not_depend_on_batch_neighbours():
     crowd += scanner.flush()
     mine = [p for k, _, p in crowd if k == 0]
     assert np.array_equal(alone[0][2], mine[0])
+
+
+def test_windows_freq_adds_the_frequency_estimate_to_the_windows_table(tmp_path, write_tone_file):
+    rec = write_tone_file(tmp_path / "a.wav", 24000, 3.0, [1.5])
+    plain = scan([rec], windows=tmp_path / "plain.csv", device="cpu", workers=0)
+    freq = scan([rec], windows=tmp_path / "freq.csv", windows_freq=True, device="cpu", workers=0)
+    a, b = pd.read_csv(tmp_path / "plain.csv"), pd.read_csv(tmp_path / "freq.csv")
+    assert "freq_hz" not in a.columns and list(b.columns) == list(a.columns) + ["freq_hz"]
+    assert len(b) == freq.files[0].n_windows == plain.files[0].n_windows
+    np.testing.assert_allclose(b["freq_hz"], np.round(freq.files[0].freq, 1))
+    assert b["freq_hz"].between(500, 20000).all()

@@ -18,7 +18,7 @@ from ..errors import AudioError, BirdscanError, ModelError, OutputError, Paramet
 from ..files import OutputLock, remove_stale_temporaries
 from ..tables import manifest_path, run_manifest
 from . import audio, selections, writers
-from .discover import Recording, discover
+from .discover import discover
 from .metadata import recording_start
 from .events import TYPE_BOUNDARY_HZ, EventRule, add_call_types, find_events, measure_bands
 from .journal import Journal, journal_dir
@@ -212,9 +212,8 @@ def scan(
                        default_threshold(ckpt) if threshold is None else threshold)
 
         def new_run(o: Path | None, w: Path | None, r: Path | None, a: Path | None) -> _Run:
-            run = _Run(recs, opts, model_path, ckpt, torch_device, o, w, (r, a), progress or NullProgress(), inputs)
-            run.windows_freq = bool(windows_freq)
-            return run
+            return _Run(recs, opts, model_path, ckpt, torch_device, o, w, (r, a), progress or NullProgress(), inputs,
+                        windows_freq=bool(windows_freq))
 
         if finished:
             man = _finished_run(out_p, recs, opts, model_path, inputs, part, (win_p, raven_p, aud_p))
@@ -267,12 +266,7 @@ def _finished_run(out: Path, recs, opts: ScanOptions, model_path: Path, inputs, 
 
 def _nothing_to_do(man: dict[str, Any], out: Path) -> RunResult:
     """The result of ``resume`` on a finished run that matches: its outputs, as they are."""
-    files = []
-    for f in man["files"]:
-        res = FileResult(Recording(Path(f["path"]), f["file"], Path(f["path"])), index=f["index"])
-        res.restore({**f, "seconds": f.get("seconds") or 0.0, "recording_start": f.get("recording_start")}, None, None)
-        res.resumed = False
-        files.append(res)
+    files = [FileResult.from_manifest(f) for f in man["files"]]
     return RunResult(files, read_detections_csv(out), man, nothing_to_do=True)
 
 
@@ -305,13 +299,13 @@ def _model_path(model: str | os.PathLike[str] | None) -> Path:
 class _Run:
     """One run's state: scanning, per-file finishing in order, writing."""
 
-    windows_freq = False  # write each window's frequency estimate in the windows table
-
-    def __init__(self, recs, opts, model_path, ckpt, device, out, win, review, progress, inputs) -> None:
+    def __init__(self, recs, opts, model_path, ckpt, device, out, win, review, progress, inputs,
+                 windows_freq: bool = False) -> None:
         from .infer import Scanner, default_batch_size
         from ..model import file_sha256, model_from_checkpoint
 
         self.recs, self.opts, self.out, self.win, self.progress = recs, opts, out, win, progress
+        self.windows_freq = windows_freq  # write each window's frequency estimate in the windows table
         self.raven, self.audacity = review
         self.t0 = time.perf_counter()
         self.net = model_from_checkpoint(ckpt, model_path, device, inference=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
@@ -73,6 +74,17 @@ class FileResult:
             "seconds": round(self.seconds, 4),
             "recording_start": self.recording_start.isoformat() if self.recording_start else None,
         }
+
+    @classmethod
+    def from_manifest(cls, entry: dict[str, Any]) -> FileResult:
+        """A recording's result as a finished run's manifest lists it (no probabilities or
+        events: those are in the run's tables)."""
+        path = Path(entry["path"])
+        res = cls(Recording(path, entry["file"], path), index=entry["index"])
+        res.restore({**entry, "seconds": entry.get("seconds") or 0.0, "recording_start": entry.get("recording_start")},
+                    None, None)
+        res.resumed = False
+        return res
 
     def record(self) -> dict[str, Any]:
         """The scalar fields of a finished recording, as plain JSON types (for the journal)."""

@@ -26,7 +26,7 @@ from ..tables import manifest_path
 from . import writers
 from . import selections
 from .merge import _copy_rows, _copy_tables, _merge_raven, _Shard
-from .results import SCANNED, RunResult, read_detections_csv, summarize
+from .results import SCANNED, FileResult, RunResult, read_detections_csv, summarize
 
 
 def retry_folder(out: Path) -> Path:
@@ -104,18 +104,6 @@ def _kept(entry: dict[str, Any], new: RunResult) -> dict[str, Any]:
     return {**entry, "warnings": [*entry.get("warnings", []), note]}
 
 
-def _results(entries: list[dict[str, Any]], new: RunResult, redone: set[int]) -> list:
-    from .discover import Recording
-    from .results import FileResult
-
+def _results(entries: list[dict[str, Any]], new: RunResult, redone: set[int]) -> list[FileResult]:
     fresh = {r.index: r for r in new.files if r.index in redone}
-    out = []
-    for f in entries:
-        if f["index"] in fresh:
-            out.append(fresh[f["index"]])
-            continue
-        res = FileResult(Recording(Path(f["path"]), f["file"], Path(f["path"])), index=f["index"])
-        res.restore({**f, "seconds": f.get("seconds") or 0.0}, None, None)
-        res.resumed = False
-        out.append(res)
-    return out
+    return [fresh.get(f["index"]) or FileResult.from_manifest(f) for f in entries]
