@@ -21,7 +21,8 @@ Folders follow the data flow::
     detect/                    the chain: discover -> audio (metadata: start times; decoder_output: what C
                                decoders print, kept off the terminal) -> windows -> infer ->
                                events -> outputs (writers, selections: Raven and Audacity tables),
-                               composed in detect.pipeline; journal (resume), retry, shard, merge
+                               composed in detect.run (one run) and started by detect.pipeline (scan);
+                               journal (resume), retry, shard, merge
     train/                     dataset, augment, loop, predict, metrics, log, resume
     synth/                     generated data: dsp, calls, profile, creatures, negatives, ambience, backgrounds,
                                recording, compose

@@ -284,14 +284,14 @@ def test_disk_full_fails_loudly_and_keeps_previous_outputs(tmp_path, monkeypatch
 def test_each_recording_is_journaled_as_soon_as_it_is_scanned(tmp_path, monkeypatch, write_tone_file):
     """A fault after K recordings are decoded finds at least K-1 of them journaled (they
     are not held back until a shared batch fills up)."""
-    from birdscan.detect import pipeline
+    from birdscan.detect import run as scan_run
 
     rec = tmp_path / "rec"
     rec.mkdir()
     for i in range(8):
         write_tone_file(rec / f"r{i}.wav", 24000, 3.0, [1.5], seed=i)
     started = []
-    real = pipeline.scan_blocks
+    real = scan_run.scan_blocks
 
     def fault_after_k(*a, **kw):
         if len(started) == 5:
@@ -299,7 +299,7 @@ def test_each_recording_is_journaled_as_soon_as_it_is_scanned(tmp_path, monkeypa
         started.append(1)
         return real(*a, **kw)
 
-    monkeypatch.setattr(pipeline, "scan_blocks", fault_after_k)
+    monkeypatch.setattr(scan_run, "scan_blocks", fault_after_k)
     out = tmp_path / "o" / "detections.csv"
     with pytest.raises(KeyboardInterrupt):
         scan([rec], out=out, device="cpu", workers=0, batch_size=4096)
@@ -391,11 +391,11 @@ def test_retry_failed_rescans_only_the_failed_recordings(tmp_path, monkeypatch, 
 
     assert cli("work").exit_code == 1  # broken.wav fails
     write_tone_file(rec / "unitB" / "broken.wav", 24000, 2.5, [1.0])  # the copy is fixed
-    from birdscan.detect import pipeline
+    from birdscan.detect import run as scan_run
 
     scanned = []
-    real = pipeline.scan_blocks
-    monkeypatch.setattr(pipeline, "scan_blocks", lambda *a, **kw: scanned.append(1) or real(*a, **kw))
+    real = scan_run.scan_blocks
+    monkeypatch.setattr(scan_run, "scan_blocks", lambda *a, **kw: scanned.append(1) or real(*a, **kw))
     r = cli("work", "--retry-failed")
     assert r.exit_code == 0, r.output
     assert len(scanned) == 1

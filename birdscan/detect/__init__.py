@@ -1,6 +1,7 @@
 """The scan pipeline: discover -> audio -> windows -> infer -> events -> writers.
 
-:mod:`.pipeline` composes the chain (:func:`scan`); :mod:`.journal` makes a run resumable,
+:mod:`.run` composes the chain for one run and :mod:`.pipeline` (:func:`scan`) checks a
+call and starts, resumes or retries a run; :mod:`.journal` makes a run resumable,
 :mod:`.retry` rescans the recordings a finished run failed on, :mod:`.shard` splits one
 across jobs and :mod:`.merge` joins the shares. Modules here import
 :mod:`birdscan.model` and :mod:`birdscan.errors`, never ``train``, ``synth``, ``review`` or
@@ -12,5 +13,5 @@ from __future__ import annotations
 from .._lazy import lazy_names
 
 __all__ = ["scan", "ScanOptions", "RunResult", "FileResult"]
-__getattr__ = lazy_names(__name__, {"scan": "pipeline", "ScanOptions": "pipeline",
+__getattr__ = lazy_names(__name__, {"scan": "pipeline", "ScanOptions": "run",
                                     "RunResult": "pipeline", "FileResult": "pipeline"})

@@ -177,7 +177,6 @@ def stream(
 
 def _stream(path: Path, sample_rate: int, channel: int | None, block: int, quality: str,
             report: DecodeReport | None) -> Iterator[np.ndarray]:
-    import soundfile as sf
     import soxr
 
     meta = info(path)

@@ -1,7 +1,8 @@
 """What a run found: per-recording results, the detections table and the manifest summary.
 
-Shared by :mod:`birdscan.detect.pipeline` (one run) and :mod:`birdscan.detect.merge` (shards combined),
-so both build the same tables the same way.
+Shared by :mod:`birdscan.detect.run` (one run), :mod:`birdscan.detect.pipeline` (a finished run),
+:mod:`birdscan.detect.retry` and :mod:`birdscan.detect.merge` (shards combined),
+so they all build the same tables the same way.
 """
 
 from __future__ import annotations
