@@ -87,9 +87,10 @@ class DecoderOutput:
         os.dup2(self._saved, 2)
         os.close(self._saved)
         self._saved = None
-        data = os.pread(self._sink.fileno(), os.fstat(self._sink.fileno()).st_size, 0)
-        self._sink.truncate(0)
+        self._sink.seek(0)  # (the decoder wrote through fd 2, past this file object's buffer)
+        data = self._sink.read()
         self._sink.seek(0)
+        self._sink.truncate(0)
         return data.decode("utf-8", "replace")
 
 
