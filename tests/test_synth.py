@@ -193,6 +193,15 @@ def test_coqui_is_a_low_steady_note_then_an_upsweep() -> None:
         assert 900 <= f_first <= 1800 and f_last > f_first + 300 and 2000 <= f_last <= 3600
 
 
+def test_steady_sounds_outlast_a_window_and_often_sit_in_the_thrush_band() -> None:
+    rng = np.random.default_rng(8)
+    events = [negatives.steady(rng, SR) for _ in range(200)]
+    assert all(x.size >= 0.7 * SR for x, _, _ in events)
+    tones = [(lo + hi) / 2 for x, lo, hi in events if hi - lo == 300]  # pure tones: band f0 +- 150 Hz
+    in_thrush = np.mean([2000 <= f <= 4200 for f in tones])
+    assert len(tones) > 80 and in_thrush > 0.5
+
+
 def test_thunder_and_every_hard_negative_kind_is_drawn() -> None:
     rng = np.random.default_rng(7)
     x, _, _ = negatives.thunder(rng, SR, SR)

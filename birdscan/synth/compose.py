@@ -101,7 +101,10 @@ def _clip(
             _add_call(mix, q, centre + offset - half, draw_snr_db(rng))
         else:
             _, event, snr = hard_negative(rng, sr, profile)
-            mix.add(event, centre + int(rng.integers(-1200, 1201)) - event[0].size // 2, snr)
+            size = event[0].size
+            # a sound longer than the clip: any part of it at the centre, its start or end too
+            at = int(rng.integers(0, size)) if size > n else size // 2 + int(rng.integers(-1200, 1201))
+            mix.add(event, centre - at, snr)
     return _finish(rng, mix.x, profile), freq
 
 

@@ -107,12 +107,17 @@ def thunder(rng: np.random.Generator, n: int, sr: int) -> Event:
 
 def steady(rng: np.random.Generator, sr: int) -> Event:
     """A steady sound longer than a window (0.7-3 s) inside the call bands: a pure tone at
-    1.5-9 kHz or a harmonic stack on 0.5-3 kHz (machinery, a whining insect, a tonal frog)."""
+    1.5-9 kHz (half of them in the thrush band, 2-4.2 kHz; a third with the vibrato of a flat
+    call, 30-150 Hz deep at 8-30 Hz) or a harmonic stack on 0.5-3 kHz (machinery, a whining
+    insect, a tonal frog, a whistled owl note). What tells it from a flat call is its length."""
     n = int(rng.uniform(0.7, 3.0) * sr)
     t = np.arange(n) / sr
     if rng.random() < 0.6:
-        f0 = rng.uniform(1500, min(9000, 0.4 * sr))
-        f = f0 + rng.uniform(0, 15) * np.sin(2 * np.pi * rng.uniform(2, 8) * t)
+        f0 = rng.uniform(2000, 4200) if rng.random() < 0.5 else rng.uniform(1500, min(9000, 0.4 * sr))
+        if rng.random() < 1 / 3:
+            f = f0 + rng.uniform(30, 150) * np.sin(2 * np.pi * rng.uniform(8, 30) * t + rng.uniform(0, 2 * np.pi))
+        else:
+            f = f0 + rng.uniform(0, 15) * np.sin(2 * np.pi * rng.uniform(2, 8) * t)
         return tone(f, sr, rng.uniform(0, 2 * np.pi)) * envelope(n, 0.05, 0.05, int(0.03 * sr)), f0 - 150, f0 + 150
     f0 = rng.uniform(500, 3000)
     k = np.arange(1, max(2, int(min(9000, 0.42 * sr) / f0)) + 1)
@@ -227,9 +232,9 @@ HARD_NEGATIVES = {
     "insect": 0.14,  # a chirp of a few narrowband pulses, 1.5-11 kHz
     "chorus": 0.08,  # an unsynchronised chorus of one insect species
     "frog": 0.08,  # frog trills and croaks, 0.5-3 kHz
-    "steady": 0.07,  # a steady tone or harmonic stack in the call bands, longer than a window
-    "transient": 0.12,  # a 1.5-10 kHz noise burst, 10-250 ms
-    "clicks": 0.09,  # a few clicks ringing at the unit's 4-5 kHz
+    "steady": 0.10,  # a steady tone or harmonic stack in the call bands, longer than a window
+    "transient": 0.10,  # a 1.5-10 kHz noise burst, 10-250 ms
+    "clicks": 0.08,  # a few clicks ringing at the unit's 4-5 kHz
     "rain": 0.08,  # drops and a bubble plink
     "tonal": 0.09,  # long whistle, steady tone outside the call bands, harmonic stack or fast sweep
     "song": 0.05,  # a songbird phrase of many varied notes
