@@ -23,7 +23,7 @@ Folders follow the data flow::
                                events -> outputs (writers, selections: Raven and Audacity tables),
                                composed in detect.run (one run) and started by detect.pipeline (scan);
                                journal (resume), retry, shard, merge
-    train/                     dataset, augment, loop, predict, metrics, log, resume
+    train/                     dataset, augment, setup, loop, predict, metrics, log, resume
     synth/                     generated data: dsp, calls, profile, creatures, negatives, ambience, backgrounds,
                                recording, compose
     review/                    runs, references (annotation readers), pairing, matching, frequency,

@@ -14,7 +14,7 @@ import soundfile as sf
 import torch
 
 from birdscan import birdvox70k as data, files
-from birdscan.detect import audio, selections, writers
+from birdscan.detect import audio, selections
 from birdscan.detect.discover import discover
 from birdscan.detect.merge import merge
 from birdscan.detect.pipeline import scan

@@ -26,11 +26,10 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from .. import birdvox70k as bdata
 from .dataset import ClipBatches, ClipDataset, epoch_seed
 from .augment import Augment
 from ..device import amp_dtype, resolve_device, torch_settings
-from ..errors import DataError, OutputError, ParameterError
+from ..errors import OutputError, ParameterError
 from ..files import atomic_path
 from .metrics import append_jsonl, plot_curves, write_jsonl
 from ..realsounds import RealSounds
@@ -38,6 +37,7 @@ from .predict import freq_loss, outputs, predict, recommended_threshold
 from ..model import Detector, ModelConfig, save_checkpoint
 from .log import Reporter, reporter
 from .resume import RESUME_FORMAT, RunSpec, check_resume, plain, read_resume
+from .setup import augmentation, check_options, datasets, model_config
 
 
 
@@ -178,9 +178,9 @@ def train(
     >>> result.best_metrics["auprc"], result.clips_per_s                     # doctest: +SKIP
     """
     arguments = plain({k: v for k, v in locals().items() if k != "progress"})
-    config = _model_config(arch, frontend, channels, model_options)
-    aug = _augment(augment, time_shift, config)
-    _check_options(epochs, batch_size, lr, weight_decay, num_workers, patience, seed)
+    config = model_config(arch, frontend, channels, model_options)
+    aug = augmentation(augment, time_shift, config)
+    check_options(epochs, batch_size, lr, weight_decay, num_workers, patience, seed)
     if negative_windows < 0 or not 0.0 <= heldout < 1.0 or freq_weight < 0:
         raise ParameterError(f"negative_windows={negative_windows} must be >= 0, heldout={heldout} in [0, 1), "
                              f"freq_weight={freq_weight} >= 0")
@@ -191,7 +191,7 @@ def train(
         raise OutputError(f"{paths.best} exists; pass overwrite=True to replace it, or resume= to continue its run")
     report = reporter(progress)
     real = RealSounds(extra, negatives, negative_windows, heldout, seed, config.sample_rate, config.window)
-    sets = _datasets(data, val_units, test_units, config.sample_rate, cache, real)
+    sets = datasets(data, val_units, test_units, config.sample_rate, cache, real)
     if len(sets["train"]) < batch_size:  # a small folder: one step per epoch, not an error
         report.note(f"batch_size={batch_size} is more than the {len(sets['train'])} training clips; "
                     f"using batch_size={len(sets['train'])}")
@@ -373,89 +373,3 @@ class _Loop:
             self.scheduler.load_state_dict(state["scheduler"])
         if state.get("scaler"):
             self.scaler.load_state_dict(state["scaler"])
-
-
-def _model_config(arch: str, frontend: str, channels: str | Sequence[int] | None,
-                  model_options: dict[str, Any] | None) -> ModelConfig:
-    options = dict(model_options or {})
-    options.update(arch=arch, frontend=frontend)
-    options.setdefault("freq_head", arch == "birdscan")
-    if channels is not None:
-        try:
-            chans = tuple(int(c) for c in (channels.split(",") if isinstance(channels, str) else channels))
-        except (TypeError, ValueError) as e:
-            raise ParameterError(f"channels={channels!r} must be integers like '16,32,48'") from e
-        if not chans or min(chans) < 1:
-            raise ParameterError(f"channels={channels!r} must be positive integers like '16,32,48'")
-        options["channels"] = chans
-    try:
-        return ModelConfig(**options)
-    except TypeError as e:
-        raise ParameterError(f"model_options: {e}") from e
-
-
-def _augment(augment: bool | Augment, time_shift: int, config: ModelConfig) -> Augment | None:
-    if not 0 <= time_shift < config.window // 2:
-        raise ParameterError(f"time_shift={time_shift} must be in [0, {config.window // 2}) samples")
-    if time_shift and (isinstance(augment, Augment) or not augment):
-        raise ParameterError(f"time_shift={time_shift} needs augment=True (or set it on the Augment given)")
-    if isinstance(augment, Augment):
-        return augment
-    if not augment:
-        return None
-    return Augment(time_shift=time_shift, band=(config.fmin, config.fmax), sample_rate=config.sample_rate)
-
-
-def _check_options(epochs: int, batch_size: int, lr: float, weight_decay: float, num_workers: int,
-                   patience: int, seed: int) -> None:
-    checks = [(epochs >= 1, f"epochs={epochs} must be >= 1"), (batch_size >= 2, f"batch_size={batch_size} must be >= 2"),
-              (lr > 0, f"lr={lr} must be > 0"), (weight_decay >= 0, f"weight_decay={weight_decay} must be >= 0"),
-              (num_workers >= 0, f"num_workers={num_workers} must be >= 0"),
-              (patience >= 0, f"patience={patience} must be >= 0 (0: no early stopping)"),
-              (seed >= 0, f"seed={seed} must be >= 0")]
-    problems = [msg for ok, msg in checks if not ok]
-    if problems:
-        raise ParameterError("; ".join(problems))
-
-
-def _datasets(data: str | Path, val_units: Any, test_units: Any, sample_rate: int, cache: bool,
-              real: RealSounds | None = None) -> dict[str, ClipDataset]:
-    found = bdata.find_units(data)
-    real_units = real.units if real is not None else []
-    wanted_val = bdata.parse_units(val_units)
-    real_val = [u for u in (wanted_val or []) if u in real_units or u.startswith(("extra", "noise"))]
-    unknown = [u for u in real_val if u not in real_units]
-    if unknown:
-        raise ParameterError(f"val_units: {unknown} are not among the added units {real_units}")
-    hdf5_val = [u for u in (wanted_val or []) if u not in real_val] or None
-    if wanted_val and not hdf5_val:
-        hdf5_val = []  # validation only on added units: every BirdVox unit trains
-    split = _split(found, hdf5_val, test_units)
-    index = bdata.index_units({u: found[u] for u in (*split.train, *split.val, *split.test)}, sample_rate=sample_rate)
-    parts = {"train": split.train, "val": split.val, "test": split.test}
-    rows = {part: index[index["unit"].isin(units)] for part, units in parts.items()}
-    sets = {part: ClipDataset(r, cache=cache and part != "test") for part, r in rows.items()}
-    if real is not None and real.units:
-        added: dict[str, list[ClipDataset]] = {"train": [], "val": []}
-        for arr in real.arrays():
-            part = "val" if arr.unit == "noise-val" or arr.unit in real_val else "train"
-            added[part].append(ClipDataset.from_arrays(arr.waves, arr.labels, arr.unit, arr.names, arr.freq_hz))
-        for part, more in added.items():
-            if more:
-                sets[part] = ClipDataset.concat([sets[part], *more])
-    if len(sets["train"]) < 2:
-        raise DataError(f"training units {sorted(set(sets['train'].units))} hold {len(sets['train'])} clip(s): "
-                        "training needs at least 2")
-    if len(set(sets["val"].labels.tolist())) < 2:
-        raise DataError(f"validation units {sorted(set(sets['val'].units))} hold clips of one label only: "
-                        "AUPRC needs both flight calls and negatives")
-    # test units are indexed (checked, counted) but never read
-    return sets
-
-
-def _split(found: dict[str, Path], val_units: Any, test_units: Any) -> bdata.Split:
-    if val_units == []:
-        test = bdata.parse_units(test_units) or []
-        train = tuple(u for u in sorted(found) if u not in test)
-        return bdata.Split(train, (), tuple(test))
-    return bdata.split_units(found, val_units=val_units, test_units=test_units)

@@ -1,0 +1,107 @@
+"""From :func:`birdscan.train.loop.train`'s options to what a run needs: the model config,
+the augmentation, checked numbers, and the train/val/test clip sets split by unit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Sequence
+
+from .. import birdvox70k as bdata
+from ..errors import DataError, ParameterError
+from ..model import ModelConfig
+from ..realsounds import RealSounds
+from .augment import Augment
+from .dataset import ClipDataset
+
+__all__ = ["augmentation", "check_options", "datasets", "model_config"]
+
+
+def model_config(arch: str, frontend: str, channels: str | Sequence[int] | None,
+                  model_options: dict[str, Any] | None) -> ModelConfig:
+    """The :class:`ModelConfig` of ``train(arch=, frontend=, channels=, model_options=)``."""
+    options = dict(model_options or {})
+    options.update(arch=arch, frontend=frontend)
+    options.setdefault("freq_head", arch == "birdscan")
+    if channels is not None:
+        try:
+            chans = tuple(int(c) for c in (channels.split(",") if isinstance(channels, str) else channels))
+        except (TypeError, ValueError) as e:
+            raise ParameterError(f"channels={channels!r} must be integers like '16,32,48'") from e
+        if not chans or min(chans) < 1:
+            raise ParameterError(f"channels={channels!r} must be positive integers like '16,32,48'")
+        options["channels"] = chans
+    try:
+        return ModelConfig(**options)
+    except TypeError as e:
+        raise ParameterError(f"model_options: {e}") from e
+
+
+def augmentation(augment: bool | Augment, time_shift: int, config: ModelConfig) -> Augment | None:
+    """The augmentation of ``train(augment=, time_shift=)``: None for none."""
+    if not 0 <= time_shift < config.window // 2:
+        raise ParameterError(f"time_shift={time_shift} must be in [0, {config.window // 2}) samples")
+    if time_shift and (isinstance(augment, Augment) or not augment):
+        raise ParameterError(f"time_shift={time_shift} needs augment=True (or set it on the Augment given)")
+    if isinstance(augment, Augment):
+        return augment
+    if not augment:
+        return None
+    return Augment(time_shift=time_shift, band=(config.fmin, config.fmax), sample_rate=config.sample_rate)
+
+
+def check_options(epochs: int, batch_size: int, lr: float, weight_decay: float, num_workers: int,
+                   patience: int, seed: int) -> None:
+    """Refuse bad numeric options of :func:`birdscan.train.loop.train`, all problems in one message."""
+    checks = [(epochs >= 1, f"epochs={epochs} must be >= 1"), (batch_size >= 2, f"batch_size={batch_size} must be >= 2"),
+              (lr > 0, f"lr={lr} must be > 0"), (weight_decay >= 0, f"weight_decay={weight_decay} must be >= 0"),
+              (num_workers >= 0, f"num_workers={num_workers} must be >= 0"),
+              (patience >= 0, f"patience={patience} must be >= 0 (0: no early stopping)"),
+              (seed >= 0, f"seed={seed} must be >= 0")]
+    problems = [msg for ok, msg in checks if not ok]
+    if problems:
+        raise ParameterError("; ".join(problems))
+
+
+def datasets(data: str | Path, val_units: Any, test_units: Any, sample_rate: int, cache: bool,
+              real: RealSounds | None = None) -> dict[str, ClipDataset]:
+    """The ``train``, ``val`` and ``test`` clip sets: BirdVox units split by unit, plus the
+    units of ``real`` (reviewed clips and real-noise windows; ``noise-val`` validates)."""
+    found = bdata.find_units(data)
+    real_units = real.units if real is not None else []
+    wanted_val = bdata.parse_units(val_units)
+    real_val = [u for u in (wanted_val or []) if u in real_units or u.startswith(("extra", "noise"))]
+    unknown = [u for u in real_val if u not in real_units]
+    if unknown:
+        raise ParameterError(f"val_units: {unknown} are not among the added units {real_units}")
+    hdf5_val = [u for u in (wanted_val or []) if u not in real_val] or None
+    if wanted_val and not hdf5_val:
+        hdf5_val = []  # validation only on added units: every BirdVox unit trains
+    split = _split(found, hdf5_val, test_units)
+    index = bdata.index_units({u: found[u] for u in (*split.train, *split.val, *split.test)}, sample_rate=sample_rate)
+    parts = {"train": split.train, "val": split.val, "test": split.test}
+    rows = {part: index[index["unit"].isin(units)] for part, units in parts.items()}
+    sets = {part: ClipDataset(r, cache=cache and part != "test") for part, r in rows.items()}
+    if real is not None and real.units:
+        added: dict[str, list[ClipDataset]] = {"train": [], "val": []}
+        for arr in real.arrays():
+            part = "val" if arr.unit == "noise-val" or arr.unit in real_val else "train"
+            added[part].append(ClipDataset.from_arrays(arr.waves, arr.labels, arr.unit, arr.names, arr.freq_hz))
+        for part, more in added.items():
+            if more:
+                sets[part] = ClipDataset.concat([sets[part], *more])
+    if len(sets["train"]) < 2:
+        raise DataError(f"training units {sorted(set(sets['train'].units))} hold {len(sets['train'])} clip(s): "
+                        "training needs at least 2")
+    if len(set(sets["val"].labels.tolist())) < 2:
+        raise DataError(f"validation units {sorted(set(sets['val'].units))} hold clips of one label only: "
+                        "AUPRC needs both flight calls and negatives")
+    # test units are indexed (checked, counted) but never read
+    return sets
+
+
+def _split(found: dict[str, Path], val_units: Any, test_units: Any) -> bdata.Split:
+    if val_units == []:
+        test = bdata.parse_units(test_units) or []
+        train = tuple(u for u in sorted(found) if u not in test)
+        return bdata.Split(train, (), tuple(test))
+    return bdata.split_units(found, val_units=val_units, test_units=test_units)
