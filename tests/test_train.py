@@ -194,6 +194,29 @@ def test_checkpoints_hold_plain_provenance(run, toy):
     assert ckpt["detect"] == {"threshold": round(t, 4), "note": "reaches 90% precision on the validation units"}
 
 
+def test_real_noise_validates_on_whole_unseen_recordings_and_sets_the_threshold(toy, tmp_path):
+    """With ``negatives``, validation windows come from recordings training never hears; the
+    recommended threshold is at least the one their loudest windows reach."""
+    import soundfile as sf
+
+    sr = 24_000
+    t = np.arange(2 * sr) / sr
+    folder = tmp_path / "noise" / "crickets"
+    folder.mkdir(parents=True)
+    for i in range(7):  # chirping crickets at 3 kHz (inside the toy calls' band) and 5 kHz
+        f = 3000 if i % 2 else 5000
+        x = 0.3 * np.sin(2 * np.pi * f * t) * ((t * 15 + 0.1 * i) % 1 < 0.3)
+        sf.write(str(folder / f"c{i}.wav"), x.astype(np.float32), sr)
+    res = train(toy, tmp_path / "n.pt", **TINY, negatives=[tmp_path / "noise"], negative_windows=40)
+    ckpt = read_checkpoint(res.best)
+    neg = ckpt["train"]["data"]["negatives"]
+    assert len(neg["heldout"]) == 2 and len(neg["validation"]) == 1 and len(neg["train"]) == 4
+    assert not set(neg["validation"]) & set(neg["train"])
+    m = res.best_metrics
+    assert m["noise_windows"] == 200  # max(200, negative_windows // 2)
+    assert ckpt["detect"]["threshold"] >= round(max(m["threshold_noise"], m["threshold_p90"] or 0), 4) - 1e-4
+
+
 def test_evaluate_clips_agrees_with_the_logged_best_epoch(run, toy):
     got = evaluate_clips(toy, "unit03", run.best, batch_size=16, device="cpu")
     logged = run.history[run.best_epoch - 1]
