@@ -41,7 +41,22 @@ class ClipName:
 
 def clip_name(unit: str, centre_sample: int, freq_hz: int, label: int) -> str:
     """Format a clip name, e.g. ``clip_name("unit03", 12712228, 0, 0)``
-    -> ``"unit03_012712228_00000_0"``."""
+    -> ``"unit03_012712228_00000_0"``.
+
+    Parameters
+    ----------
+    unit : str, the recording unit, e.g. ``"unit03"`` (written as given)
+    centre_sample : int in [0, 10**9), the clip centre as a sample index in the full-night
+        recording; zero-padded to 9 digits
+    freq_hz : int in [0, 10**5), the call's centre frequency in Hz (0 for negatives);
+        zero-padded to 5 digits
+    label : int, 1 for a flight call, 0 for a negative
+
+    Returns
+    -------
+    str, ``<unit>_<centre_sample:09d>_<freq_hz:05d>_<label>``; the numbers pass through ``int()``
+    and are not range-checked (a wider number gives a name :func:`parse_clip_name` refuses)
+    """
     return f"{unit}_{int(centre_sample):09d}_{int(freq_hz):05d}_{int(label)}"
 
 

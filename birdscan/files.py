@@ -283,6 +283,19 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w", outputs: OutputSe
 
     A name ending in ``.gz`` is gzip-compressed (level 3, no time stamp, so equal contents
     give equal files). Text mode (``"w"``) writes UTF-8 with ``\\n`` lines; ``"wb"`` is binary.
+
+    Parameters
+    ----------
+    path : str or path-like, the file to write; missing parent folders are made
+    mode : str, ``"w"`` or ``"wb"`` (a mode containing ``"b"`` is binary, any other text)
+    outputs : OutputSet or None, stage the finished file there, renamed by ``outputs.commit()``,
+        instead of renaming it when the block ends
+
+    Yields
+    ------
+    file object, text (newlines written as given, not translated) or binary, on the temporary
+    file. An OSError while writing raises :class:`OutputError` naming ``path``; when the block
+    raises, the temporary file is removed and ``path`` is left as it was.
     """
     path = Path(path)
     with atomic_path(path, outputs) as tmp, open(tmp, "wb") as raw:

@@ -112,6 +112,26 @@ def run_manifest(
 
     ``outputs`` is ``(detections, windows, raven[, audacity])`` (paths or None); ``created`` and the
     ``command`` (when run from the ``birdscan`` command) are filled in here.
+
+    Parameters
+    ----------
+    version : str, the birdscan version that made the outputs
+    host : dict or None, where it ran (``platform``, ``python``, ``device``)
+    model : dict, the model used (path, name, sha256, version, config)
+    options : dict, the scan options
+    inputs : list of str, the paths the run was given
+    shard : dict or None, this run's share of a sharded run (None: not sharded)
+    outputs : tuple of 3 or 4 paths or None, see above; stored as ``str`` (None kept)
+    summary : dict, totals over ``files`` (:func:`birdscan.detect.results.summarize`)
+    files : list of dict, one entry per recording
+    merged_from : list of dict or None, the shards merged; the key is left out when None
+
+    Returns
+    -------
+    dict, keys in this order: ``birdscan_version``, ``created`` (local time, ISO 8601 to the second),
+    ``command`` (``sys.argv``; None when the program's name does not start with ``birdscan``),
+    ``host``, ``model``, ``options``, ``inputs``, ``shard``, ``merged_from`` (only when given),
+    ``outputs`` (``detections``, ``windows``, ``raven``, ``audacity``: str or None), ``summary``, ``files``
     """
     out, win, raven, audacity = (*outputs, None)[:4]
     manifest = {

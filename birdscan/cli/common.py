@@ -38,7 +38,25 @@ def fail(e: BirdscanError) -> click.ClickException:
 
 
 def in_cli_words(text: str, ctx: click.Context | None) -> str:
-    """Rewrite keyword arguments named in a library message as the options of ``ctx``'s command."""
+    """Rewrite keyword arguments named in a library message as the options of ``ctx``'s command.
+
+    ``hop=0`` -> ``--hop 0``; ``overwrite=True (--overwrite)``, ``overwrite=True / --overwrite``
+    and ``model=/--model`` -> the option alone; ``val_units:`` -> ``--val-units:``; a keyword
+    set by an argument -> its metavar (``data=x`` -> ``DATA x``); the command's entries in
+    ``_ALIASES`` (e.g. ``out_dir`` -> ``--out`` for ``clips``) name keywords whose option is
+    called otherwise. A keyword is only matched where it does not continue a longer word or
+    a path (no letter, digit, ``_``, ``.``, ``/``, ``\\`` or ``-`` before it); longer names are
+    replaced first.
+
+    Parameters
+    ----------
+    text : str, a library message, e.g. ``str(BirdscanError)``
+    ctx : click.Context or None, the running command's context; None returns ``text`` unchanged
+
+    Returns
+    -------
+    str, ``text`` in the words of the command line
+    """
     import re
 
     if ctx is None:

@@ -114,7 +114,21 @@ _SAID_LINES = 6  # decoder lines kept in a recording's warning
 
 
 def decoder_note(path: Path, said: list[str]) -> str | None:
-    """What the decoder printed while reading ``path``, as one warning naming the file."""
+    """What the decoder printed while reading ``path``, as one warning naming the file.
+
+    Each line loses its source-location prefix (``[src/libmpg123/parse.c:wetwork():1349] ``);
+    blank and repeated lines are dropped, the first ``_SAID_LINES`` (6) kept, in order.
+
+    Parameters
+    ----------
+    path : Path, the recording (only used in the message)
+    said : list of str, what reached fd 2 during the decoder calls (:meth:`DecoderOutput.call`)
+
+    Returns
+    -------
+    str ``"<path>: the decoder said: <line> / <line> ..."``, ending ``" (and N more)"`` when
+    more than 6 distinct lines were printed; None when it printed only blank lines or nothing
+    """
     lines: list[str] = []
     for line in "".join(said).splitlines():
         line = re.sub(r"^\[[^\]]*\]\s*", "", line.strip())  # "[src/libmpg123/parse.c:wetwork():1349] "

@@ -93,7 +93,25 @@ def _split(p: np.ndarray, a: int, b: int, dip: float) -> list[tuple[int, int]]:
 
 
 def event_runs(probs: np.ndarray, hop_s: float, rule: EventRule) -> list[tuple[int, int]]:
-    """Window-index runs ``[first, stop)`` of the events in ``probs`` (steps 1-3 of the rule)."""
+    """Window-index runs ``[first, stop)`` of the events in ``probs`` (steps 1-3 of the rule).
+
+    Parameters
+    ----------
+    probs : np.ndarray [shape=(n_windows,)], probabilities of consecutive windows
+    hop_s : float > 0, seconds between window starts (turns gaps into seconds for ``rule.min_gap``)
+    rule : EventRule; ``threshold``, ``threshold_off``, ``split_dip`` and ``min_gap`` are used here,
+        ``min_duration`` (step 4) is left to :func:`find_events`
+
+    Returns
+    -------
+    list of (first, stop) int pairs, window indices in time order; the pieces of a split run
+    touch (``stop`` of one is ``first`` of the next), merged events include the gap windows
+
+    Examples
+    --------
+    >>> event_runs(np.array([0, .9, .95, .2, 0, .8, 0]), 0.05, EventRule(min_gap=0.2))
+    [(1, 6)]
+    """
     p = np.asarray(probs, dtype=np.float64)
     pieces: list[tuple[int, int]] = []
     for a, b in _hysteresis(p, rule.threshold, rule.off):

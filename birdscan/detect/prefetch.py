@@ -43,6 +43,18 @@ def prefetch(makers: Iterable[Callable[[], Iterable[T]]], workers: int = 1, dept
 
     ``workers=0`` runs everything in the calling thread. An exception raised by a
     maker is raised again at its place in the sequence.
+
+    Parameters
+    ----------
+    makers : iterable of callables taking no arguments, each returning an iterable of items;
+        read lazily, the next maker started when the first running one is used up
+    workers : int, makers run ahead at once, each in its own daemon thread; <= 0 for none
+    depth : int > 0, items a running maker may queue before it waits (<= 0: no bound)
+
+    Yields
+    ------
+    the items of ``makers[0]()``, then of ``makers[1]()``, and so on. Closing the generator
+    early tells the running threads to stop.
     """
     makers = iter(makers)
     if workers <= 0:

@@ -72,7 +72,23 @@ def audacity_path(audacity_dir: str | os.PathLike[str], rel: str) -> Path:
 
 def raven_tables(raven_dir: str | os.PathLike[str], rels: Sequence[str]) -> list[Path]:
     """The per-recording tables of ``rels``; raises :class:`ParameterError` when one of them
-    would be the combined table (a recording named like it, without extension)."""
+    would be the combined table (a recording named like it, without extension).
+
+    Parameters
+    ----------
+    raven_dir : str or path-like, the folder of the Raven tables
+    rels : sequence of str, the recordings' paths relative to the scanned folder
+
+    Returns
+    -------
+    list of Path [len(rels)], :func:`raven_path` of each of ``rels``, in order
+
+    Raises
+    ------
+    ParameterError
+        naming the recording whose table would be the combined one,
+        ``<raven_dir>/birdscan_combined.selections.txt`` (:data:`RAVEN_COMBINED`)
+    """
     combined = Path(raven_dir) / RAVEN_COMBINED
     paths = [raven_path(raven_dir, rel) for rel in rels]
     for rel, p in zip(rels, paths):
@@ -154,7 +170,27 @@ def raven_rows(events: Any, *, nyquist: float, band: tuple[float, float], channe
 
 def write_raven(path: str | os.PathLike[str], events: Any, *, nyquist: float, band: tuple[float, float],
                 channel: int = 1, begin_path: str = "", outputs=None) -> Path:
-    """One recording's Raven Pro selection table, times from the recording's start."""
+    """One recording's Raven Pro selection table, times from the recording's start.
+
+    A header of :data:`RAVEN_TABLE_COLUMNS`, then one row per event (:func:`raven_rows`,
+    selections numbered from 1): tab-separated, times and probabilities with 4 decimals,
+    frequencies with 1; written atomically (:func:`birdscan.files.atomic_open`).
+
+    Parameters
+    ----------
+    path : str or path-like, the table to write (``<rel>.selections.txt``, :func:`raven_path`)
+    events : pandas.DataFrame, the recording's events, as for :func:`raven_rows`
+    nyquist : float > 0, Hz, half the recording's sample rate
+    band : (fmin, fmax), Hz, the model band (:func:`event_bands`)
+    channel : int >= 1, the channel scanned (1 for a mono mix)
+    begin_path : str, the recording's path, for the ``Begin Path`` column
+    outputs : OutputSet or None, stage the file there for the run's joint rename instead of
+        renaming it at once
+
+    Returns
+    -------
+    Path, ``path``
+    """
     rows = raven_rows(events, nyquist=nyquist, band=band, channel=channel, begin_path=begin_path)
     return _write_tsv(path, RAVEN_TABLE_COLUMNS, rows, outputs)
 
@@ -180,7 +216,26 @@ def write_raven_combined(path: str | os.PathLike[str], parts: Sequence[tuple[str
 def write_audacity(path: str | os.PathLike[str], events: Any, *, nyquist: float, band: tuple[float, float],
                    outputs=None) -> Path:
     """One recording's Audacity label track: ``start, end, "<call type> <max prob>"`` and the
-    frequency line ``\\, low, high`` under each label (Audacity's spectral selection)."""
+    frequency line ``\\, low, high`` under each label (Audacity's spectral selection).
+
+    No header; times in seconds from the recording's start with 4 decimals, the maximum
+    probability with 3, the band (:func:`event_bands`) in Hz with 1; an event without a call
+    type is labelled ``call``. Written atomically (:func:`birdscan.files.atomic_open`).
+
+    Parameters
+    ----------
+    path : str or path-like, the label track to write (``<rel>.txt``, :func:`audacity_path`)
+    events : pandas.DataFrame ``start_s, end_s, max_prob`` [, ``call_type``] and the band columns
+        :func:`event_bands` reads, seconds from the recording start
+    nyquist : float > 0, Hz, half the recording's sample rate
+    band : (fmin, fmax), Hz, the model band
+    outputs : OutputSet or None, stage the file there for the run's joint rename instead of
+        renaming it at once
+
+    Returns
+    -------
+    Path, ``path``
+    """
     low, high = event_bands(events, nyquist, band)
     n = len(events)
     start, end, max_p = (_floats(events, c, n) for c in ("start_s", "end_s", "max_prob"))

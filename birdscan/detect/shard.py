@@ -39,7 +39,18 @@ def parse_shard(shard: str | tuple[int, int] | Sequence[int]) -> tuple[int, int]
 
 
 def check_shards(part: tuple[int, int], n_recordings: int) -> None:
-    """Refuse more shards than recordings (a shard would hold nothing to scan)."""
+    """Refuse more shards than recordings (a shard would hold nothing to scan).
+
+    Parameters
+    ----------
+    part : (K, N) int pair from :func:`parse_shard`; only N is checked, K is named in the message
+    n_recordings : int >= 0, the recordings the run found
+
+    Raises
+    ------
+    ParameterError
+        when ``N > n_recordings``
+    """
     if part[1] > n_recordings:
         raise ParameterError(f"shard={part[0]}/{part[1]}: only {n_recordings} recording(s) found, so N must be at most "
                              f"{n_recordings} (every shard scans at least one recording)")

@@ -89,5 +89,25 @@ def _scan_blocks(blocks: Iterator[np.ndarray], window: int, hop: int, per_block:
 
 
 def frame(samples: np.ndarray, n_windows: int, window: int, hop: int) -> np.ndarray:
-    """Windows of a scan block as a strided view [shape=(n_windows, window)]."""
+    """Windows of a scan block as a strided view [shape=(n_windows, window)].
+
+    Parameters
+    ----------
+    samples : np.ndarray [shape=(m,)], m >= window + (n_windows - 1) * hop (a :class:`ScanBlock`'s
+        ``samples``; a shorter array gives fewer rows)
+    n_windows : int >= 1, windows to take
+    window, hop : int > 0, samples
+
+    Returns
+    -------
+    np.ndarray [shape=(n_windows, window)], a read-only view into ``samples`` (no copy): row ``i``
+    is ``samples[i * hop : i * hop + window]``
+
+    Examples
+    --------
+    >>> frame(np.arange(10), 3, 4, 3)
+    array([[0, 1, 2, 3],
+           [3, 4, 5, 6],
+           [6, 7, 8, 9]])
+    """
     return np.lib.stride_tricks.sliding_window_view(samples, window)[: (n_windows - 1) * hop + 1 : hop]

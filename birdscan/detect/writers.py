@@ -30,7 +30,25 @@ FLOAT_FORMAT = "%.4f"
 
 
 def check_targets(paths: Sequence[Path | None], overwrite: bool) -> None:
-    """Fail before any work when an output exists (and ``overwrite`` is off) or cannot be made."""
+    """Fail before any work when an output exists (and ``overwrite`` is off) or cannot be made.
+
+    Only checks; creates nothing. A path without a suffix that does not exist yet is taken as
+    a folder to be made, any other path as a file in its parent folder.
+
+    Parameters
+    ----------
+    paths : sequence of Path or None, the outputs the run would write; None (an output not
+        asked for) is skipped
+    overwrite : bool, existing files may be replaced
+
+    Raises
+    ------
+    OutputError
+        when ``overwrite`` is false and a path exists as something other than a folder
+        (``"<path> exists; pass overwrite=True (--overwrite) to replace it"``), or when the
+        folder a path would go in exists as something else
+        (``"cannot write <path>: <parent> is not a folder"``)
+    """
     for p in paths:
         if p is None:
             continue
@@ -48,7 +66,22 @@ def check_windows_path(path: Path | None) -> None:
 
 
 def write_detections(path: str | os.PathLike[str], table, outputs: OutputSet | None = None) -> Path:
-    """Write the detections table (``DETECTION_COLUMNS``) as CSV, atomically."""
+    """Write the detections table (``DETECTION_COLUMNS``) as CSV, atomically.
+
+    Parameters
+    ----------
+    path : str or path-like, the CSV to write
+    table : pandas.DataFrame, one row per event with a ``file`` column; reindexed to
+        ``DETECTION_COLUMNS`` (missing columns written empty, others dropped) and its ``file``
+        cells neutralised (:func:`birdscan.tables.csv_cell`) in a copy, ``table`` is not changed.
+        Floats are written with 4 decimals (``FLOAT_FORMAT``), lines end in ``\\n``.
+    outputs : OutputSet or None, stage the file there for the run's joint rename instead of
+        renaming it at once
+
+    Returns
+    -------
+    Path, ``path``
+    """
     table = table.reindex(columns=DETECTION_COLUMNS)
     table["file"] = table["file"].map(csv_cell)
     with atomic_open(path, outputs=outputs) as f:
@@ -97,7 +130,20 @@ class WindowsWriter:
 
 
 def write_manifest(path: str | os.PathLike[str], manifest: dict[str, Any], outputs: OutputSet | None = None) -> Path:
-    """The run manifest as indented JSON."""
+    """The run manifest as indented JSON.
+
+    Parameters
+    ----------
+    path : str or path-like, the file to write (``run.json``, :func:`birdscan.tables.manifest_path`)
+    manifest : dict, from :func:`birdscan.tables.run_manifest`; written with a 2-space indent and a
+        final line break, values JSON cannot hold as ``str(value)``
+    outputs : OutputSet or None, stage the file there for the run's joint rename instead of
+        renaming it at once
+
+    Returns
+    -------
+    Path, ``path``
+    """
     with atomic_open(path, outputs=outputs) as f:
         json.dump(manifest, f, indent=2, default=str)
         f.write("\n")

@@ -62,8 +62,25 @@ def split_recordings(paths: Sequence[Path], root: str | Path, heldout: float = 0
 
     Within each folder (the file's parent), files are ordered by a hash of their path
     relative to ``root`` and the first ``round(heldout * n)`` (at least one when the folder
-    holds two or more, unless ``at_least_one`` is false) are held out. The split depends only on names, never on order or
-    machine, so a model's held-out files can be listed again later.
+    holds two or more, unless ``at_least_one`` is false) are held out. The split depends only
+    on names, never on order or machine, so a model's held-out files can be listed again later.
+
+    Parameters
+    ----------
+    paths : sequence of Path, the recordings, each inside ``root``
+    root : str or Path, the folder the hashed names are relative to
+    heldout : float in [0, 1), the fraction of each folder held out (0: none)
+    at_least_one : bool, hold out at least one file of every folder of two or more files
+        (when ``heldout > 0``)
+
+    Returns
+    -------
+    (train, held) : two sorted lists of Path that together hold ``paths``
+
+    Raises
+    ------
+    ParameterError
+        when ``heldout`` is outside [0, 1)
     """
     if not 0.0 <= heldout < 1.0:
         raise ParameterError(f"heldout={heldout} must be in [0, 1)")
@@ -132,7 +149,9 @@ class NoiseBank:
     Example
     -------
     >>> bank = NoiseBank(audio_files("site_noise/"))                       # doctest: +SKIP
-    >>> x = bank.windows(1000, np.random.default_rng(0))                     # (1000, 12000) float32
+    >>> x = bank.windows(1000, np.random.default_rng(0))                     # doctest: +SKIP
+    >>> x.shape, x.dtype                                                     # doctest: +SKIP
+    ((1000, 12000), dtype('float32'))
     """
 
     paths: Sequence[Path]

@@ -27,7 +27,19 @@ def read_csv(path: Path, **kwargs) -> pd.DataFrame:
 
 def require_columns(df: pd.DataFrame, columns: list[str], path) -> None:
     """Raise :class:`FormatError` naming ``path`` (the table's name in messages) and the
-    missing ones unless ``df`` has all ``columns``."""
+    missing ones unless ``df`` has all ``columns``.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame, the table read
+    columns : list of str, the columns it must have (it may have others)
+    path : path or str, only used in the message
+
+    Raises
+    ------
+    FormatError
+        ``"<path>: missing column(s) [...]; found [...]"``
+    """
     missing = [c for c in columns if c not in df.columns]
     if missing:
         raise FormatError(f"{path}: missing column(s) {missing}; found {list(df.columns)}")
