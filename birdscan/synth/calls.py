@@ -160,7 +160,23 @@ def call_info(p: CallParams, sr: int, contour: tuple[np.ndarray, np.ndarray] | N
 
 
 def render_call(p: CallParams, sr: int) -> tuple[np.ndarray, dict[str, Any]]:
-    """The call's waveform (unit peak, tail included) and its info."""
+    """The call's waveform (unit peak, tail included) and its info.
+
+    Deterministic: every random draw of the rendering is seeded by ``p.seed``.
+
+    Parameters
+    ----------
+    p : CallParams, from :func:`draw_call`
+    sr : int, Hz, the sample rate ``p`` was drawn for (not checked here; :func:`synth_call` checks it)
+
+    Returns
+    -------
+    wave : np.ndarray [shape=(n,), float32]
+        max ``|wave|`` = 1. The call fills samples ``[0, round(info["duration_s"] * sr))``;
+        the ground echo (``p.echo``) and the reverberation tail (``p.reverb``, at most 0.4 s)
+        follow it.
+    info : dict, :func:`call_info` of ``p``
+    """
     f, env = _contour(p, sr)
     info = call_info(p, sr, (f, env))
     n = f.size
@@ -241,6 +257,21 @@ def scaled_call(
 
     The noise is measured on ``reference`` where the call sits (at least 50 ms
     of it), in the call's band widened by 200 Hz on each side.
+
+    Parameters
+    ----------
+    reference : np.ndarray [shape=(m,)], the sound the call will be laid over
+    sr : int, Hz, the sample rate of ``reference`` and of the call
+    p : CallParams, from :func:`draw_call`
+    start : int, samples, where the call will start in ``reference``
+    snr_db : float, dB, the RMS of the call (without its tail) over the band RMS of
+        ``reference`` (:func:`band_rms`)
+
+    Returns
+    -------
+    wave : np.ndarray [shape=(n,), float32], the scaled call with its tail; it is not added to
+        ``reference`` (the caller places it, e.g. with :func:`birdscan.synth.dsp.place`)
+    info : dict, :func:`call_info` of ``p``
     """
     wave, info = render_call(p, sr)
     n_call = int(round(info["duration_s"] * sr))

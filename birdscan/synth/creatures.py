@@ -44,7 +44,21 @@ def insect_pulses(rng: np.random.Generator, n: int, sr: int, ins: Insect, pulses
 
 def chorus(rng: np.random.Generator, n: int, sr: int) -> Event:
     """An unsynchronised chorus [shape=(n,)]: 3-12 individuals of one insect species, each
-    at its own pitch (+-7 %), pulse rate (+-10 %) and phase, summed at random levels."""
+    at its own pitch (+-7 %), pulse rate (+-10 %) and phase, summed at random levels.
+
+    Parameters
+    ----------
+    rng : np.random.Generator
+    n : int > 0, samples
+    sr : int, Hz
+
+    Returns
+    -------
+    Event
+        ``(wave, lo_hz, hi_hz)``: wave [shape=(n,), float64], not normalised (levels 0 to
+        -12 dB each); the band is the species' pitch +- (half its bandwidth, at least 150 Hz,
+        plus 7 % of the pitch)
+    """
     base = Insect.draw(rng)
     x = np.zeros(n)
     for _ in range(int(rng.integers(3, 13))):
@@ -110,7 +124,19 @@ def coqui(rng: np.random.Generator, sr: int) -> Event:
 def owl(rng: np.random.Generator, sr: int) -> Event:
     """An owl: a series of 1-5 hoots (0.15-1.2 s each, fundamental 250-900 Hz gliding a little,
     harmonics up to 2.5-6 kHz, soft onsets) or a tremolo trill (screech-owl like, 700-1400 Hz).
-    Their harmonics and onsets reach into the thrush band."""
+    Their harmonics and onsets reach into the thrush band.
+
+    Parameters
+    ----------
+    rng : np.random.Generator
+    sr : int, Hz; harmonics stay below 0.45 * sr
+
+    Returns
+    -------
+    Event
+        ``(wave, lo_hz, hi_hz)``: wave [shape=(n,), float64], n set by the draw (a trill 0.6-2.5 s;
+        hoots 0.1-0.7 s apart); the band is 200 Hz (500 Hz for a trill) up to the harmonic limit
+    """
     top = min(rng.uniform(2500, 6000), 0.45 * sr)
     if rng.random() < 0.25:  # tremolo trill
         n = int(rng.uniform(0.6, 2.5) * sr)

@@ -35,7 +35,19 @@ def check_int(name: str, value: Any, lo: int, hi: int | None = None) -> int:
 
 
 def check_number(name: str, value: Any, lo: float, hi: float, what: str) -> float:
-    """``value`` as a float, or a ParameterError naming ``name`` when it is not a number in [lo, hi] (``what``)."""
+    """``value`` as a float, or a ParameterError naming ``name`` when it is not a number in [lo, hi] (``what``).
+
+    Parameters
+    ----------
+    name : str, the option's name in the message
+    value : any; must be an int or float (not a bool; numpy floats pass, numpy integers do not)
+    lo, hi : float, the inclusive bounds
+    what : str, the rule in words, for the message ``"<name>=<value!r> must be <what>"``
+
+    Returns
+    -------
+    float, ``value``
+    """
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
         raise ParameterError(f"{name}={value!r} must be {what}")
     return float(value)
@@ -52,7 +64,17 @@ def rms(x: np.ndarray) -> float:
 
 
 def loguniform(rng: np.random.Generator, lo: float, hi: float) -> float:
-    """A number drawn log-uniformly from ``[lo, hi]`` (both > 0)."""
+    """A number drawn log-uniformly from ``[lo, hi]`` (both > 0).
+
+    Parameters
+    ----------
+    rng : np.random.Generator
+    lo, hi : float > 0, the range, ``lo <= hi``
+
+    Returns
+    -------
+    float
+    """
     return float(np.exp(rng.uniform(math.log(lo), math.log(hi))))
 
 
@@ -75,7 +97,20 @@ def _ramp_band(f: np.ndarray, lo: float, hi: float, edge: float | None = None) -
 
 
 def noise(rng: np.random.Generator, n: int, sr: int, amp: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
-    """Gaussian noise [shape=(n,)] with amplitude spectrum ``amp(f_hz)``, unit RMS."""
+    """Gaussian noise [shape=(n,)] with amplitude spectrum ``amp(f_hz)``, unit RMS.
+
+    Parameters
+    ----------
+    rng : np.random.Generator
+    n : int > 0, samples
+    sr : int, Hz
+    amp : callable, np.ndarray of frequencies [Hz, shape=(k,)] -> amplitudes [shape=(k,)]; called
+        once on the ``rfftfreq`` grid of :func:`fast_len` ``(n)`` samples
+
+    Returns
+    -------
+    np.ndarray [shape=(n,), float64], scaled to unit RMS after cutting to ``n`` samples
+    """
     m = fast_len(n)
     f = np.fft.rfftfreq(m, 1 / sr)
     spec = rng.standard_normal(2 * f.size).view(np.complex128)
@@ -84,13 +119,42 @@ def noise(rng: np.random.Generator, n: int, sr: int, amp: Callable[[np.ndarray],
 
 
 def band_noise(rng: np.random.Generator, n: int, sr: int, lo: float, hi: float) -> np.ndarray:
-    """Unit-RMS noise [shape=(n,)] in the band ``[lo, hi]`` Hz (``hi`` capped at 0.47 ``sr``)."""
+    """Unit-RMS noise [shape=(n,)] in the band ``[lo, hi]`` Hz (``hi`` capped at 0.47 ``sr``).
+
+    The band edges fall off linearly over ``max(60, 0.15 * (hi - lo))`` Hz outside it.
+
+    Parameters
+    ----------
+    rng : np.random.Generator
+    n : int > 0, samples
+    sr : int, Hz
+    lo, hi : float, Hz, ``lo < hi``
+
+    Returns
+    -------
+    np.ndarray [shape=(n,), float64]
+    """
     hi = min(hi, 0.47 * sr)
     return noise(rng, n, sr, lambda f: _ramp_band(f, lo, hi))
 
 
 def lowpass_noise(rng: np.random.Generator, n: int, sr: int, corner: float, order: float = 2.0) -> np.ndarray:
-    """Unit-RMS noise [shape=(n,)] rolling off above ``corner`` Hz with slope ``order`` (and no DC)."""
+    """Unit-RMS noise [shape=(n,)] rolling off above ``corner`` Hz with slope ``order`` (and no DC).
+
+    The amplitude spectrum is ``1 / (1 + (f / corner) ** order)`` above 15 Hz and 0 at and below it.
+
+    Parameters
+    ----------
+    rng : np.random.Generator
+    n : int > 0, samples
+    sr : int, Hz
+    corner : float > 0, Hz
+    order : float > 0, the roll-off exponent
+
+    Returns
+    -------
+    np.ndarray [shape=(n,), float64]
+    """
     return noise(rng, n, sr, lambda f: (f > 15) / (1 + (f / corner) ** order))
 
 
@@ -98,6 +162,17 @@ def smooth(rng: np.random.Generator, n: int, sr: int, corr_s: float) -> np.ndarr
     """Slowly varying Gaussian process [shape=(n,)], about unit RMS, correlation time about ``corr_s``.
 
     Made at a coarse rate (8 points per correlation time) and interpolated, which is cheap.
+
+    Parameters
+    ----------
+    rng : np.random.Generator
+    n : int > 0, samples
+    sr : int, Hz
+    corr_s : float > 0, seconds (below 8 / ``sr`` the coarse step is one sample)
+
+    Returns
+    -------
+    np.ndarray [shape=(n,), float64], linearly interpolated between the coarse points
     """
     step = max(1, int(corr_s * sr / 8))
     coarse = noise(rng, n // step + 2, 8, lambda f: np.exp(-(f**2)))
@@ -105,7 +180,21 @@ def smooth(rng: np.random.Generator, n: int, sr: int, corr_s: float) -> np.ndarr
 
 
 def envelope(n: int, a: float, b: float, taper: int = 0) -> np.ndarray:
-    """Attack/decay envelope u**a (1-u)**b with peak 1 and optional raised-cosine end tapers."""
+    """Attack/decay envelope u**a (1-u)**b with peak 1 and optional raised-cosine end tapers.
+
+    ``u`` runs over the sample centres, ``(i + 0.5) / n``; the peak is scaled to 1 before the
+    tapers are applied.
+
+    Parameters
+    ----------
+    n : int > 0, samples
+    a, b : float >= 0, the attack and decay exponents (larger: a slower rise, a faster fall)
+    taper : int >= 0, samples of ``sin**2`` fade-in and fade-out at the ends, at most ``n // 2``
+
+    Returns
+    -------
+    np.ndarray [shape=(n,), float64], values in [0, 1]
+    """
     u = (np.arange(n) + 0.5) / n
     env = u**a * (1 - u) ** b
     env /= env.max()
@@ -118,12 +207,37 @@ def envelope(n: int, a: float, b: float, taper: int = 0) -> np.ndarray:
 
 
 def tone(freq: np.ndarray, sr: int, phase0: float = 0.0) -> np.ndarray:
-    """A sine [shape=(n,)] following the instantaneous frequency ``freq`` (Hz per sample)."""
+    """A sine [shape=(n,)] following the instantaneous frequency ``freq`` (Hz per sample).
+
+    Parameters
+    ----------
+    freq : np.ndarray [shape=(n,)], Hz, one value per sample
+    sr : int, Hz
+    phase0 : float, radians, added to the running phase ``2 * pi * cumsum(freq) / sr``
+
+    Returns
+    -------
+    np.ndarray [shape=(n,), float64], amplitude 1
+    """
     return np.sin(phase0 + 2 * np.pi * np.cumsum(freq) / sr)
 
 
 def harmonics(rng: np.random.Generator, f0: np.ndarray, sr: int, amps: Sequence[float]) -> np.ndarray:
-    """Harmonic series on fundamental ``f0`` [Hz, shape=(n,)] with amplitudes ``amps`` and random phases."""
+    """Harmonic series on fundamental ``f0`` [Hz, shape=(n,)] with amplitudes ``amps`` and random phases.
+
+    Parameters
+    ----------
+    rng : np.random.Generator, draws one phase per harmonic
+    f0 : np.ndarray [shape=(n,)], Hz, the fundamental per sample
+    sr : int, Hz
+    amps : sequence of float, the amplitude of harmonic ``k`` is ``amps[k - 1]`` (``amps[0]`` the
+        fundamental); harmonics above ``sr / 2`` are not removed, so the caller keeps
+        ``len(amps) * max(f0)`` below it
+
+    Returns
+    -------
+    np.ndarray [shape=(n,), float64]
+    """
     z = np.exp(2j * np.pi * np.cumsum(f0) / sr)
     zk = np.ones_like(z)
     acc = np.zeros_like(z)
@@ -134,14 +248,35 @@ def harmonics(rng: np.random.Generator, f0: np.ndarray, sr: int, amps: Sequence[
 
 
 def place(out: np.ndarray, wave: np.ndarray, start: int) -> None:
-    """Add ``wave`` into ``out`` at sample ``start`` (may be negative or past the end)."""
+    """Add ``wave`` into ``out`` at sample ``start`` (may be negative or past the end).
+
+    Parameters
+    ----------
+    out : np.ndarray [shape=(m,)], changed in place
+    wave : np.ndarray [shape=(k,)]; the part falling outside ``out`` is dropped
+    start : int, samples, where ``wave[0]`` goes in ``out``
+    """
     a, b = max(start, 0), min(start + wave.size, out.size)
     if a < b:
         out[a:b] += wave[a - start : b - start]
 
 
 def band_rms(x: np.ndarray, sr: int, lo: float, hi: float) -> float:
-    """RMS of ``x`` [shape=(n,)] restricted to the band ``lo``..``hi`` Hz (rectangular FFT band)."""
+    """RMS of ``x`` [shape=(n,)] restricted to the band ``lo``..``hi`` Hz (rectangular FFT band).
+
+    From the one-sided power spectrum of ``x`` (no window), bins with ``lo <= f <= hi``, DC
+    excluded.
+
+    Parameters
+    ----------
+    x : np.ndarray [shape=(n,)]
+    sr : int, Hz
+    lo, hi : float, Hz
+
+    Returns
+    -------
+    float > 0, plus 1e-12 so it can divide; :func:`rms` of ``x`` for fewer than 2 samples
+    """
     if x.size < 2:
         return rms(x)
     p = np.abs(np.fft.rfft(x)) ** 2

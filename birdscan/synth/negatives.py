@@ -45,7 +45,21 @@ def click_kernel(rng: np.random.Generator, sr: int, fc: float) -> np.ndarray:
 def impulse_train(
     rng: np.random.Generator, n: int, times: np.ndarray, kernel: np.ndarray, spread_db: float
 ) -> np.ndarray:
-    """Copies of ``kernel`` at sample ``times`` (may start before 0) with random gains, [shape=(n,)]."""
+    """Copies of ``kernel`` at sample ``times`` (may start before 0) with random gains, [shape=(n,)].
+
+    Parameters
+    ----------
+    rng : np.random.Generator, draws the gains
+    n : int > 0, samples
+    times : np.ndarray [shape=(k,)], samples (truncated to integers), where each copy starts;
+        copies starting more than ``len(kernel)`` samples before 0, or at ``n`` or later, are dropped
+    kernel : np.ndarray [shape=(m,)], the sound repeated
+    spread_db : float >= 0, dB; each copy's gain is drawn uniformly in [-spread_db, 0] dB
+
+    Returns
+    -------
+    np.ndarray [shape=(n,), float64], the sum of the copies
+    """
     out = np.zeros(n + kernel.size)
     k = kernel.size
     idx = np.asarray(times, dtype=np.int64) + k
@@ -63,7 +77,25 @@ def impulse_train(
 
 
 def event_times(rng: np.random.Generator, n: int, sr: int, rate: float, periodic: bool, lead: int) -> np.ndarray:
-    """Sample times of repeated events at ``rate`` per second (jittered-periodic or Poisson), starting up to ``lead`` samples before 0."""
+    """Sample times of repeated events at ``rate`` per second (jittered-periodic or Poisson),
+    starting up to ``lead`` samples before 0.
+
+    Parameters
+    ----------
+    rng : np.random.Generator
+    n : int > 0, samples the events must cover
+    sr : int, Hz
+    rate : float > 0, events per second
+    periodic : bool; True: one every ``sr / rate`` samples from a random phase, each moved by a
+        Gaussian jitter of 3 % of the period (they run from before ``-lead`` to past ``n``);
+        False: a Poisson number of times, uniform in ``[-lead, n)``
+    lead : int >= 0, samples before 0 the events may start (so sounds already under way at 0
+        are heard)
+
+    Returns
+    -------
+    np.ndarray [shape=(k,), float64], samples (not integers); the Poisson times are not sorted
+    """
     if periodic:
         period = sr / rate
         first = rng.uniform(-lead - period, -lead)
@@ -95,7 +127,22 @@ def plink(rng: np.random.Generator, sr: int) -> np.ndarray:
 
 def thunder(rng: np.random.Generator, n: int, sr: int) -> Event:
     """Thunder: a crack (a broadband burst, 20-200 ms) then a rolling low rumble that decays
-    over the rest of the stretch."""
+    over the rest of the stretch.
+
+    The crack starts at sample 0; the rumble (noise below 150-800 Hz, decaying with a time
+    constant of 0.5-3 s, its level slowly wandering) fills the stretch.
+
+    Parameters
+    ----------
+    rng : np.random.Generator
+    n : int > 0, samples
+    sr : int, Hz
+
+    Returns
+    -------
+    Event
+        ``(wave, 100.0, 6000.0)``: wave [shape=(n,), float64], not normalised
+    """
     t = np.arange(n) / sr
     rumble = lowpass_noise(rng, n, sr, rng.uniform(150, 800), 2) * np.exp(-t / rng.uniform(0.5, 3))
     rumble *= np.exp(0.7 * smooth(rng, n, sr, rng.uniform(0.05, 0.3)))
@@ -109,7 +156,19 @@ def steady(rng: np.random.Generator, sr: int) -> Event:
     """A steady sound longer than a window (0.7-3 s) inside the call bands: a pure tone at
     1.5-9 kHz (half of them in the thrush band, 2-4.2 kHz; a third with the vibrato of a flat
     call, 30-150 Hz deep at 8-30 Hz) or a harmonic stack on 0.5-3 kHz (machinery, a whining
-    insect, a tonal frog, a whistled owl note). What tells it from a flat call is its length."""
+    insect, a tonal frog, a whistled owl note). What tells it from a flat call is its length.
+
+    Parameters
+    ----------
+    rng : np.random.Generator
+    sr : int, Hz
+
+    Returns
+    -------
+    Event
+        ``(wave, lo_hz, hi_hz)``: wave [shape=(n,), float64], n set by the draw; the band
+        is the tone +- 150 Hz, or from 150 Hz below the fundamental to the top harmonic
+    """
     n = int(rng.uniform(0.7, 3.0) * sr)
     t = np.arange(n) / sr
     if rng.random() < 0.6:

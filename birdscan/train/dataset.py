@@ -172,7 +172,17 @@ class ClipDataset:
 
 
 def epoch_seed(seed: int, epoch: int) -> int:
-    """The seed of one epoch's shuffling (and, in training, augmentation and dropout)."""
+    """The seed of one epoch's shuffling (and, in training, augmentation and dropout).
+
+    Parameters
+    ----------
+    seed : int >= 0, the run's seed
+    epoch : int >= 0, the epoch
+
+    Returns
+    -------
+    int, ``seed * 100_003 + epoch``: distinct for every (seed, epoch) pair while ``epoch < 100_003``
+    """
     return seed * 100_003 + epoch
 
 

@@ -51,6 +51,22 @@ def roc_auc(labels: Any, scores: Any) -> float | None:
     """Area under the ROC curve (``sklearn.metrics.roc_auc_score``): P(score of a positive >
     score of a negative), ties count 1/2; ``None`` when only one class is present.
 
+    Parameters
+    ----------
+    labels : array-like [shape=(n,)], 0 or 1
+    scores : array-like [shape=(n,)], finite; logits or probabilities (only their order counts)
+
+    Returns
+    -------
+    float in [0, 1], or None
+
+    Raises
+    ------
+    ParameterError
+        when the lengths differ, a label is not 0 or 1, or a score is not finite
+
+    Examples
+    --------
     >>> roc_auc([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
     0.75
     """
@@ -66,6 +82,22 @@ def average_precision(labels: Any, scores: Any) -> float | None:
     """Area under the precision-recall curve as a step sum, ``sum_k (R_k - R_{k-1}) P_k``
     (``sklearn.metrics.average_precision_score``); ``None`` without positives.
 
+    Parameters
+    ----------
+    labels : array-like [shape=(n,)], 0 or 1
+    scores : array-like [shape=(n,)], finite; logits or probabilities (only their order counts)
+
+    Returns
+    -------
+    float in [0, 1], or None
+
+    Raises
+    ------
+    ParameterError
+        when the lengths differ, a label is not 0 or 1, or a score is not finite
+
+    Examples
+    --------
     >>> average_precision([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
     0.8333333333333333
     """
@@ -159,7 +191,13 @@ def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> None:
 
 
 def append_jsonl(path: Path, row: dict[str, Any]) -> None:
-    """Append one row to a JSON-lines file."""
+    """Append one row to a JSON-lines file.
+
+    Parameters
+    ----------
+    path : Path, the file; created when missing, appended to in place (not atomically)
+    row : dict, JSON-serialisable; written as one line of ``json.dumps(row)``
+    """
     with open(path, "a") as f:
         f.write(json.dumps(row) + "\n")
 
@@ -173,6 +211,19 @@ def plot_curves(history: list[dict[str, Any]], path: str | Path) -> Path | None:
     """Plot loss, ranking metrics, threshold metrics and learning rate per epoch to a PNG.
 
     Returns the path, or None when there is no history or matplotlib is not installed.
+
+    Parameters
+    ----------
+    history : list of dict, one per epoch: ``epoch`` and any of the plotted metrics
+        (``train_loss``, ``val_loss``, ``val_auprc``, ``val_roc_auc``, ``val_accuracy``,
+        ``val_balanced_accuracy``, ``val_f1``, ``lr``, ``val_freq_median_semitones``,
+        ``val_type_accuracy``, ``val_threshold_noise``, ``val_noise_above_0.5``; missing or None
+        values leave gaps); the last epoch with a true ``best`` gets a dotted line
+    path : str or Path, the PNG (1000 x 1000 pixels, six panels), written atomically
+
+    Returns
+    -------
+    Path or None
     """
     try:
         from matplotlib.backends.backend_agg import FigureCanvasAgg

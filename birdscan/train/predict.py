@@ -88,7 +88,19 @@ def octaves(freq_hz: torch.Tensor) -> torch.Tensor:
 
 
 def freq_loss(pred: torch.Tensor, freq_hz: torch.Tensor) -> torch.Tensor:
-    """Smooth-L1 error (octaves) of the frequency head on clips with a known frequency (> 0 Hz)."""
+    """Smooth-L1 error (octaves) of the frequency head on clips with a known frequency (> 0 Hz).
+
+    Parameters
+    ----------
+    pred : torch.Tensor [shape=(batch,)], the head's output, octaves above 1 kHz (:func:`octaves`)
+    freq_hz : torch.Tensor [shape=(batch,)], Hz, the true call frequency; 0 where unknown
+
+    Returns
+    -------
+    torch.Tensor [shape=()], the mean smooth-L1 loss over the known clips, quadratic within
+    ``beta`` = 1/12 octave (a semitone); 0, still attached to ``pred``'s graph, when no clip has
+    a known frequency
+    """
     known = freq_hz > 0
     if not bool(known.any()):
         return pred.sum() * 0.0
@@ -136,7 +148,21 @@ class Predictions:
 def freq_metrics(pred: np.ndarray | None, true: np.ndarray, labels: np.ndarray,
                  boundary_hz: float = TYPE_BOUNDARY_HZ) -> dict[str, Any]:
     """Median absolute frequency error (semitones) and call-type accuracy on positives with a
-    known frequency; empty without a frequency head or such clips."""
+    known frequency; empty without a frequency head or such clips.
+
+    Parameters
+    ----------
+    pred : np.ndarray [shape=(n,)] or None, Hz, the predicted call frequency; None without a head
+    true : np.ndarray [shape=(n,)], Hz, the true call frequency; 0 where unknown
+    labels : np.ndarray [shape=(n,)], positives above 0.5
+    boundary_hz : float, Hz; a call is thrush-type below it, tseep at or above it
+
+    Returns
+    -------
+    dict ``freq_median_semitones`` (float, median of ``12 * |log2(pred / true)|``),
+    ``type_accuracy`` (float in [0, 1], predicted and true frequency on the same side of
+    ``boundary_hz``) and ``freq_clips`` (int, the clips counted); or ``{}``
+    """
     if pred is None:
         return {}
     known = (labels > 0.5) & (true > 0)
@@ -150,7 +176,23 @@ def freq_metrics(pred: np.ndarray | None, true: np.ndarray, labels: np.ndarray,
 
 def noise_threshold(noise_logits: np.ndarray, rate: float = NOISE_WINDOW_RATE) -> dict[str, Any]:
     """The probability that at most ``rate`` of real-noise validation windows reach, and the
-    fraction of them above 0.5 and 0.9."""
+    fraction of them above 0.5 and 0.9.
+
+    Parameters
+    ----------
+    noise_logits : np.ndarray [shape=(n,)], the model's logits on real-noise validation windows
+    rate : float in [0, 1), the share of windows allowed to reach the threshold
+
+    Returns
+    -------
+    dict
+        ``threshold_noise``: float, 1e-6 above the probability of the window ranked
+        ``floor(rate * n) + 1`` from the top, so at most ``floor(rate * n)`` windows reach it;
+        capped at :data:`MAX_THRESHOLD` (0.99, where more may reach it); 0.5 when ``n`` is 0.
+        ``noise_windows``: int, ``n``.
+        ``noise_above_0.5``, ``noise_above_0.9``: float, the fraction of windows with probability
+        at or above 0.5 and 0.9 (NaN when ``n`` is 0).
+    """
     p = 1 / (1 + np.exp(-noise_logits.astype(np.float64)))
     k = int(np.floor(rate * p.size))
     top = np.sort(p)[::-1]
@@ -178,7 +220,24 @@ def recommended_threshold(metrics: dict[str, Any]) -> dict[str, Any] | None:
 
 @torch.inference_mode()
 def predict(model: Detector, batches: ClipBatches, amp: torch.dtype | None) -> Predictions:
-    """Every clip's outputs, in dataset order."""
+    """Every clip's outputs, in dataset order.
+
+    Runs under ``torch.inference_mode``; the model is put in eval mode and left there.
+
+    Parameters
+    ----------
+    model : Detector
+    batches : ClipBatches, made without ``shuffle`` (its epoch 0 is read; a shuffled one would
+        give shuffled order and drop the last partial batch)
+    amp : torch.dtype or None, the autocast dtype (None: float32), as for :func:`outputs`
+
+    Returns
+    -------
+    Predictions
+        ``labels`` and ``logits`` [shape=(n_clips,)], ``units`` (each clip's unit), ``freq_pred``
+        [shape=(n_clips,), Hz] (None without a frequency head) and ``freq_true`` [shape=(n_clips,),
+        Hz, 0 where unknown]
+    """
     model.eval()
     labels, scores, freqs, trues = [], [], [], []
     for x, y, f in batches.epoch(0):

@@ -65,7 +65,20 @@ def read_resume(path: str | Path) -> dict[str, Any]:
 def check_resume(state: dict[str, Any], run: RunSpec) -> None:
     """:class:`ParameterError` listing the run-defining settings (``RUN_KEYS``) in which
     ``run`` differs from the resumed ``state``; ``epochs`` may grow (extending the run), not
-    fall below the epochs done or the run's total."""
+    fall below the epochs done or the run's total.
+
+    Parameters
+    ----------
+    state : dict, from :func:`read_resume`: ``run`` (the saved :meth:`RunSpec.to_dict`) and
+        ``epoch`` (the epochs done)
+    run : RunSpec, the settings of the run continuing it
+
+    Raises
+    ------
+    ParameterError
+        when ``run.epochs`` is below the epochs done, or when any setting differs (compared as
+        plain types), each listed as ``"<key>: run <saved>, now <new>"``
+    """
     saved, now = state["run"], run.to_dict()
     if run.epochs < state["epoch"]:
         raise ParameterError(f"resume: epochs={run.epochs} is fewer than the {state['epoch']} epochs the run has done "

@@ -65,7 +65,35 @@ def check_options(epochs: int, batch_size: int, lr: float, weight_decay: float, 
 def datasets(data: str | Path, val_units: Any, test_units: Any, sample_rate: int, cache: bool,
               real: RealSounds | None = None) -> dict[str, ClipDataset]:
     """The ``train``, ``val`` and ``test`` clip sets: BirdVox units split by unit, plus the
-    units of ``real`` (reviewed clips and real-noise windows; ``noise-val`` validates)."""
+    units of ``real`` (reviewed clips and real-noise windows; ``noise-val`` validates).
+
+    Parameters
+    ----------
+    data : str or Path, the folder of ``BirdVox-70k_unitNN.hdf5`` files
+    val_units : units to validate on (as :func:`birdscan.birdvox70k.parse_units` reads them), or
+        None for the default of :func:`birdscan.birdvox70k.split_units`; units of ``real``
+        (``extra-...``, ``noise...``) among them validate instead of training, and when only such
+        units are named every BirdVox unit not in ``test_units`` trains
+    test_units : units held out for testing, as for :func:`birdscan.birdvox70k.split_units`
+    sample_rate : int, Hz, the model's; the data must have it
+    cache : bool, read the train and val clips into RAM (:class:`ClipDataset`); test clips never are.
+        A set that ``real`` adds to is held in RAM either way (:meth:`ClipDataset.concat`)
+    real : RealSounds or None, the added units; ``noise-val`` and those named in ``val_units``
+        validate, the others train
+
+    Returns
+    -------
+    dict ``{"train": ClipDataset, "val": ClipDataset, "test": ClipDataset}``; the test units are
+    indexed (checked, counted) but not read
+
+    Raises
+    ------
+    ParameterError
+        for a ``val_units`` unit that is neither in the data nor among the added units, and for
+        units :func:`birdscan.birdvox70k.split_units` refuses
+    DataError
+        when the training set holds fewer than 2 clips, or the validation set clips of one label only
+    """
     found = bdata.find_units(data)
     real_units = real.units if real is not None else []
     wanted_val = bdata.parse_units(val_units)
