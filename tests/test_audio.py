@@ -114,3 +114,25 @@ def test_decoder_note_names_the_file_once_per_line():
             "Note: Trying to resync...\n"]
     assert decoder_note(Path("a.mp3"), said) == "a.mp3: the decoder said: error: Giving up resync / Note: Trying to resync..."
     assert decoder_note(Path("a.mp3"), ["\n"]) is None
+
+
+def test_compressed_length_estimates_are_not_damage_but_a_cut_file_is(tmp_path):
+    """An MP3's header length is an estimate: a file a fraction of a second short of it (the
+    last few hundred bytes missing, or a variable bit rate) is whole; half a file is partial."""
+    sr = 24_000
+    t = np.arange(20 * sr) / sr
+    x = (0.1 * np.sin(2 * np.pi * 3000 * t)).astype(np.float32)
+    try:
+        sf.write(tmp_path / "full.mp3", x, sr, format="MP3")
+    except (sf.LibsndfileError, TypeError, ValueError):
+        pytest.skip("this libsndfile cannot write MP3")
+    data = (tmp_path / "full.mp3").read_bytes()
+    (tmp_path / "short.mp3").write_bytes(data[:-300])
+    (tmp_path / "half.mp3").write_bytes(data[: len(data) // 2])
+    reports = {}
+    for name in ("full", "short", "half"):
+        reports[name] = audio.DecodeReport()
+        got = sum(len(b) for b in audio.stream(tmp_path / f"{name}.mp3", sr, report=reports[name]))
+        assert got > 0
+    assert reports["full"].partial is None and reports["short"].partial is None
+    assert reports["half"].partial and "half.mp3" not in reports["half"].partial  # the reason; the file is named by the caller

@@ -210,8 +210,20 @@ def _stream(path: Path, sample_rate: int, channel: int | None, block: int, quali
         note = decoder_note(path, said)
         if note:
             rep.warnings.append(note)
-    if rep.partial is None and rep.frames < meta.frames and meta.format not in ("MPEG", "OGG"):  # compressed: lengths are estimates
+    if rep.partial is None and rep.frames < meta.frames and (
+            meta.format not in ESTIMATED_LENGTH or meta.frames - rep.frames > _estimate_slack(meta)):
         rep.partial = f"the file ends after {rep.frames / meta.sample_rate:.1f} s of the {meta.duration_s:.1f} s its header claims"
+
+
+ESTIMATED_LENGTH = ("MP3", "MPEG", "OGG")
+"""Formats (``soundfile`` names) whose length in the header is an estimate: a healthy file may
+decode a little short of it (a variable-bitrate MP3), so only a clear shortfall marks the file
+partial; what the decoder said is kept as a warning either way."""
+
+
+def _estimate_slack(meta: AudioInfo) -> int:
+    """Frames a compressed file may fall short of its estimated length: 1 s or 2 %, the larger."""
+    return max(meta.sample_rate, int(0.02 * meta.frames))
 
 
 def _open(path: Path, said: list[str] | None = None):
