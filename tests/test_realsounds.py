@@ -175,6 +175,12 @@ def test_real_sounds_units_and_metadata_never_train_on_heldout_files(tmp_path, n
     val_hz = 4000 + 200 * int(val_file.stem[1:])
     plain = arrays["noise-val"].waves[: len(arrays["noise-val"].waves) // 2]
     assert all(abs(dominant_hz(w) - val_hz) < 30 for w in plain[:20] if np.abs(w).max() > 0.01)
+    # folders too small to spare a whole file for validation: the training files' last 20% validate
+    for i in range(2):
+        write(tmp_path / "two" / f"t{i}.wav", tone(3000 + 500 * i, 4.0, pulse_hz=10, seed=i))
+    small = RealSounds(negatives=[tmp_path / "two"], negative_windows=20, seed=0)
+    assert small.noise["validation"] == [] and len(small.noise["train"]) == 1
+    assert {a.unit: a.waves.shape[0] for a in small.arrays()} == {"noise": 20, "noise-val": 200}
     with pytest.raises(ParameterError, match="negatives: .* is not a folder"):
         RealSounds(negatives=[tmp_path / "nope"])
     with pytest.raises(ParameterError, match="share a name"):

@@ -61,8 +61,9 @@ class RealSounds:
         on them, so it estimates the false alarms on new recordings, not on the training ones.
     negative_windows : varied training windows to cut; half as many validation windows
     heldout : fraction of each noise folder never used (the test part)
-    validation : fraction of each noise folder kept for validation; folders too small to
-        spare whole files validate on the last 20% (``VAL_PART``) of the training recordings
+    validation : fraction of each noise folder kept for validation; when the folders are too
+        small to spare any whole file, validation uses the last 20% (``VAL_PART``) of each
+        training recording instead
     """
 
     VAL_PART = 0.8
