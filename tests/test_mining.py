@@ -13,6 +13,7 @@ import soundfile as sf
 import birdscan
 from birdscan import birdvox70k as bv
 from birdscan.review.clips import export_clips
+from birdscan.errors import ParameterError
 from birdscan.train.loop import train
 from birdscan.train.predict import evaluate_clips
 
@@ -96,3 +97,7 @@ def test_reviewed_clips_can_be_the_validation_unit(toy, tmp_path):
     result = train(toy / "bv", tmp_path / "v.pt", extra=[labelled], val_units="extra-site-b", **{**TINY, "epochs": 1})
     assert result.counts["val"] == {"extra-site-b": {"clips": 8, "positives": 4}}
     assert set(result.counts["train"]) == {"unit01", "unit02"}  # every BirdVox unit trains
+    # test units are checked against the data here too, before any training
+    with pytest.raises(ParameterError, match=r"test_units: units \['unit09'\] are not in the data"):
+        train(toy / "bv", tmp_path / "w.pt", extra=[labelled], val_units="extra-site-b", test_units="unit09",
+              **{**TINY, "epochs": 1})

@@ -130,6 +130,9 @@ def datasets(data: str | Path, val_units: Any, test_units: Any, sample_rate: int
 def _split(found: dict[str, Path], val_units: Any, test_units: Any) -> bdata.Split:
     if val_units == []:
         test = bdata.parse_units(test_units) or []
+        unknown = [u for u in test if u not in found]
+        if unknown:  # the same check split_units makes
+            raise ParameterError(f"test_units: units {unknown} are not in the data (found {sorted(found)})")
         train = tuple(u for u in sorted(found) if u not in test)
         return bdata.Split(train, (), tuple(test))
     return bdata.split_units(found, val_units=val_units, test_units=test_units)
