@@ -290,7 +290,9 @@ def split_units(
     ----------
     units : the available units, e.g. the keys of :func:`find_units`
     val_units, test_units : units (``"unit10"``, ``10``, ``"unit07,unit10"`` or a list); ``None``
-        for the default above. ``test_units`` may be ``()`` for none.
+        for the default above. ``test_units`` may be ``()`` for none; so may ``val_units``
+        when validation happens on other data (training's added units), and then every unit
+        that is not a test unit trains, possibly none.
 
     Example
     -------
@@ -302,6 +304,7 @@ def split_units(
     known = sorted(parse_units(list(units)) or [])
     test = parse_units(test_units) or []
     val = parse_units(val_units)
+    elsewhere = val == []  # validation on other data
     for option, chosen in (("test_units", test), ("val_units", val or [])):
         unknown = [u for u in chosen if u not in known]
         if unknown:
@@ -312,9 +315,9 @@ def split_units(
     overlap = sorted(set(val) & set(test))
     if overlap:
         raise ParameterError(f"units {overlap} are in both val_units and test_units")
-    if not val:
+    if not val and not elsewhere:
         raise ParameterError(f"no validation unit: units found {known}, test_units={test}")
     train = [u for u in known if u not in val and u not in test]
-    if not train:
+    if not train and not elsewhere:
         raise ParameterError(f"no training units left: units found {known}, val_units={val}, test_units={test}")
     return Split(tuple(train), tuple(sorted(val)), tuple(sorted(test)))

@@ -104,7 +104,7 @@ def datasets(data: str | Path, val_units: Any, test_units: Any, sample_rate: int
     hdf5_val = [u for u in (wanted_val or []) if u not in real_val] or None
     if wanted_val and not hdf5_val:
         hdf5_val = []  # validation only on added units: every BirdVox unit trains
-    split = _split(found, hdf5_val, test_units)
+    split = bdata.split_units(found, val_units=hdf5_val, test_units=test_units)
     index = bdata.index_units({u: found[u] for u in (*split.train, *split.val, *split.test)}, sample_rate=sample_rate)
     parts = {"train": split.train, "val": split.val, "test": split.test}
     rows = {part: index[index["unit"].isin(units)] for part, units in parts.items()}
@@ -125,14 +125,3 @@ def datasets(data: str | Path, val_units: Any, test_units: Any, sample_rate: int
                         "AUPRC needs both flight calls and negatives")
     # test units are indexed (checked, counted) but never read
     return sets
-
-
-def _split(found: dict[str, Path], val_units: Any, test_units: Any) -> bdata.Split:
-    if val_units == []:
-        test = bdata.parse_units(test_units) or []
-        unknown = [u for u in test if u not in found]
-        if unknown:  # the same check split_units makes
-            raise ParameterError(f"test_units: units {unknown} are not in the data (found {sorted(found)})")
-        train = tuple(u for u in sorted(found) if u not in test)
-        return bdata.Split(train, (), tuple(test))
-    return bdata.split_units(found, val_units=val_units, test_units=test_units)
