@@ -36,6 +36,8 @@ REFERENCE_COLUMNS = ["file", "start_s", "end_s", "centre_s", "low_freq_hz", "hig
 AUDIO_EXTENSIONS = ("wav", "flac", "ogg", "opus", "mp3", "aif", "aiff", "aifc", "w64", "rf64")
 """File extensions of the audio birdscan reads (libsndfile formats): scanned by default,
 loaded as real backgrounds, and stripped from recording names where a key is made of one."""
+SAMPLE_BYTES = {"PCM_U8": 1, "PCM_S8": 1, "PCM_16": 2, "PCM_24": 3, "PCM_32": 4, "FLOAT": 4, "DOUBLE": 8}
+"""Bytes per sample of the uncompressed soundfile subtypes (what a WAV data chunk holds)."""
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 """First characters that make a spreadsheet read a CSV cell as a formula (OWASP CSV injection)."""

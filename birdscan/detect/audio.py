@@ -18,13 +18,18 @@ from typing import Iterable, Iterator
 import numpy as np
 
 from ..errors import AudioError, ParameterError
+from ..tables import SAMPLE_BYTES
 from .decoder_output import CHATTY, DECODER, decoder_note
 
 DEFAULT_BLOCK = 1 << 18  # input frames per decoded block
 RATE_RANGE = (1_000, 2_000_000)  # Hz a header may claim (8 kHz phones .. 768 kHz bat detectors, with room)
 _BLOCK_SAMPLES = 8 * DEFAULT_BLOCK  # samples (frames x channels) decoded at most at a time
 _SALVAGE_BLOCK = 1024  # frames read at a time past a decoding error, to keep all that decodes
-_BYTES_PER_SAMPLE = {"PCM_U8": 1, "PCM_S8": 1, "PCM_16": 2, "PCM_24": 3, "PCM_32": 4, "FLOAT": 4, "DOUBLE": 8}
+
+ESTIMATED_LENGTH = ("MP3", "MPEG", "OGG")
+"""Formats (``soundfile`` names) whose length in the header is an estimate: a healthy file may
+decode a little short of it (a variable-bitrate MP3), so only a clear shortfall marks the file
+partial; what the decoder said is kept as a warning either way."""
 
 
 @dataclass(frozen=True)
@@ -215,12 +220,6 @@ def _stream(path: Path, sample_rate: int, channel: int | None, block: int, quali
         rep.partial = f"the file ends after {rep.frames / meta.sample_rate:.1f} s of the {meta.duration_s:.1f} s its header claims"
 
 
-ESTIMATED_LENGTH = ("MP3", "MPEG", "OGG")
-"""Formats (``soundfile`` names) whose length in the header is an estimate: a healthy file may
-decode a little short of it (a variable-bitrate MP3), so only a clear shortfall marks the file
-partial; what the decoder said is kept as a warning either way."""
-
-
 def _estimate_slack(meta: AudioInfo) -> int:
     """Frames a compressed file may fall short of its estimated length: 1 s or 2 %, the larger."""
     return max(meta.sample_rate, int(0.02 * meta.frames))
@@ -331,7 +330,7 @@ def _after_data(f, end: int, size: int, declared: int, path: Path, meta: AudioIn
     else:
         return None
     extra = size - end
-    width = _BYTES_PER_SAMPLE.get(meta.subtype)
+    width = SAMPLE_BYTES.get(meta.subtype)
     if width is None:
         return f"{path}: {extra:,} bytes follow the {declared:,} bytes of audio the WAV header declares; only those were scanned"
     seconds = extra / (width * meta.channels * meta.sample_rate)

@@ -100,13 +100,15 @@ class RealSounds:
             out.append(RealArrays(unit, clips.waves, clips.labels, clips.freq_hz, clips.sources))
         if self.noise:
             rng = np.random.default_rng([self.seed, 7919])
-            own = bool(self.noise["validation"])  # else the last 20% of the training files
-            train = NoiseBank(self.noise["train"], self.sr, (0.0, 1.0 if own else self.VAL_PART))
+            if self.noise["validation"]:
+                val_paths, val_part, train_end = self.noise["validation"], (0.0, 1.0), 1.0
+            else:  # no folder could spare a whole file: the last 20% of the training files
+                val_paths, val_part, train_end = self.noise["train"], (self.VAL_PART, 1.0), self.VAL_PART
+            train = NoiseBank(self.noise["train"], self.sr, (0.0, train_end))
             waves = train.windows(self.negative_windows, rng, self.window)
             out.append(RealArrays("noise", waves, np.zeros(len(waves), np.float32), np.zeros(len(waves), np.float32),
                                   [f"noise{i}" for i in range(len(waves))]))
-            val = (NoiseBank(self.noise["validation"], self.sr, (0.0, 1.0), min_seconds=0.5) if own
-                   else NoiseBank(self.noise["train"], self.sr, (self.VAL_PART, 1.0), min_seconds=0.5))
+            val = NoiseBank(val_paths, self.sr, val_part, min_seconds=0.5)
             n_val = max(200, self.negative_windows // 2)
             plain = val.windows(n_val // 2, rng, self.window, variants=None)
             varied = val.windows(n_val - n_val // 2, rng, self.window, Variants(octaves=0.5))

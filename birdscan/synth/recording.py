@@ -17,6 +17,7 @@ import numpy as np
 
 from ..errors import OutputError, ParameterError
 from ..files import OutputSet, atomic_open, atomic_path
+from ..tables import SAMPLE_BYTES
 from .ambience import UnitProfile, background_mix
 from .backgrounds import RealBackgrounds, check_backgrounds, load_backgrounds
 from .calls import POSITIVE_MIN_SNR_DB, CallParams, call_info, draw_call, scaled_call
@@ -32,7 +33,6 @@ TRUTH_COLUMNS = ["file", "start_s", "end_s", "centre_s", "low_freq_hz", "high_fr
 SEGMENT_S = 30.0  # a recording is synthesised in independent stretches ...
 XFADE_S = 0.25  # ... joined by equal-power crossfades
 _FORMATS = {".wav": "WAV", ".flac": "FLAC"}
-_BYTES = {"PCM_S8": 1, "PCM_U8": 1, "PCM_16": 2, "PCM_24": 3, "PCM_32": 4, "FLOAT": 4, "DOUBLE": 8}
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ def _check_recording_args(
             raise ParameterError(
                 f"subtype={subtype!r} is not a {fmt} subtype; see soundfile.available_subtypes({fmt!r})"
             )
-    size = n * channels * _BYTES.get((subtype or "PCM_16").upper(), 4)
+    size = n * channels * SAMPLE_BYTES.get((subtype or "PCM_16").upper(), 4)
     if fmt == "WAV" and size > 2**32 - 2**20:
         raise ParameterError(
             f"duration_s={duration_s!r}: {size / 2**30:.1f} GiB of audio is too much for a WAV file; use .flac"
