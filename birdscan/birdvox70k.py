@@ -61,7 +61,22 @@ def clip_name(unit: str, centre_sample: int, freq_hz: int, label: int) -> str:
 
 
 def parse_clip_name(name: str, path: str | Path = "?") -> ClipName:
-    """Parse a clip name; raise :class:`DataError` naming the file and clip when it is malformed."""
+    """Parse a clip name.
+
+    Parameters
+    ----------
+    name : str, ``unitNN_SSSSSSSSS_FFFFF_L`` (label 0 or 1)
+    path : str or Path, the file holding the clip, named in the error
+
+    Returns
+    -------
+    ClipName
+
+    Raises
+    ------
+    DataError
+        naming the file and clip when the name is malformed
+    """
     m = _NAME.match(name)
     if not m:
         raise DataError(
@@ -71,7 +86,16 @@ def parse_clip_name(name: str, path: str | Path = "?") -> ClipName:
 
 
 def unit_file_name(unit: str) -> str:
-    """File name of one unit, e.g. ``"BirdVox-70k_unit03.hdf5"``."""
+    """File name of one unit.
+
+    Parameters
+    ----------
+    unit : str, e.g. ``"unit03"`` (written as given)
+
+    Returns
+    -------
+    str, e.g. ``"BirdVox-70k_unit03.hdf5"``
+    """
     return f"BirdVox-70k_{unit}.hdf5"
 
 
@@ -80,8 +104,18 @@ def write_unit(path: str | Path, clips: Mapping[str, np.ndarray], sample_rate: i
 
     Parameters
     ----------
-    path : output file (``BirdVox-70k_unitNN.hdf5``)
+    path : output file (``BirdVox-70k_unitNN.hdf5``), written atomically
     clips : mapping clip name -> np.ndarray [shape=(12000,), float32]
+    sample_rate : int, Hz, stored as the file's ``sample_rate`` dataset
+
+    Returns
+    -------
+    Path, ``path``
+
+    Raises
+    ------
+    DataError
+        for a malformed clip name or a clip not of shape ``(12000,)``
     """
     import h5py
 
@@ -110,7 +144,21 @@ def unit_name(unit: str | int) -> str:
     """Normalise a unit given as ``"unit03"``, ``"03"``, ``"3"`` or ``3`` to ``"unit03"``.
 
     Units of real sounds added to training (``"extra-<folder>"`` for reviewed clips,
-    ``"noise"`` and ``"noise-val"`` for noise recordings) are kept as they are."""
+    ``"noise"`` and ``"noise-val"`` for noise recordings) are kept as they are.
+
+    Parameters
+    ----------
+    unit : str or int, a unit name or its number (0-99)
+
+    Returns
+    -------
+    str, ``"unitNN"``, or the added unit's name
+
+    Raises
+    ------
+    ParameterError
+        when ``unit`` is none of these
+    """
     text = str(unit).strip()
     if _EXTRA_UNIT.match(text):
         return text
@@ -122,9 +170,20 @@ def unit_name(unit: str | int) -> str:
 
 
 def parse_units(units: str | int | Iterable[str | int] | None) -> list[str] | None:
-    """Units from an option: ``None``, one unit, a comma-separated string or an iterable.
+    """Units from an option.
 
-    ``parse_units("unit01,5")`` -> ``["unit01", "unit05"]``; duplicates are dropped, order kept.
+    Parameters
+    ----------
+    units : None, one unit, a comma-separated string or an iterable of units (as :func:`unit_name` reads them)
+
+    Returns
+    -------
+    list of str or None, normalised unit names, duplicates dropped, order kept (None for None)
+
+    Examples
+    --------
+    >>> parse_units("unit01,5")
+    ['unit01', 'unit05']
     """
     if units is None:
         return None
@@ -166,7 +225,22 @@ def find_units(data_dir: str | Path) -> dict[str, Path]:
 
 
 def select_units(found: Mapping[str, Path], units: str | int | Iterable[str | int] | None) -> dict[str, Path]:
-    """The entries of ``found`` (from :func:`find_units`) for ``units`` (all when ``None``)."""
+    """Some of the unit files found.
+
+    Parameters
+    ----------
+    found : mapping unit -> Path, from :func:`find_units`
+    units : units as :func:`parse_units` reads them; None for all
+
+    Returns
+    -------
+    dict unit -> Path, in the order of ``units``
+
+    Raises
+    ------
+    ParameterError
+        when a unit asked for is not in ``found``
+    """
     wanted = parse_units(units)
     if wanted is None:
         return dict(found)
@@ -177,7 +251,21 @@ def select_units(found: Mapping[str, Path], units: str | int | Iterable[str | in
 
 
 def open_h5(path: Path):
-    """Open a unit file read-only; :class:`DataError` naming the file when it is missing or not HDF5."""
+    """Open a unit file read-only.
+
+    Parameters
+    ----------
+    path : Path, the unit file
+
+    Returns
+    -------
+    h5py.File, open for reading (close it, or use it in a ``with`` block)
+
+    Raises
+    ------
+    DataError
+        naming the file when it is missing, not HDF5 or cannot be opened
+    """
     import h5py
 
     if not path.is_file():
@@ -293,6 +381,16 @@ def split_units(
         for the default above. ``test_units`` may be ``()`` for none; so may ``val_units``
         when validation happens on other data (training's added units), and then every unit
         that is not a test unit trains, possibly none.
+
+    Returns
+    -------
+    Split, each part a sorted tuple of unit names (``train`` in sorted order too)
+
+    Raises
+    ------
+    ParameterError
+        for units not among ``units``, a unit in both ``val_units`` and ``test_units``, or no
+        validation or training unit left (unless validation is on other data)
 
     Example
     -------

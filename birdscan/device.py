@@ -19,7 +19,12 @@ DEVICES = ("auto", "cpu", "cuda", "cuda:N", "mps")
 
 
 def usable_cores() -> int:
-    """CPU cores this process may run on (its affinity mask where the OS has one), at least 1."""
+    """CPU cores this process may run on.
+
+    Returns
+    -------
+    int >= 1, the size of its affinity mask where the OS has one, else ``os.cpu_count()``
+    """
     if hasattr(os, "sched_getaffinity"):
         return max(1, len(os.sched_getaffinity(0)))
     return os.cpu_count() or 1
@@ -32,6 +37,10 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     ----------
     device : ``"auto"`` (CUDA when present, else CPU), ``"cpu"``, ``"cuda"``, ``"cuda:N"``,
         ``"mps"``, or a torch.device
+
+    Returns
+    -------
+    torch.device
 
     Raises
     ------
@@ -57,8 +66,17 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
 
 
 def amp_dtype(device: torch.device) -> torch.dtype | None:
-    """Mixed-precision dtype on ``device``: bfloat16 on CUDA GPUs that have it, else float16;
-    None (full float32) elsewhere. The model keeps its frontend in float32 either way."""
+    """Mixed-precision dtype on ``device``. The model keeps its frontend in float32 either way.
+
+    Parameters
+    ----------
+    device : torch.device
+
+    Returns
+    -------
+    torch.dtype or None, bfloat16 on CUDA GPUs that have it, else float16 on CUDA; None (full
+    float32) on other devices
+    """
     if device.type != "cuda":
         return None
     return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
@@ -74,6 +92,10 @@ def torch_settings(device: torch.device, all_cores: bool = False) -> Iterator[No
         batches have fixed shapes, so the kernel it picks once serves every batch.
     all_cores : on the CPU, let torch use every core this process may run on
         (:func:`usable_cores`; never fewer threads than it had)
+
+    Yields
+    ------
+    None, once; ``cudnn.benchmark`` and the thread count are put back afterwards
 
     Examples
     --------

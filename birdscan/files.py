@@ -28,14 +28,34 @@ MAX_NAME_BYTES = 200  # a file name cut here, with room for temporary names, fit
 
 
 def cannot_write(path: Path, e: OSError) -> OutputError:
-    """``OutputError("cannot write <path>: <reason>")`` for an OSError met while writing it."""
+    """``OutputError("cannot write <path>: <reason>")`` for an OSError met while writing it.
+
+    Parameters
+    ----------
+    path : Path, the file being written
+    e : OSError, what writing it raised (its ``strerror`` or errno name is the reason)
+
+    Returns
+    -------
+    OutputError, to raise
+    """
     reason = e.strerror or errno.errorcode.get(e.errno or 0) or str(e) or type(e).__name__
     return OutputError(f"cannot write {path}: {reason}")
 
 
 def short_name(stem: str, suffix: str = "") -> str:
-    """``stem + suffix``; when that is over ``MAX_NAME_BYTES`` bytes (UTF-8), the stem is cut
-    and a hash of the whole name added: ``<cut stem>~<10 hex digits><suffix>``, still unique."""
+    """``stem + suffix``, shortened when too long for a file name.
+
+    Parameters
+    ----------
+    stem : str, a file name without ``suffix``
+    suffix : str, kept whole (e.g. ``".selections.txt"``)
+
+    Returns
+    -------
+    str, ``stem + suffix`` when that is at most ``MAX_NAME_BYTES`` bytes (UTF-8), else the stem
+    cut and a hash of the whole name added: ``<cut stem>~<10 hex digits><suffix>``, still unique
+    """
     whole = (stem + suffix).encode("utf-8", "surrogateescape")
     if len(whole) <= MAX_NAME_BYTES:
         return stem + suffix
@@ -45,12 +65,24 @@ def short_name(stem: str, suffix: str = "") -> str:
 
 
 def inside(folder: str | os.PathLike[str], rel: str, suffix: str = "") -> Path:
-    """``folder/rel + suffix``, over-long names shortened (:func:`short_name`), for an output
-    named after a recording (``rel``: a POSIX relative name).
+    """The path of an output named after a recording, inside ``folder``.
 
-    Raises :class:`OutputError` when ``rel`` is not a plain relative name (empty parts, ``.``,
-    ``..``, an absolute name) or the path would resolve outside ``folder`` (a symbolic link
-    out of it): an edited manifest or an odd name never writes elsewhere.
+    Parameters
+    ----------
+    folder : str or PathLike, the output folder
+    rel : str, the recording's POSIX relative name
+    suffix : str, appended to the last part
+
+    Returns
+    -------
+    Path, ``folder/rel + suffix``, every part shortened when over-long (:func:`short_name`)
+
+    Raises
+    ------
+    OutputError
+        when ``rel`` is not a plain relative name (empty parts, ``.``, ``..``, an absolute name)
+        or the path would resolve outside ``folder`` (a symbolic link out of it): an edited
+        manifest or an odd name never writes elsewhere
     """
     parts = rel.split("/")
     if not rel or "\0" in rel or any(p in ("", ".", "..") for p in parts):
@@ -70,6 +102,10 @@ class OutputLock:
     ``kill -9``. A second process is refused with :class:`OutputError` naming the first.
     The file is removed on release (safely: a process that locked a file since removed
     tries again).
+
+    Parameters
+    ----------
+    path : str or PathLike, the output the lock guards (the lock file goes next to it)
 
     Examples
     --------
@@ -123,7 +159,17 @@ class OutputLock:
 
 
 def temp_name(path: str | os.PathLike[str], kind: str = "part") -> Path:
-    """``dir/name`` -> ``dir/.name.<pid>.<kind>``: hidden, next to the output, owned by this process."""
+    """``dir/name`` -> ``dir/.name.<pid>.<kind>``: hidden, next to the output, owned by this process.
+
+    Parameters
+    ----------
+    path : str or PathLike, the output
+    kind : str, ``"part"`` (being written) or ``"old"`` (a previous version kept aside)
+
+    Returns
+    -------
+    Path
+    """
     path = Path(path)
     return path.with_name(f".{path.name}.{os.getpid()}.{kind}")
 
@@ -155,16 +201,29 @@ class OutputSet:
             self.abort()
 
     def add(self, tmp: Path, path: Path) -> None:
-        """Stage ``tmp`` (complete) to be renamed to ``path``."""
+        """Stage a finished file to be renamed by :meth:`commit`.
+
+        Parameters
+        ----------
+        tmp : Path, the complete file under its temporary name
+        path : Path, its final name
+        """
         self.staged.append((tmp, path))
 
     def commit(self, mark: Path | None = None) -> None:
         """Rename every staged file to its name, in the order staged (put the run's mark last).
 
-        ``mark``: the file whose presence says the set is complete (a run's manifest). Its
-        previous version is moved aside before anything is renamed, so a process killed half
-        way through never leaves an old mark beside new files (the set then looks
-        incomplete); a failed rename puts it back with the rest.
+        Parameters
+        ----------
+        mark : Path or None, the file whose presence says the set is complete (a run's manifest).
+            Its previous version is moved aside before anything is renamed, so a process killed
+            half way through never leaves an old mark beside new files (the set then looks
+            incomplete); a failed rename puts it back with the rest
+
+        Raises
+        ------
+        OutputError
+            when a rename fails (the previous outputs are put back, the temporary files removed)
         """
         done: list[tuple[Path, Path | None]] = []
         if mark is not None and Path(mark).is_file():
@@ -252,6 +311,16 @@ def atomic_path(path: str | os.PathLike[str], outputs: OutputSet | None = None) 
     when it raises, the temporary file is removed. Writers that pick the format from the
     file name (e.g. matplotlib's ``savefig``) must be told the format: the temporary name
     ends in ``.part``.
+
+    Parameters
+    ----------
+    path : str or PathLike, the file to write; missing parent folders are made
+    outputs : OutputSet or None, stage the finished file there instead of renaming it
+
+    Yields
+    ------
+    Path, the temporary name (``.<name>.<pid>.part`` next to ``path``). An OSError raises
+    :class:`OutputError` naming ``path``
 
     Examples
     --------

@@ -49,6 +49,16 @@ def csv_cell(name: str) -> str:
     text by spreadsheets), and so does one already starting with ``'``, so that
     :func:`from_csv_cell` gives back the exact name. run.json keeps the exact names.
 
+    Parameters
+    ----------
+    name : str, a recording's name (``rel``)
+
+    Returns
+    -------
+    str, the cell
+
+    Examples
+    --------
     >>> csv_cell("=1+2.wav"), csv_cell("'q.wav"), csv_cell("night.wav")
     ("'=1+2.wav", "''q.wav", 'night.wav')
     """
@@ -56,7 +66,16 @@ def csv_cell(name: str) -> str:
 
 
 def from_csv_cell(cell: str) -> str:
-    """The recording name a :func:`csv_cell` holds."""
+    """The recording name a :func:`csv_cell` holds.
+
+    Parameters
+    ----------
+    cell : str, a ``file`` cell as read from a CSV output
+
+    Returns
+    -------
+    str, the cell without one leading ``'``
+    """
     return cell[1:] if cell.startswith("'") else cell
 
 
@@ -67,6 +86,16 @@ def path_cell(path: str) -> str:
     path starting with one of :data:`FORMULA_STARTS` gets ``./`` in front instead (absolute
     paths start with ``/`` or a drive and never need it).
 
+    Parameters
+    ----------
+    path : str, the recording's path
+
+    Returns
+    -------
+    str, the cell
+
+    Examples
+    --------
     >>> path_cell("=1+2.wav"), path_cell("/data/=1+2.wav"), path_cell("night/a.wav")
     ('./=1+2.wav', '/data/=1+2.wav', 'night/a.wav')
     """
@@ -77,14 +106,33 @@ _STAMP = re.compile(r"(?<!\d)(\d{4})-?(\d{2})-?(\d{2})[_T-](\d{2})[-:]?(\d{2})[-
 
 
 def is_audio_name(name: str | os.PathLike[str]) -> bool:
-    """Whether a file name ends in one of :data:`AUDIO_EXTENSIONS` (any case)."""
+    """Whether a file name ends in one of :data:`AUDIO_EXTENSIONS` (any case).
+
+    Parameters
+    ----------
+    name : str or PathLike, a file name or path
+
+    Returns
+    -------
+    bool
+    """
     return Path(name).suffix.lower().lstrip(".") in AUDIO_EXTENSIONS
 
 
 def start_time_from_name(path: str | os.PathLike[str]) -> datetime | None:
     """Recording start from a file name stamp: AudioMoth/Song Meter ``YYYYMMDD_HHMMSS``,
-    also ``YYYY-MM-DD_HH-MM-SS`` and ``YYYYMMDDTHHMMSS``. None when there is none.
+    also ``YYYY-MM-DD_HH-MM-SS`` and ``YYYYMMDDTHHMMSS``.
 
+    Parameters
+    ----------
+    path : str or PathLike, the recording; only its file name is read
+
+    Returns
+    -------
+    datetime or None, naive (the recorder's clock); None when the name holds no valid stamp
+
+    Examples
+    --------
     >>> start_time_from_name("S4A03895_20190522_001500.wav")
     datetime.datetime(2019, 5, 22, 0, 15)
     """
@@ -99,9 +147,22 @@ def start_time_from_name(path: str | os.PathLike[str]) -> datetime | None:
 
 # ---------------------------------------------------------------- the run manifest
 def manifest_path(out: str | os.PathLike[str]) -> Path:
-    """The run manifest sits next to the detections CSV: ``detections.csv`` -> ``run.json``
-    (``<stem>.run.json`` when the CSV is not called detections.csv, so two runs in one
-    folder do not clash)."""
+    """Where the run manifest of a detections CSV goes: next to it.
+
+    Parameters
+    ----------
+    out : str or PathLike, the detections CSV
+
+    Returns
+    -------
+    Path, ``run.json`` for ``detections.csv``; ``<stem>.run.json`` when the CSV is called
+    otherwise, so two runs in one folder do not clash
+
+    Examples
+    --------
+    >>> manifest_path("out/detections.csv").as_posix(), manifest_path("out/night1.csv").as_posix()
+    ('out/run.json', 'out/night1.run.json')
+    """
     out = Path(out)
     return out.with_name("run.json" if out.stem == "detections" else f"{out.stem}.run.json")
 

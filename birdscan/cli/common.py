@@ -31,7 +31,16 @@ def fail(e: BirdscanError) -> click.ClickException:
     """The library's error in the words of the command line: ``hop=0`` -> ``--hop 0``,
     ``overwrite=True (--overwrite)`` -> ``--overwrite``, Python callers keep keyword names.
     ``run`` and ``merge`` exit with status 2 (the run itself failed, nothing written; 1 is
-    theirs for "some recordings failed"), the other commands with 1."""
+    theirs for "some recordings failed"), the other commands with 1.
+
+    Parameters
+    ----------
+    e : BirdscanError, the library's error
+
+    Returns
+    -------
+    click.ClickException, to raise (its message rewritten by :func:`in_cli_words` for the running command)
+    """
     ctx = click.get_current_context(silent=True)
     kind = _RunFailed if ctx is not None and ctx.command.name in ("run", "merge") else click.ClickException
     return kind(in_cli_words(str(e), ctx))

@@ -8,7 +8,13 @@ import click
 
 
 class RichProgress:
-    """Progress over files and audio hours with x-real-time and ETA (rich)."""
+    """Progress over files and audio hours with x-real-time and ETA (rich), the hooks of
+    :class:`birdscan.detect.run.NullProgress`; failed and partial recordings are printed as they finish.
+
+    Parameters
+    ----------
+    quiet : bool, show no bar (failures are still printed)
+    """
 
     def __init__(self, quiet: bool) -> None:
         from rich.console import Console
@@ -19,6 +25,13 @@ class RichProgress:
         self.t0 = time.perf_counter()
 
     def start(self, n_files: int, total_audio_s: float) -> None:
+        """Show the bar (unless ``quiet``).
+
+        Parameters
+        ----------
+        n_files : int, recordings to scan
+        total_audio_s : float, seconds of audio they hold (the bar's total, shown in hours)
+        """
         if self.quiet:
             return
         from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
@@ -34,6 +47,12 @@ class RichProgress:
         self.task = self.bar.add_task("scanning", total=max(total_audio_s / 3600, 1e-9), files=f"0/{n_files} files", speed="")
 
     def advance(self, audio_s: float) -> None:
+        """Move the bar and update the speed (x real time since this object was made).
+
+        Parameters
+        ----------
+        audio_s : float, seconds of audio scanned since the last call
+        """
         if self.bar is None:
             return
         self.audio += audio_s
@@ -41,6 +60,12 @@ class RichProgress:
         self.bar.update(self.task, advance=audio_s / 3600, speed=f"{self.audio / wall:,.0f}x real time" if wall else "")
 
     def file_done(self, result) -> None:
+        """Count a finished recording; print its error when it failed or is partial.
+
+        Parameters
+        ----------
+        result : FileResult, the recording's result (``status``, ``error``)
+        """
         if result.status != "ok":
             tag = "[yellow]partial[/yellow]" if result.status == "partial" else "[red]error[/red]"
             self.err.print(f"{tag} {result.error}", highlight=False, markup=True, soft_wrap=True)
@@ -49,6 +74,7 @@ class RichProgress:
             self.bar.update(self.task, files=f"{self.done}/{self.n_files} files")
 
     def stop(self) -> None:
+        """Remove the bar (it is transient)."""
         if self.bar is not None:
             self.bar.stop()
 
@@ -64,6 +90,12 @@ class RichTrainProgress:
         self.live = None
 
     def start(self, **info) -> None:
+        """Print the run's header; on a terminal start the live table and the step bar.
+
+        Parameters
+        ----------
+        **info : as for :meth:`birdscan.train.log.Reporter.start`
+        """
         from ..train.log import COLUMNS, start_lines
 
         for line in start_lines(info):
@@ -86,10 +118,23 @@ class RichTrainProgress:
         self.live.start()
 
     def batch(self, step: int, steps: int) -> None:
+        """Move the step bar (on a terminal).
+
+        Parameters
+        ----------
+        step : int, training steps done in the current epoch
+        steps : int, steps per epoch (the bar's total, set by :meth:`start`)
+        """
         if self.live is not None:
             self.bar.update(self.task, completed=step)
 
     def epoch(self, row) -> None:
+        """Add the epoch's row to the table (bold green when best) or print it as a line (``*`` when best).
+
+        Parameters
+        ----------
+        row : dict, the epoch's metrics (keys of :data:`birdscan.train.log.COLUMNS`, ``best``: bool)
+        """
         from ..train.log import cells
 
         if self.live is None:
@@ -99,18 +144,32 @@ class RichTrainProgress:
         self.bar.update(self.task, completed=0, description=f"epoch {row['epoch'] + 1}")
 
     def close(self) -> None:
+        """Stop the live display (the table stays on screen); also after an error."""
         if self.live is not None:
             self.bar.remove_task(self.task)
             self.live.stop()
             self.live = None
 
     def note(self, text: str) -> None:
+        """Print ``note: <text>``.
+
+        Parameters
+        ----------
+        text : str, something the user should know (e.g. an option adjusted to the data)
+        """
         self.console.print(f"note: {text}", highlight=False)
 
 
 class PlainProgress:
     """Progress as plain lines for logs (stderr not a terminal, e.g. a SLURM job): one line
-    every ``every`` of the audio or ``seconds`` of wall time, whichever comes first."""
+    every ``every`` of the audio or ``seconds`` of wall time, whichever comes first.
+
+    Parameters
+    ----------
+    quiet : bool, print no progress lines (failures are still printed)
+    every : float, fraction of the total audio between lines (0.05: every 5%)
+    seconds : float, seconds of wall time after which a line is printed anyway
+    """
 
     def __init__(self, quiet: bool, every: float = 0.05, seconds: float = 60.0) -> None:
         self.quiet, self.every, self.seconds = quiet, every, seconds
@@ -119,21 +178,41 @@ class PlainProgress:
         self.total = self.audio = self.last_audio = 0.0
 
     def start(self, n_files: int, total_audio_s: float) -> None:
+        """Print what will be scanned.
+
+        Parameters
+        ----------
+        n_files : int, recordings to scan
+        total_audio_s : float, seconds of audio they hold
+        """
         self.n_files, self.total = n_files, total_audio_s
         self._say(f"birdscan: scanning {n_files} file(s), {total_audio_s / 3600:.2f} h of audio")
 
     def advance(self, audio_s: float) -> None:
+        """Count scanned audio; print a progress line (files, hours, speed, ETA) when one is due.
+
+        Parameters
+        ----------
+        audio_s : float, seconds of audio scanned since the last call
+        """
         self.audio += audio_s
         now = time.perf_counter()
         if (self.total and self.audio - self.last_audio >= self.every * self.total) or now - self.last_t >= self.seconds:
             self._line(now)
 
     def file_done(self, result) -> None:
+        """Count a finished recording; print its error when it failed or is partial.
+
+        Parameters
+        ----------
+        result : FileResult, the recording's result (``status``, ``error``)
+        """
         self.done += 1
         if result.status != "ok":
             click.echo(f"birdscan: {'partial' if result.status == 'partial' else 'error'} {result.error}", err=True)
 
     def stop(self) -> None:
+        """Nothing to clean up."""
         pass
 
     def _line(self, now: float) -> None:

@@ -72,7 +72,17 @@ class DecodeReport:
 
 
 def seconds_to_samples(seconds: float, sr: int) -> int:
-    """The one rounding rule from seconds to samples: nearest integer."""
+    """The one rounding rule from seconds to samples: nearest integer.
+
+    Parameters
+    ----------
+    seconds : float, a time or duration in seconds
+    sr : int, sample rate in Hz
+
+    Returns
+    -------
+    int, ``round(seconds * sr)`` samples (Python's rounding: halves to even)
+    """
     return int(round(float(seconds) * sr))
 
 
@@ -82,10 +92,23 @@ def _sf_path(path: Path) -> str | bytes:
 
 
 def info(path: str | os.PathLike[str]) -> AudioInfo:
-    """Read a recording's header. Raises :class:`AudioError` naming the file and the reason.
+    """Read a recording's header.
 
     Only regular files are opened (a named pipe or device would block or never end), and
     the header must claim a sample rate within ``RATE_RANGE`` and at least one sample.
+
+    Parameters
+    ----------
+    path : str or PathLike, the audio file
+
+    Returns
+    -------
+    AudioInfo, what the header says
+
+    Raises
+    ------
+    AudioError
+        naming the file and the reason, when it cannot be read or the header fails the checks above
     """
     import soundfile as sf
 
@@ -347,8 +370,24 @@ def read_segment(
 ) -> tuple[np.ndarray, int]:
     """Read ``[start_s, end_s)`` of a recording without reading the rest.
 
-    Returns ``(samples, sr)``: float32 ``[shape=(n, channels)]`` at the file's rate when
-    ``sample_rate`` is None, else mono ``[shape=(n,)]`` resampled to ``sample_rate``.
+    Parameters
+    ----------
+    path : str or PathLike, the audio file
+    start_s, end_s : float, seconds from the start; clipped to the file (an empty span reads 0 samples)
+    sample_rate : int or None, Hz; None keeps the file's rate and all its channels
+    channel : int >= 0 or None, the channel (from 0) when resampling; None mixes to mono (mean).
+        Ignored when ``sample_rate`` is None
+
+    Returns
+    -------
+    (samples, sr) : float32 ``np.ndarray [shape=(n, channels)]`` at the file's rate ``sr`` when
+    ``sample_rate`` is None, else mono ``[shape=(n,)]`` resampled to ``sr = sample_rate``;
+    non-finite samples become 0
+
+    Raises
+    ------
+    AudioError
+        naming the file, when it cannot be read or has no such channel
     """
     return next(read_segments(path, [(start_s, end_s)], sample_rate, channel))
 
@@ -359,7 +398,23 @@ def read_segments(
     sample_rate: int | None = None,
     channel: int | None = None,
 ) -> Iterator[tuple[np.ndarray, int]]:
-    """:func:`read_segment` for many ``(start_s, end_s)`` spans, opening the file once."""
+    """:func:`read_segment` for many spans, opening the file once.
+
+    Parameters
+    ----------
+    path : str or PathLike, the audio file
+    spans : iterable of (start_s, end_s) float pairs, seconds, in any order
+    sample_rate, channel : as for :func:`read_segment`
+
+    Yields
+    ------
+    (samples, sr) for each span in turn, as :func:`read_segment` returns them
+
+    Raises
+    ------
+    AudioError
+        naming the file, when it cannot be read or has no such channel
+    """
     import soundfile as sf
     import soxr
 

@@ -44,7 +44,17 @@ class DecoderOutput:
 
     @contextmanager
     def call(self, said: list[str] | None = None) -> Iterator[None]:
-        """Run the ``with`` body with fd 2 captured; what was written there is appended to ``said``."""
+        """Run the ``with`` body with fd 2 captured (one call at a time).
+
+        Parameters
+        ----------
+        said : list of str or None; what was written to fd 2 during the call is appended to it
+            (nothing when nothing was written). None discards it
+
+        Yields
+        ------
+        None, once: the body runs with fd 2 redirected (unredirected when there is no fd 2)
+        """
         with self._calls:
             if not self._redirect():
                 yield

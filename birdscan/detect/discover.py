@@ -35,7 +35,22 @@ class Recording:
 
 
 def normalize_extensions(ext: Iterable[str] | str | None) -> tuple[str, ...]:
-    """``"wav,FLAC"`` or ``[".wav", "flac"]`` -> ``("wav", "flac")``."""
+    """``"wav,FLAC"`` or ``[".wav", "flac"]`` -> ``("wav", "flac")``.
+
+    Parameters
+    ----------
+    ext : str (comma-separated), iterable of str, or None; leading dots and case do not matter
+
+    Returns
+    -------
+    tuple of str, lower-case extensions without dots; :data:`birdscan.tables.AUDIO_EXTENSIONS`
+    for None
+
+    Raises
+    ------
+    ParameterError
+        when ``ext`` names no extension
+    """
     if ext is None:
         return AUDIO_EXTENSIONS
     items = ext.split(",") if isinstance(ext, str) else list(ext)
@@ -47,7 +62,16 @@ def normalize_extensions(ext: Iterable[str] | str | None) -> tuple[str, ...]:
 
 def printable(name: str) -> str:
     """``name`` with bytes that are not valid UTF-8 (undecodable file names) as ``\\xNN`` escapes,
-    so it can be written to UTF-8 outputs."""
+    so it can be written to UTF-8 outputs.
+
+    Parameters
+    ----------
+    name : str, a file name as ``os`` returns it (undecodable bytes as surrogates)
+
+    Returns
+    -------
+    str, valid UTF-8; ``name`` itself when it already is
+    """
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
@@ -102,6 +126,17 @@ def discover(
     are taken whatever their extension. The result is sorted by ``(root order, rel)``.
     A file that is there but cannot be read, and a folder that cannot be listed, are
     listed too (the folder with ``error`` set): the run reports them per file.
+
+    Parameters
+    ----------
+    inputs : sequence of str or PathLike, audio files and folders (at least one)
+    recursive : bool, walk subfolders of folder inputs
+    ext : extensions matched in folders, as :func:`normalize_extensions` reads them;
+        None: :data:`birdscan.tables.AUDIO_EXTENSIONS`
+
+    Returns
+    -------
+    list of Recording, sorted by input, then by ``rel``
 
     Raises
     ------

@@ -214,6 +214,11 @@ def event_band(
     sample_rate : int, Hz
     event : (start, end) of the event in seconds from the start of ``segment``
     fmin, fmax : float, Hz, the band searched (the model's band)
+
+    Returns
+    -------
+    (low, high) : float pair, Hz, the band's edges (``fmin``/``fmax`` capped below Nyquist when
+    no band stands out or the segment is too short to tell)
     """
     nyq = sample_rate / 2
     lo_cap, hi_cap = min(fmin, nyq), min(fmax, nyq * 0.98)

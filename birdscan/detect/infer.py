@@ -27,7 +27,16 @@ from ..model import Detector
 from .windows import ScanBlock
 
 def default_batch_size(device: torch.device) -> int:
-    """Windows per batch: large on GPUs, moderate on CPUs (peak memory)."""
+    """Windows per batch: large on GPUs, moderate on CPUs (peak memory).
+
+    Parameters
+    ----------
+    device : torch.device, where the model runs
+
+    Returns
+    -------
+    int, 16384 on CUDA, 1024 elsewhere
+    """
     return 16384 if device.type == "cuda" else 1024
 
 
@@ -43,6 +52,7 @@ class Scanner:
     Parameters
     ----------
     model : Detector in eval mode, on ``device``
+    device : torch.device
     hop : int, samples between windows; dense (trunk once per block) when it is a
         multiple of ``model.config.stride_samples``, else window by window
     batch_size : int, windows per batch
@@ -70,7 +80,22 @@ class Scanner:
         return min(size, self.per_block)
 
     def submit(self, key: Hashable, block: ScanBlock) -> list[tuple[Hashable, ScanBlock, np.ndarray]]:
-        """Queue a block; returns the results of any batch that became full."""
+        """Queue a block; run its batch when that became full.
+
+        Blocks are batched with others of about the same number of windows.
+
+        Parameters
+        ----------
+        key : hashable, returned with the block's result (e.g. the recording's position)
+        block : ScanBlock
+
+        Returns
+        -------
+        list of (key, block, probs), the blocks of the batch run (empty when none was);
+        ``probs`` is ``np.ndarray [shape=(block.n_windows,)]`` of window probabilities, or
+        ``[shape=(block.n_windows, 2)]`` (probability, call frequency in Hz) for a model with a
+        frequency head
+        """
         size = self._bucket_size(block.n_windows)
         b = self._buckets.setdefault(size, _Bucket())
         b.keys.append(key)
@@ -83,7 +108,16 @@ class Scanner:
         return max(1, self.batch_size // size)
 
     def flush(self, key: Hashable | None = None) -> list[tuple[Hashable, ScanBlock, np.ndarray]]:
-        """Run every queued block, or (with ``key``) the batches that hold a block of ``key``."""
+        """Run every queued block, or (with ``key``) the batches that hold a block of ``key``.
+
+        Parameters
+        ----------
+        key : hashable or None, as given to :meth:`submit`; None runs everything queued
+
+        Returns
+        -------
+        list of (key, block, probs), as :meth:`submit` returns them
+        """
         out = []
         for size in list(self._buckets):
             if key is None or key in self._buckets[size].keys:

@@ -37,7 +37,16 @@ _HEADER = "journal.json"
 
 
 def journal_dir(out: str | os.PathLike[str]) -> Path:
-    """``out/detections.csv`` -> ``out/.detections.csv.journal``."""
+    """``out/detections.csv`` -> ``out/.detections.csv.journal``.
+
+    Parameters
+    ----------
+    out : str or PathLike, the run's detections CSV
+
+    Returns
+    -------
+    Path, the journal folder next to it (hidden)
+    """
     out = Path(out)
     return out.with_name(f".{out.name}.journal")
 
@@ -70,7 +79,18 @@ class Journal:
             return None
 
     def key(self, path: Path, rel: str) -> dict[str, Any] | None:
-        """The entry key of a recording; None when it cannot be stat'ed (it is never journaled)."""
+        """The entry key of a recording.
+
+        Parameters
+        ----------
+        path : Path, the recording as given
+        rel : str, its name in the outputs
+
+        Returns
+        -------
+        dict of plain types (the run key, ``path``, ``rel``, ``size`` in bytes, ``mtime_ns``), or
+        None when the file cannot be stat'ed (it is never journaled)
+        """
         try:
             st = os.stat(path)
         except OSError:
@@ -82,7 +102,18 @@ class Journal:
         return self.folder / f"{hashlib.sha256(text.encode()).hexdigest()[:40]}.npz"
 
     def load(self, key: dict[str, Any] | None) -> tuple[dict[str, Any], np.ndarray, Any] | None:
-        """``(record, probs, events)`` of a finished recording, or None (not there, or unreadable)."""
+        """A finished recording's entry.
+
+        Parameters
+        ----------
+        key : dict or None, from :meth:`key`
+
+        Returns
+        -------
+        (record, probs, events) : the :meth:`birdscan.detect.results.FileResult.record` dict,
+        float32 ``np.ndarray [shape=(n_windows,) or (n_windows, 2)]`` as saved and the events
+        DataFrame; None when ``key`` is None or the entry is missing, unreadable or of another key
+        """
         import pandas as pd
 
         if key is None:
@@ -98,7 +129,21 @@ class Journal:
             return None
 
     def save(self, key: dict[str, Any] | None, record: dict[str, Any], probs: np.ndarray, events: Any) -> None:
-        """Journal a finished recording (atomically); raises :class:`OutputError` when it cannot."""
+        """Journal a finished recording (atomically); nothing when ``key`` is None.
+
+        Parameters
+        ----------
+        key : dict or None, from :meth:`key`
+        record : dict of plain JSON types, :meth:`birdscan.detect.results.FileResult.record`
+        probs : np.ndarray [shape=(n_windows,) or (n_windows, 2)], window probabilities (and
+            frequencies in Hz); stored as float32
+        events : pandas.DataFrame, the recording's events
+
+        Raises
+        ------
+        OutputError
+            when the entry cannot be written
+        """
         if key is None:
             return
         meta = {"key": key, "record": record, "columns": [str(c) for c in events.columns]}

@@ -31,8 +31,19 @@ _AUDIOMOTH = re.compile(
 
 
 def recording_start(path: str | os.PathLike[str]) -> tuple[datetime | None, str | None]:
-    """The recording's start and where it came from (one of :data:`SOURCES`), or ``(None, None)``.
+    """The recording's start and where it came from.
 
+    Parameters
+    ----------
+    path : str or PathLike, the recording (a file that cannot be read falls back to its name)
+
+    Returns
+    -------
+    (start, source) : datetime (aware when the source gives a UTC offset, else naive) and one of
+    :data:`SOURCES`; ``(None, None)`` when no source says
+
+    Examples
+    --------
     >>> recording_start("S4A03895_20190522_001500.flac")
     (datetime.datetime(2019, 5, 22, 0, 15), 'name')
     """

@@ -43,7 +43,12 @@ class RunOutputs:
         self._windows = writers.WindowsWriter(windows, self.files, windows_freq) if windows else None
 
     def add(self, res: FileResult) -> None:
-        """A finished recording's rows of the windows table and its review tables (staged)."""
+        """A finished recording's rows of the windows table and its review tables (staged).
+
+        Parameters
+        ----------
+        res : FileResult, a scanned recording (``probs``, ``events``, ``duration_s`` set)
+        """
         if self._windows is not None:
             starts = np.arange(len(res.probs)) * (self.hop / self.sr)
             ends = np.minimum(starts + self.window / self.sr, res.duration_s)
@@ -57,7 +62,14 @@ class RunOutputs:
                                       band=self.band, outputs=self.files)
 
     def finish(self, results: Sequence[FileResult], detections: Any, manifest: dict[str, Any]) -> None:
-        """Write the run-wide tables and the manifest, then rename every output into place."""
+        """Write the run-wide tables and the manifest, then rename every output into place.
+
+        Parameters
+        ----------
+        results : sequence of FileResult, the run's, in run order (the scanned ones go in the combined Raven table)
+        detections : pandas.DataFrame, the detections table (:func:`birdscan.detect.results.detections_table`)
+        manifest : dict, the run manifest, written next to ``out`` and renamed into place last
+        """
         if self._windows is not None:
             self._windows.close(ok=True)
             self._windows = None

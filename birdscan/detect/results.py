@@ -58,7 +58,13 @@ class FileResult:
     freq: np.ndarray | None = field(default=None, repr=False)
 
     def manifest(self) -> dict[str, Any]:
-        """This recording's entry in the run manifest's ``files`` (plain types)."""
+        """This recording's entry in the run manifest's ``files``.
+
+        Returns
+        -------
+        dict of plain JSON types: the scalar fields, ``file`` (``rec.rel``), ``path`` and
+        ``recording_start`` as ISO 8601 text (None when unknown)
+        """
         return {
             "file": self.rec.rel,
             "index": self.index,
@@ -78,8 +84,16 @@ class FileResult:
 
     @classmethod
     def from_manifest(cls, entry: dict[str, Any]) -> FileResult:
-        """A recording's result as a finished run's manifest lists it (no probabilities or
-        events: those are in the run's tables)."""
+        """A recording's result as a finished run's manifest lists it.
+
+        Parameters
+        ----------
+        entry : dict, one entry of the manifest's ``files`` (as :meth:`manifest` writes it)
+
+        Returns
+        -------
+        FileResult, without probabilities or events (those are in the run's tables); ``resumed`` is False
+        """
         path = Path(entry["path"])
         res = cls(Recording(path, entry["file"], path), index=entry["index"])
         res.restore({**entry, "seconds": entry.get("seconds") or 0.0, "recording_start": entry.get("recording_start")},
@@ -88,15 +102,27 @@ class FileResult:
         return res
 
     def record(self) -> dict[str, Any]:
-        """The scalar fields of a finished recording, as plain JSON types (for the journal)."""
+        """The scalar fields of a finished recording, for the journal.
+
+        Returns
+        -------
+        dict of plain JSON types, the keys :meth:`restore` reads
+        """
         m = self.manifest()
         keys = ("status", "error", "sample_rate", "channels", "duration_s", "n_windows", "n_events", "scanned_s", "warnings",
                 "seconds", "recording_start")
         return {k: m[k] for k in keys}
 
     def restore(self, record: dict[str, Any], probs: np.ndarray, events: Any) -> None:
-        """Take back a finished recording's :meth:`record`, probabilities and events
-        (``probs`` of shape ``(n, 2)`` carries the frequency head's estimates too)."""
+        """Take back a finished recording's :meth:`record`, probabilities and events; sets ``resumed``.
+
+        Parameters
+        ----------
+        record : dict, as :meth:`record` returns it
+        probs : np.ndarray [shape=(n_windows,) or (n_windows, 2)] or None, window probabilities;
+            a second column holds the frequency head's estimates (Hz), which go to ``freq``
+        events : DataFrame or None, the recording's events
+        """
         if probs is not None and probs.ndim == 2:
             probs, self.freq = probs[:, 0], probs[:, 1]
         self.status, self.error, self.resumed = record.get("status", "ok"), record.get("error"), True
@@ -136,7 +162,17 @@ class RunResult:
 
 
 def detections_table(results: Sequence[FileResult]):
-    """All events of the recordings scanned, in run order, as ``tables.DETECTION_COLUMNS``."""
+    """All events of the recordings scanned, in run order.
+
+    Parameters
+    ----------
+    results : sequence of FileResult; those not scanned, or without events, add no rows
+
+    Returns
+    -------
+    pandas.DataFrame with the columns ``tables.DETECTION_COLUMNS`` (``file`` is the recording's
+    ``rel``; ``start_time``, ISO 8601 to the millisecond, where the recording's start is known)
+    """
     import pandas as pd
 
     tables = []
@@ -153,7 +189,19 @@ def detections_table(results: Sequence[FileResult]):
 
 
 def summarize(files: Sequence[dict[str, Any]], n_events: int, wall_s: float) -> dict[str, Any]:
-    """The manifest's ``summary`` from its ``files`` entries (``wall_s``: seconds the run took)."""
+    """The manifest's ``summary`` from its ``files`` entries.
+
+    Parameters
+    ----------
+    files : sequence of dict, the manifest's ``files`` entries (:meth:`FileResult.manifest`)
+    n_events : int, rows of the detections table
+    wall_s : float, seconds the run took
+
+    Returns
+    -------
+    dict: ``files``, ``errors``, ``partial``, ``warnings`` (counts of recordings), ``audio_s``
+    (seconds scanned), ``events``, ``wall_s`` and ``x_realtime`` (None when ``wall_s`` is 0)
+    """
     audio_s = sum(f["duration_s"] or 0.0 for f in files if f["status"] in SCANNED)
     return {
         "files": len(files), "errors": sum(f["status"] not in SCANNED for f in files),
@@ -165,8 +213,17 @@ def summarize(files: Sequence[dict[str, Any]], n_events: int, wall_s: float) -> 
 
 
 def read_detections_csv(path):
-    """A detections CSV written by birdscan, back as the table :func:`detections_table` made
-    (``file`` cells un-neutralised, see :func:`birdscan.tables.csv_cell`)."""
+    """A detections CSV written by birdscan, back as the table :func:`detections_table` made.
+
+    Parameters
+    ----------
+    path : str or Path, the CSV
+
+    Returns
+    -------
+    pandas.DataFrame; ``file`` and ``start_time`` read as text, ``file`` cells un-neutralised
+    (see :func:`birdscan.tables.csv_cell`)
+    """
     import pandas as pd
 
     from ..tables import from_csv_cell

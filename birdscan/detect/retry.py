@@ -30,7 +30,16 @@ from .results import SCANNED, FileResult, RunResult, read_detections_csv, summar
 
 
 def retry_folder(out: Path) -> Path:
-    """``out/detections.csv`` -> ``out/.detections.csv.retry`` (the failed recordings' own run)."""
+    """``out/detections.csv`` -> ``out/.detections.csv.retry`` (the failed recordings' own run).
+
+    Parameters
+    ----------
+    out : Path, the run's detections CSV
+
+    Returns
+    -------
+    Path, the hidden folder next to it
+    """
     return out.with_name(f".{out.name}.retry")
 
 
@@ -38,10 +47,18 @@ def retry_failed(man: dict[str, Any], out: Path, others: tuple[Path | None, Path
                  scan_failed: Callable[..., RunResult]) -> RunResult:
     """Rescan the recordings whose status in ``man`` (the finished run's manifest) is not ``ok``.
 
-    ``others``: the run's ``(windows, raven, audacity)`` outputs (None where not written).
-    ``scan_failed(indices, out, windows, raven, audacity)`` scans the recordings at those
-    positions of the discovered list into the given outputs (a run of its own). Returns the
-    joined result.
+    Parameters
+    ----------
+    man : dict, the finished run's manifest
+    out : Path, its detections CSV
+    others : (windows, raven, audacity), the run's other outputs: Path or None where not written
+    scan_failed : callable ``scan_failed(indices, out, windows, raven, audacity)`` that scans the
+        recordings at those positions of the discovered list into the given outputs (a run of
+        its own, in :func:`retry_folder`) and returns its RunResult
+
+    Returns
+    -------
+    RunResult, the joined result; the hidden folder is removed, whatever happens
     """
     t0 = time.perf_counter()
     failed = [f["index"] for f in man["files"] if f["status"] != "ok"]

@@ -43,13 +43,29 @@ class NullProgress:
     the CLI passes a rich display."""
 
     def start(self, n_files: int, total_audio_s: float) -> None:
-        """Before scanning: ``n_files`` recordings holding ``total_audio_s`` seconds of audio."""
+        """Before scanning.
+
+        Parameters
+        ----------
+        n_files : int, recordings this run scans (a shard's share, resumed ones included)
+        total_audio_s : float, seconds of audio they hold (as their headers say)
+        """
 
     def advance(self, audio_s: float) -> None:
-        """``audio_s`` more seconds of audio scanned (or taken from the journal)."""
+        """More audio scanned.
+
+        Parameters
+        ----------
+        audio_s : float, seconds of audio scanned (or taken from the journal) since the last call
+        """
 
     def file_done(self, result: FileResult) -> None:
-        """A recording is finished (``result.status`` is ``"ok"`` or ``"error"``)."""
+        """A recording is finished, in discovery order.
+
+        Parameters
+        ----------
+        result : FileResult, its result (``status`` is ``"ok"``, ``"partial"`` or ``"error"``)
+        """
 
 
 @dataclass(frozen=True)
@@ -78,12 +94,23 @@ class ScanOptions:
             raise ParameterError(f"workers={self.workers} must be >= 0 (0 decodes in the main thread)")
 
     def result_key(self) -> dict[str, Any]:
-        """The options that change the numbers in the outputs (the journal's key)."""
+        """The options that change the numbers in the outputs (the journal's key).
+
+        Returns
+        -------
+        dict, the :data:`birdscan.detect.results.RESULT_OPTIONS` entries of :meth:`to_dict`
+        """
         d = self.to_dict()
         return {k: d[k] for k in RESULT_OPTIONS}
 
     def to_dict(self) -> dict[str, Any]:
-        """The options as the run manifest records them (seconds as ``*_s``, ``channel`` ``"mix"`` for None)."""
+        """The options as the run manifest records them.
+
+        Returns
+        -------
+        dict of plain JSON types: seconds as ``*_s``, ``type_boundary_hz``, ``threshold_off`` resolved
+        (:attr:`EventRule.off`), ``channel`` ``"mix"`` for None
+        """
         return {
             "hop_s": self.hop, "threshold": self.rule.threshold, "threshold_off": self.rule.off,
             "min_gap_s": self.rule.min_gap, "min_duration_s": self.rule.min_duration,
@@ -100,6 +127,24 @@ class Run:
     checkpoint), the torch device, the outputs (``out``, ``win``, ``review`` = ``(raven,
     audacity)``; None where not written), the progress hooks and the inputs as given;
     :meth:`go` scans and returns the :class:`RunResult`.
+
+    Parameters
+    ----------
+    recs : list of Recording, every recording discovered (:func:`birdscan.detect.discover.discover`)
+    opts : ScanOptions
+    model_path : Path, the checkpoint file (named and hashed in the manifest)
+    ckpt : dict, the checkpoint read from it (:func:`birdscan.model.read_checkpoint`)
+    device : torch.device
+    out, win : Path or None, the detections CSV and the windows CSV(.gz)
+    review : (raven, audacity) pair of Path or None, folders of the review tables
+    progress : the hooks of :class:`NullProgress`
+    inputs : list of str or Path, the inputs as given (recorded in the manifest)
+    windows_freq : bool, write each window's frequency estimate in the windows table
+
+    Raises
+    ------
+    ParameterError
+        when ``opts.hop`` is shorter than one sample at the model's rate
     """
 
     def __init__(self, recs, opts, model_path, ckpt, device, out, win, review, progress, inputs,
@@ -178,7 +223,19 @@ class Run:
         return prefetch(makers, workers=self.opts.workers, depth=4)
 
     def go(self, part: tuple[int, int] | None = None, resume: bool = False, only: set[int] | None = None) -> RunResult:
-        """Scan (``only``: just the recordings at these positions of the discovered list) and write."""
+        """Scan, then write the outputs (all or nothing: on an error, what was staged is removed).
+
+        Parameters
+        ----------
+        part : (K, N) int pair, scan shard K of N (:func:`birdscan.detect.shard.share`); None: all
+        resume : bool, take the recordings finished in the journal of an interrupted run from it
+        only : set of int, or None; scan just the recordings at these positions of the discovered list
+
+        Returns
+        -------
+        RunResult, per-file results, the detections table and the manifest; the journal is
+        removed once the outputs are written
+        """
         from ..device import torch_settings
 
         self._parts: dict[int, list[tuple[int, np.ndarray]]] = {}

@@ -58,15 +58,34 @@ _HZ = "%.1f"
 
 
 def raven_path(raven_dir: str | os.PathLike[str], rel: str) -> Path:
-    """``<raven_dir>/<rel>.selections.txt`` (the recording's extension is kept, so
-    ``a.wav`` and ``a.flac`` get different tables); always inside ``raven_dir``, over-long
-    names shortened (:func:`birdscan.files.inside`)."""
+    """A recording's Raven table.
+
+    Parameters
+    ----------
+    raven_dir : str or path-like, the folder of the Raven tables
+    rel : str, the recording's POSIX relative name
+
+    Returns
+    -------
+    Path, ``<raven_dir>/<rel>.selections.txt`` (the recording's extension is kept, so ``a.wav``
+    and ``a.flac`` get different tables); always inside ``raven_dir``, over-long names
+    shortened (:func:`birdscan.files.inside`, which raises :class:`OutputError` for odd names)
+    """
     return inside(raven_dir, rel, ".selections.txt")
 
 
 def audacity_path(audacity_dir: str | os.PathLike[str], rel: str) -> Path:
-    """``<audacity_dir>/<rel>.txt``, the recording's label track; always inside ``audacity_dir``
-    (:func:`birdscan.files.inside`)."""
+    """A recording's Audacity label track.
+
+    Parameters
+    ----------
+    audacity_dir : str or path-like, the folder of the label tracks
+    rel : str, the recording's POSIX relative name
+
+    Returns
+    -------
+    Path, ``<audacity_dir>/<rel>.txt``; always inside ``audacity_dir`` (:func:`birdscan.files.inside`)
+    """
     return inside(audacity_dir, rel, ".txt")
 
 
@@ -99,7 +118,16 @@ def raven_tables(raven_dir: str | os.PathLike[str], rels: Sequence[str]) -> list
 
 def escape_name(name: str) -> str:
     """``name`` with control characters as escapes (``"a\\tb"`` -> ``"a\\\\tb"``) and bytes that are
-    not UTF-8 as ``\\xNN``: one line, one field, in any tab-separated table."""
+    not UTF-8 as ``\\xNN``: one line, one field, in any tab-separated table.
+
+    Parameters
+    ----------
+    name : str, a file name or path (undecodable bytes as surrogates)
+
+    Returns
+    -------
+    str, printable on one line, without tabs
+    """
     text = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
     if not any(ord(c) < 32 or ord(c) == 127 for c in text):
         return text
@@ -154,6 +182,11 @@ def raven_rows(events: Any, *, nyquist: float, band: tuple[float, float], channe
     offset : float >= 0, seconds added to Begin, End and Peak Time (the recording's start in
         a combined table)
     first : number of the first selection
+
+    Returns
+    -------
+    list of rows, one per event in order, each a list of cell values in the order of
+    :data:`RAVEN_TABLE_COLUMNS` (frequencies as ``_Hz``, written with one decimal)
     """
     low, high = event_bands(events, nyquist, band)
     n = len(events)
@@ -203,6 +236,20 @@ def write_raven_combined(path: str | os.PathLike[str], parts: Sequence[tuple[str
     with or without events; Begin, End and Peak Time count from the start of the first
     recording, ``File Offset (s)`` from the start of each. Event times and bands are taken
     as the detections CSV holds them (:func:`as_written`), so merged shards give the same table.
+
+    Parameters
+    ----------
+    path : str or path-like, the table to write (``<raven_dir>/`` :data:`RAVEN_COMBINED`)
+    parts : sequence of ``(begin_path, duration_s, nyquist, events)``: str, float seconds (None
+        counts as 0), float Hz and the events DataFrame (as for :func:`raven_rows`)
+    band : (fmin, fmax), Hz, the model band
+    channel : int >= 1, the channel scanned (1 for a mono mix)
+    outputs : OutputSet or None, stage the file there for the run's joint rename instead of
+        renaming it at once
+
+    Returns
+    -------
+    Path, ``path``
     """
     rows: list[list[Any]] = []
     offset = 0.0
@@ -249,7 +296,21 @@ def write_audacity(path: str | os.PathLike[str], events: Any, *, nyquist: float,
 
 def as_written(values) -> np.ndarray:
     """Float values as they read back from a CSV written here (``%.4f``): the combined
-    Raven table is computed from these, so merging shards' CSVs gives the same table."""
+    Raven table is computed from these, so merging shards' CSVs gives the same table.
+
+    Parameters
+    ----------
+    values : array-like of float
+
+    Returns
+    -------
+    np.ndarray [shape=(n,), float64], each value rounded to 4 decimals through its text
+
+    Examples
+    --------
+    >>> as_written([0.12346, 2.0]).tolist()
+    [0.1235, 2.0]
+    """
     return np.array([float(_FLOAT % v) for v in np.asarray(values, dtype=np.float64)], dtype=np.float64)
 
 

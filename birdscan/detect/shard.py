@@ -21,9 +21,21 @@ MAX_SHARDS = 100_000
 def parse_shard(shard: str | tuple[int, int] | Sequence[int]) -> tuple[int, int]:
     """``"3/8"`` or ``(3, 8)`` -> ``(3, 8)``; K counts from 1 (``1/8`` .. ``8/8``).
 
-    Raises :class:`ParameterError` naming the value unless ``1 <= K <= N <= MAX_SHARDS``
-    (a run also refuses more shards than recordings: :func:`check_shards`).
+    Parameters
+    ----------
+    shard : str ``"K/N"`` (spaces allowed) or a (K, N) pair of ints
 
+    Returns
+    -------
+    (K, N) : tuple of int, ``1 <= K <= N <= MAX_SHARDS``
+
+    Raises
+    ------
+    ParameterError
+        naming the value otherwise (a run also refuses more shards than recordings: :func:`check_shards`)
+
+    Examples
+    --------
     >>> parse_shard("2/4")
     (2, 4)
     """
@@ -64,6 +76,10 @@ def assign(names: Sequence[str], durations: Sequence[float], n: int) -> list[int
     names : unique names of the recordings (their ``rel``), any order
     durations : seconds of audio of each (0 for unreadable headers)
     n : int >= 1, number of shards
+
+    Returns
+    -------
+    list of int, the shard (1..n) of each recording, in the order of ``names``
     """
     if n < 1:
         raise ParameterError(f"n={n} shards: must be >= 1")
@@ -78,7 +94,16 @@ def assign(names: Sequence[str], durations: Sequence[float], n: int) -> list[int
 
 
 def listing_digest(names: Sequence[str]) -> str:
-    """sha256 of the discovered list, so a merge can tell that all shards saw the same one."""
+    """sha256 of the discovered list, so a merge can tell that all shards saw the same one.
+
+    Parameters
+    ----------
+    names : sequence of str, the recordings' names (``rel``) in discovery order
+
+    Returns
+    -------
+    str, the hex digest of the names joined by newlines (UTF-8, surrogates escaped)
+    """
     return hashlib.sha256("\n".join(names).encode("utf-8", "surrogateescape")).hexdigest()
 
 

@@ -16,7 +16,22 @@ from ..errors import ParameterError
 
 
 def count_windows(n_samples: int, window: int, hop: int) -> int:
-    """Windows needed to cover ``n_samples`` samples: ``1 + ceil(max(0, n - window) / hop)``."""
+    """Windows needed to cover ``n_samples`` samples: ``1 + ceil(max(0, n - window) / hop)``.
+
+    Parameters
+    ----------
+    n_samples : int, samples of the recording
+    window, hop : int > 0, samples
+
+    Returns
+    -------
+    int, 0 when ``n_samples <= 0``; the last window may run past the end (zero padded)
+
+    Examples
+    --------
+    >>> count_windows(12_000, 12_000, 1_200), count_windows(12_001, 12_000, 1_200)
+    (1, 2)
+    """
     if n_samples <= 0:
         return 0
     return 1 + max(0, -(-(n_samples - window) // hop))
@@ -51,6 +66,15 @@ def scan_blocks(
     blocks : iterable of np.ndarray [shape=(n,), float32], any sizes
     window, hop : int > 0, samples
     per_block : int > 0, windows per scan block
+
+    Returns
+    -------
+    iterator of ScanBlock, in order (``first`` counts windows from the start); the last has ``last=True``
+
+    Raises
+    ------
+    ParameterError
+        when ``window``, ``hop`` or ``per_block`` is not positive (at once, not when iterating)
     """
     if window <= 0 or hop <= 0 or per_block <= 0:
         raise ParameterError(f"window={window}, hop={hop}, per_block={per_block} must be positive")

@@ -60,7 +60,17 @@ def check_targets(paths: Sequence[Path | None], overwrite: bool) -> None:
 
 
 def check_windows_path(path: Path | None) -> None:
-    """:class:`ParameterError` unless a windows table name ends in ``.csv`` or ``.csv.gz`` (None passes)."""
+    """Refuse a windows table name that does not end in ``.csv`` or ``.csv.gz``.
+
+    Parameters
+    ----------
+    path : Path or None, the windows table (None passes)
+
+    Raises
+    ------
+    ParameterError
+        naming ``path``
+    """
     if path is not None and not (path.name.endswith(".csv") or path.name.endswith(".csv.gz")):
         raise ParameterError(f"windows={str(path)!r} must end in .csv or .csv.gz")
 
@@ -90,7 +100,17 @@ def write_detections(path: str | os.PathLike[str], table, outputs: OutputSet | N
 
 
 class WindowsWriter:
-    """Appends one recording's windows at a time to ``file,start_s,end_s,prob`` CSV(.gz)."""
+    """Appends one recording's windows at a time to ``file,start_s,end_s,prob`` CSV(.gz).
+
+    The header is written at once, to a temporary file (:func:`birdscan.files.atomic_open`);
+    :meth:`close` completes or drops it.
+
+    Parameters
+    ----------
+    path : str or path-like, the table (``.csv``, or ``.csv.gz`` for gzip)
+    outputs : OutputSet or None, stage the finished table there instead of renaming it on close
+    freq : bool, add the column ``freq_hz``, each window's frequency estimate (Hz)
+    """
 
     def __init__(self, path: str | os.PathLike[str], outputs: OutputSet | None = None, freq: bool = False) -> None:
         self.path = Path(path)
@@ -101,10 +121,21 @@ class WindowsWriter:
 
     def add(self, rel: str, start_s: np.ndarray, end_s: np.ndarray, prob: np.ndarray,
             freq_hz: np.ndarray | None = None) -> None:
-        """Append one recording's windows; ``freq_hz`` (the frequency head's estimate per window)
-        is written when the table was opened with ``freq=True`` (empty without a head). An
-        OSError (disk full, ``ulimit -f``) raises :class:`OutputError` ``cannot write <path>:
-        <reason>`` like every other output."""
+        """Append one recording's windows.
+
+        Parameters
+        ----------
+        rel : str, the recording's name (the ``file`` column, neutralised by :func:`birdscan.tables.csv_cell`)
+        start_s, end_s : np.ndarray [shape=(n,)], seconds, each window's start and end
+        prob : np.ndarray [shape=(n,)], each window's probability
+        freq_hz : np.ndarray [shape=(n,)] or None, the frequency head's estimate per window (Hz,
+            rounded to one decimal, written when the table was opened with ``freq=True``; empty without a head)
+
+        Raises
+        ------
+        OutputError
+            ``cannot write <path>: <reason>`` for an OSError (disk full, ``ulimit -f``), like every other output
+        """
         import pandas as pd
 
         df = pd.DataFrame({"file": csv_cell(rel), "start_s": start_s, "end_s": end_s, "prob": prob})
@@ -119,7 +150,12 @@ class WindowsWriter:
             raise cannot_write(self.path, e) from e
 
     def close(self, ok: bool = True) -> None:
-        """Finish the table (``ok=True``: complete it; ``ok=False``: drop the temporary file)."""
+        """Finish the table.
+
+        Parameters
+        ----------
+        ok : bool, True: complete it (renamed, or staged in ``outputs``); False: drop the temporary file
+        """
         if ok:
             self._ctx.__exit__(None, None, None)
         else:

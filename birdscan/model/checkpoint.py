@@ -217,7 +217,13 @@ def file_sha256(path: str | Path) -> str:
 
 
 def default_model_path() -> Path:
-    """The model shipped with birdscan (``models/birdscan-default.pt`` in the source tree)."""
+    """The model shipped with birdscan.
+
+    Returns
+    -------
+    Path, ``birdscan/_models/birdscan-default.pt`` when installed, else
+    ``models/birdscan-default.pt`` in the source tree (returned even when missing)
+    """
     here = Path(__file__).resolve().parent.parent  # birdscan/
     for cand in (here / "_models" / "birdscan-default.pt", here.parent / "models" / "birdscan-default.pt"):
         if cand.is_file():

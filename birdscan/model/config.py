@@ -101,11 +101,30 @@ class ModelConfig:
         return self.stride_frames * self.frame_hop
 
     def frames(self, n_samples: int) -> int:
-        """Spectrogram frames in ``n_samples`` samples (``center=False``)."""
+        """Spectrogram frames in ``n_samples`` samples (``center=False``).
+
+        Parameters
+        ----------
+        n_samples : int, samples of input
+
+        Returns
+        -------
+        int, ``(n_samples - n_fft) // frame_hop + 1`` (< 1 when shorter than one frame)
+        """
         return (n_samples - self.n_fft) // self.frame_hop + 1
 
     def trunk_frames(self, n_samples: int) -> int:
-        """Trunk output steps for ``n_samples`` input samples."""
+        """Trunk output steps for ``n_samples`` input samples.
+
+        Parameters
+        ----------
+        n_samples : int, samples of input
+
+        Returns
+        -------
+        int, time steps left after the PCEN smoother (valid FIR) and every block's valid
+        convolutions and 2x pooling; < 1 when the input is shorter than the receptive field
+        """
         t = self.frames(n_samples)
         if self.frontend == "pcen":
             t -= self.pcen_frames - 1
@@ -115,14 +134,33 @@ class ModelConfig:
         return t
 
     def to_dict(self) -> dict[str, Any]:
-        """The config as plain types (as checkpoints store it)."""
+        """The config as plain types (as checkpoints store it).
+
+        Returns
+        -------
+        dict field -> value, ``channels`` as a list
+        """
         d = asdict(self)
         d["channels"] = list(self.channels)
         return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ModelConfig:
-        """Rebuild a config from :meth:`to_dict`; :class:`ModelError` for keys this birdscan does not know."""
+        """Rebuild a config from :meth:`to_dict`.
+
+        Parameters
+        ----------
+        d : dict field -> value; missing fields take their defaults
+
+        Returns
+        -------
+        ModelConfig
+
+        Raises
+        ------
+        ModelError
+            for keys this birdscan does not know, and for values the config refuses
+        """
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(d) - known)
         if unknown:

@@ -50,6 +50,10 @@ class Frontend(nn.Module):
 
     Input ``(batch, samples)`` at ``config.sample_rate``; output ``(batch, 1, n_mels, frames)``
     with ``frames = config.frames(samples) - (pcen_frames - 1 if pcen)``.
+
+    Parameters
+    ----------
+    config : ModelConfig, the STFT, mel filterbank and PCEN settings
     """
 
     def __init__(self, config: ModelConfig) -> None:
@@ -60,7 +64,16 @@ class Frontend(nn.Module):
         self.norm = nn.BatchNorm1d(config.n_mels)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Normalised features ``(batch, 1, n_mels, frames)`` of ``x`` ``(batch, samples)``."""
+        """Normalised features of a batch of waveforms.
+
+        Parameters
+        ----------
+        x : torch.Tensor [shape=(batch, samples)], waveforms at ``config.sample_rate``
+
+        Returns
+        -------
+        torch.Tensor [shape=(batch, 1, n_mels, frames), float32], the first output of :meth:`features`
+        """
         return self.features(x)[0]
 
     def features(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -29,7 +29,12 @@ def _block(cin: int, cout: int, n_convs: int, batch_norm: bool) -> nn.Sequential
 
 
 class Detector(nn.Module):
-    """Frontend + conv trunk + flatten head: ``(batch, window samples) -> logits (batch,)``."""
+    """Frontend + conv trunk + flatten head: ``(batch, window samples) -> logits (batch,)``.
+
+    Parameters
+    ----------
+    config : ModelConfig or None, the architecture (None: the defaults, ``ModelConfig()``)
+    """
 
     def __init__(self, config: ModelConfig | None = None) -> None:
         super().__init__()

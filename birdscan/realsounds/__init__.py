@@ -39,7 +39,16 @@ def _unit_suffix(folder: Path) -> str:
 
 @dataclass(frozen=True)
 class RealArrays:
-    """Windows of one training or validation unit made from real sounds."""
+    """Windows of one training or validation unit made from real sounds.
+
+    Attributes
+    ----------
+    unit : str, ``extra-<folder>``, ``noise`` or ``noise-val``
+    waves : np.ndarray [shape=(n, window), float32], the windows at the model rate
+    labels : np.ndarray [shape=(n,), float32], 1 for a flight call, 0 for a negative
+    freq_hz : np.ndarray [shape=(n,), float32], call centre frequency in Hz, 0 when unknown
+    names : list of str [n], where each window came from (a clip file, or ``noise<i>``)
+    """
 
     unit: str
     waves: np.ndarray
@@ -61,6 +70,9 @@ class RealSounds:
         on them, so it estimates the false alarms on new recordings, not on the training ones.
     negative_windows : varied training windows to cut; half as many validation windows
     heldout : fraction of each noise folder never used (the test part)
+    seed : int, seeds the cutting of the noise windows (:meth:`arrays`)
+    sr : int, Hz, the model rate
+    window : int, samples per window (the model's)
     validation : fraction of each noise folder kept for validation; when the folders are too
         small to spare any whole file, validation uses the last 20% (``VAL_PART``) of each
         training recording instead
@@ -93,7 +105,15 @@ class RealSounds:
         return [*self.extra_units, *(["noise", "noise-val"] if self.noise else [])]
 
     def arrays(self) -> list[RealArrays]:
-        """Read and cut everything (seeded): one :class:`RealArrays` per unit."""
+        """Read and cut everything (seeded by ``seed``: the same windows every call).
+
+        Returns
+        -------
+        list of RealArrays, one per unit of :attr:`units`, in that order: reviewed clips
+        (:func:`read_labelled`), then ``negative_windows`` varied noise windows and
+        ``max(200, negative_windows // 2)`` validation windows (half plain, half played up to
+        half an octave faster or slower)
+        """
         out = []
         for unit, folder in self.extra_units.items():
             clips = read_labelled(folder, self.sr, self.window)
@@ -118,7 +138,14 @@ class RealSounds:
         return out
 
     def metadata(self) -> dict[str, object]:
-        """What a checkpoint records of these inputs (names relative to each folder's parent)."""
+        """What a checkpoint records of these inputs.
+
+        Returns
+        -------
+        dict, ``extra`` (unit -> absolute folder) and ``negatives`` (folders, fractions, the
+        recordings of each part named ``<folder name>/<path in it>``, ``windows``); each key
+        only when those inputs were given
+        """
         meta: dict[str, object] = {}
         if self.extra:
             meta["extra"] = {u: str(p.resolve()) for u, p in self.extra_units.items()}

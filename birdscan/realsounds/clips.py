@@ -75,6 +75,17 @@ def read_labelled(folder: str | Path, sr: int = 24_000, window: int = 12_000) ->
     clip gives every whole window and its padded tail; a clip shorter than a window is
     centred and zero-padded.
 
+    Parameters
+    ----------
+    folder : str or Path, the folder of reviewed clips
+    sr : int, Hz, the model rate the clips are resampled to
+    window : int, samples per window
+
+    Returns
+    -------
+    LabelledClips, windows in the order listed (positive folders, negative folders, then the CSVs);
+    a ``not_call`` clip's tail is kept when it holds at least a fifth of a window
+
     Raises
     ------
     DataError naming the file for an empty or malformed folder, an undecodable clip or a

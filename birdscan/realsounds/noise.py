@@ -18,7 +18,19 @@ from ..tables import AUDIO_EXTENSIONS, is_audio_name
 def load_mono(path: str | Path, sr: int) -> np.ndarray:
     """A whole recording as mono float32 at ``sr`` Hz (channels averaged, DC removed, soxr).
 
-    Raises :class:`AudioError` naming the file when it cannot be decoded.
+    Parameters
+    ----------
+    path : str or Path, an audio file soundfile reads
+    sr : int, Hz, the rate to resample to
+
+    Returns
+    -------
+    np.ndarray [shape=(n,), float32], C-contiguous
+
+    Raises
+    ------
+    AudioError
+        naming the file when it cannot be decoded or holds non-finite samples
     """
     import soundfile as sf
     import soxr
@@ -37,7 +49,21 @@ def load_mono(path: str | Path, sr: int) -> np.ndarray:
 
 
 def audio_files(folder: str | Path) -> list[Path]:
-    """Audio files under ``folder`` (recursive, hidden files skipped, sorted)."""
+    """Audio files under ``folder`` (recursive, hidden files and folders skipped).
+
+    Parameters
+    ----------
+    folder : str or Path
+
+    Returns
+    -------
+    list of Path, sorted, with an extension of :data:`birdscan.tables.AUDIO_EXTENSIONS`
+
+    Raises
+    ------
+    ParameterError
+        when ``folder`` is not a folder
+    """
     folder = Path(folder)
     if not folder.is_dir():
         raise ParameterError(f"{folder} is not a folder of recordings")
@@ -144,7 +170,7 @@ class NoiseBank:
     sr : model rate, Hz
     part : ``(start, end)`` fractions of each recording to use, e.g. ``(0, 0.8)`` for
         training and ``(0.8, 1)`` for validation windows of the same files
-    names : how each recording is named in metadata (default: its path)
+    min_seconds : float, seconds; recordings (their part) shorter than this, or silent, are left out
 
     Example
     -------
@@ -193,9 +219,20 @@ class NoiseBank:
 
     def windows(self, n: int, rng: np.random.Generator, size: int = 12_000,
                 variants: Variants | None = Variants()) -> np.ndarray:
-        """``n`` negative windows [shape=(n, size), float32], each a random variant.
+        """Negative windows cut at random offsets, each a random variant.
 
-        ``variants=None`` cuts plain windows (for validation: the sounds as recorded).
+        Parameters
+        ----------
+        n : int, windows to cut
+        rng : np.random.Generator, the only source of randomness
+        size : int, samples per window
+        variants : Variants or None, how windows are varied; None cuts plain windows (for
+            validation: the sounds as recorded)
+
+        Returns
+        -------
+        np.ndarray [shape=(n, size), float32]; plain windows have unit RMS, variants a random gain
+        within ``variants.gain_db``
         """
         out = np.empty((n, size), dtype=np.float32)
         for i in range(n):

@@ -51,8 +51,22 @@ class Activity:
 
 
 def check_activity_options(interval: str | float, by: str) -> float:
-    """The bin width in seconds; :class:`ParameterError` for a bad ``interval`` or ``by``
-    (see :func:`count_activity`)."""
+    """Check the options of :func:`count_activity`.
+
+    Parameters
+    ----------
+    interval : float or str, seconds > 0 (also as text, ``"600"``) or a pandas duration such as ``"10min"``
+    by : str, ``"folder"`` or ``"file"``
+
+    Returns
+    -------
+    float > 0, the bin width in seconds
+
+    Raises
+    ------
+    ParameterError
+        for a bad ``interval`` or ``by``
+    """
     seconds = _interval_seconds(interval)
     if by not in ("folder", "file"):
         raise ParameterError(f"by={by!r} must be 'folder' or 'file'")

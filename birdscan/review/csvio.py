@@ -15,8 +15,22 @@ from ..errors import FormatError
 
 
 def read_csv(path: Path, **kwargs) -> pd.DataFrame:
-    """``pd.read_csv(path, **kwargs)``, with a :class:`FormatError` naming ``path`` for an empty
-    or unparsable file."""
+    """``pd.read_csv(path, **kwargs)``, failing with the file's name.
+
+    Parameters
+    ----------
+    path : Path, the table
+    **kwargs : passed to ``pandas.read_csv``
+
+    Returns
+    -------
+    pd.DataFrame
+
+    Raises
+    ------
+    FormatError
+        naming ``path`` for an empty or unparsable file (or one that is not UTF-8)
+    """
     try:
         return pd.read_csv(path, **kwargs)
     except pd.errors.EmptyDataError:
@@ -46,8 +60,23 @@ def require_columns(df: pd.DataFrame, columns: list[str], path) -> None:
 
 
 def numeric_column(df: pd.DataFrame, column: str, path) -> np.ndarray:
-    """``df[column]`` as floats [shape=(len(df),)]; empty cells are NaN, any other non-number is a
-    :class:`FormatError` naming ``path`` (the table's name in messages) and the value."""
+    """A column as floats.
+
+    Parameters
+    ----------
+    df : pd.DataFrame, the table read
+    column : str, one of its columns
+    path : path or str, the table's name in messages
+
+    Returns
+    -------
+    np.ndarray [shape=(len(df),), float64], empty cells as NaN
+
+    Raises
+    ------
+    FormatError
+        naming ``path`` and the value, for any other cell that is not a number
+    """
     values = pd.to_numeric(df[column], errors="coerce").to_numpy(dtype=float)
     bad = np.isnan(values) & df[column].notna().to_numpy()
     if bad.any():
@@ -56,6 +85,15 @@ def numeric_column(df: pd.DataFrame, column: str, path) -> np.ndarray:
 
 
 def posix(path: str) -> str:
-    """A file name as tables write it on any system: ``\\`` read as ``/``, surrounding blanks dropped."""
+    """A file name as tables write it on any system.
+
+    Parameters
+    ----------
+    path : str, a file name from a table
+
+    Returns
+    -------
+    str, with ``\\`` read as ``/`` and surrounding blanks dropped
+    """
     return path.replace("\\", "/").strip()
 

@@ -74,7 +74,17 @@ class EvaluationResult:
     warnings: list[str] | None = None
 
     def to_json(self, path: str | Path | None = None) -> str:
-        """The result as JSON (NaN as null); also written atomically to ``path`` when given."""
+        """The result as JSON.
+
+        Parameters
+        ----------
+        path : str, Path or None, also write it there (atomically, with a final line break)
+
+        Returns
+        -------
+        str, indented JSON of ``birdscan_version``, ``overall``, ``warnings``, ``per_file`` and
+        ``pr_curve`` (columns of :meth:`PRCurve.to_frame`, or null); NaN as null
+        """
         from .._version import __version__
 
         doc = {
@@ -119,6 +129,15 @@ def evaluate(
     type_boundary : float > 0, Hz: thrush-type calls below, tseep calls above
     strict : raise :class:`ReferenceMismatch` instead of warning when a reference matches no
         recording, a recording has no reference or two references name one recording
+
+    Returns
+    -------
+    EvaluationResult
+
+    Raises
+    ------
+    ReferenceMismatch
+        with ``strict``, when references and recordings do not pair up
 
     Examples
     --------

@@ -38,7 +38,12 @@ class PRCurve:
     best_f1: float
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per threshold: ``threshold, precision, recall, f1, tp, fp, fn``."""
+        """The curve as a table.
+
+        Returns
+        -------
+        pd.DataFrame, one row per threshold: ``threshold, precision, recall, f1, tp, fp, fn``
+        """
         return pd.DataFrame({"threshold": self.thresholds, "precision": self.precision, "recall": self.recall,
                              "f1": self.f1, "tp": self.tp, "fp": self.fp, "fn": self.fn})
 

@@ -19,7 +19,22 @@ from ..tables import DETECTION_COLUMNS, WINDOW_COLUMNS, from_csv_cell, manifest_
 
 
 def require_file(option: str, path: str | Path) -> Path:
-    """Return ``Path(path)``; raise :class:`ParameterError` naming ``option`` when it is no file."""
+    """Check that an option names a file.
+
+    Parameters
+    ----------
+    option : str, the keyword the path was given as (named in the error)
+    path : str or Path
+
+    Returns
+    -------
+    Path, ``Path(path)``
+
+    Raises
+    ------
+    ParameterError
+        naming ``option`` when ``path`` is not a file
+    """
     path = Path(path)
     if not path.is_file():
         raise ParameterError(f"{option}={str(path)!r}: no such file")

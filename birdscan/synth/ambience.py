@@ -45,6 +45,12 @@ class Mix:
 
     ``x`` [shape=(n,), float64] is the running mixture; :meth:`bed_rms` is the
     bed's RMS in a band, measured once before any event is added.
+
+    Parameters
+    ----------
+    bed : np.ndarray [shape=(n,), float64], the bed noise; it becomes ``x`` (not copied: events
+        are added to it in place)
+    sr : int, Hz
     """
 
     def __init__(self, bed: np.ndarray, sr: int) -> None:
@@ -56,13 +62,32 @@ class Mix:
         self._df = sr / bed.size
 
     def bed_rms(self, lo: float, hi: float) -> float:
-        """RMS of the bed (before any event) in the band ``[lo, hi]`` Hz."""
+        """RMS of the bed (before any event) in a band, from its power spectrum (DC excluded).
+
+        Parameters
+        ----------
+        lo, hi : float, Hz, the band (clipped to the spectrum)
+
+        Returns
+        -------
+        float > 0, plus 1e-12 so it can divide
+        """
         i0 = int(np.clip(math.ceil(lo / self._df), 0, self._cum.size - 1))
         i1 = int(np.clip(math.floor(hi / self._df) + 1, i0, self._cum.size - 1))
         return math.sqrt(2 * (self._cum[i1] - self._cum[i0])) / self.x.size + 1e-12
 
     def add(self, event: Event, start: int, snr_db: float, ref_rms: float | None = None) -> None:
-        """Add ``event`` at sample ``start`` with its RMS (or ``ref_rms``) ``snr_db`` above the bed in its band."""
+        """Add an event to ``x`` at a level set over the bed in the event's band.
+
+        Parameters
+        ----------
+        event : Event ``(wave, lo_hz, hi_hz)``
+        start : int, samples, where ``wave[0]`` goes (may be negative or past the end:
+            what falls outside is dropped)
+        snr_db : float, dB of the wave's RMS over :meth:`bed_rms` ``(lo_hz, hi_hz)``
+        ref_rms : float or None, the RMS taken as the wave's level instead of its own (e.g.
+            one kernel's, for a sparse train of them)
+        """
         wave, lo, hi = event
         gain = self.bed_rms(lo, hi) * 10 ** (snr_db / 20) / (ref_rms or rms(wave))
         place(self.x, gain * wave, start)
@@ -146,7 +171,21 @@ def _add_ambient(rng: np.random.Generator, mix: Mix, profile: UnitProfile) -> No
 def background_mix(
     rng: np.random.Generator, n: int, sr: int, profile: UnitProfile, real: RealBackgrounds | None
 ) -> Mix:
-    """Unchecked core of :func:`synth_background`, returning the :class:`Mix` to add more to."""
+    """Unchecked core of :func:`synth_background`, returning the :class:`Mix` to add more to.
+
+    Parameters
+    ----------
+    rng : np.random.Generator
+    n : int > 0, samples
+    sr : int, Hz
+    profile : UnitProfile, the unit's night sounds
+    real : RealBackgrounds or None, real excerpts laid under the synthetic bed (with
+        probability ``real.mix_probability``)
+
+    Returns
+    -------
+    Mix, the bed (unit RMS) with the unit's ambient sounds added
+    """
     mix = Mix(_bed(rng, n, sr, profile, real), sr)
     _add_ambient(rng, mix, profile)
     return mix

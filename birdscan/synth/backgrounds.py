@@ -20,7 +20,18 @@ from ..errors import ParameterError
 from ..tables import AUDIO_EXTENSIONS, is_audio_name, start_time_from_name
 
 def check_real(real: Any, sr: int) -> None:
-    """:class:`ParameterError` unless ``real`` is None or a :class:`RealBackgrounds` at ``sr`` Hz."""
+    """Refuse a ``real`` argument that is not None or a :class:`RealBackgrounds` at ``sr`` Hz.
+
+    Parameters
+    ----------
+    real : any, the argument given
+    sr : int, Hz, the rate being generated at
+
+    Raises
+    ------
+    ParameterError
+        for another type, or a RealBackgrounds loaded at another rate
+    """
     if real is not None and not isinstance(real, RealBackgrounds):
         raise ParameterError(f"real={real!r} must be a RealBackgrounds or None")
     if real is not None and real.sr != sr:
@@ -34,9 +45,21 @@ _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
 def clock_seconds(name: str) -> int | None:
-    """Time of day (seconds after midnight) from the date-time stamp in a file name
-    (:func:`birdscan.tables.start_time_from_name`), e.g. ``S4A03895_20190522_213000.wav``
-    -> 77400 (21:30:00). None when there is none.
+    """Time of day from the date-time stamp in a file name (:func:`birdscan.tables.start_time_from_name`).
+
+    Parameters
+    ----------
+    name : str, a file name or path
+
+    Returns
+    -------
+    int or None, seconds after midnight, e.g. ``S4A03895_20190522_213000.wav`` -> 77400
+    (21:30:00); None when the name holds no stamp
+
+    Examples
+    --------
+    >>> clock_seconds("S4A03895_20190522_213000.wav")
+    77400
     """
     start = start_time_from_name(name)
     if start is None:
@@ -64,7 +87,7 @@ def _in_window(t: int | None, window: tuple[int, int]) -> bool:
 class RealBackgrounds:
     """Excerpts of real recordings to use as backgrounds, held in memory at ``sr``.
 
-    Loads every ``.wav``/``.flac``/``.ogg``/``.mp3`` under ``folder``
+    Loads every audio file (:data:`birdscan.tables.AUDIO_EXTENSIONS`) under ``folder``
     (recursively, sorted), mixes channels to mono, removes DC and resamples
     to ``sr`` with soxr. Files shorter than 0.2 s are skipped.
 
@@ -75,7 +98,7 @@ class RealBackgrounds:
     sr : int, 16000 <= sr <= 384000
     night : (str, str) or None
         Keep only files whose name holds a clock time (see
-        :func:`clock_seconds`: the last stand-alone six-digit ``HHMMSS``)
+        :func:`clock_seconds`: the time of the name's date-time stamp)
         inside this ``('HH:MM', 'HH:MM')`` window, ends included; a window
         whose start is later than its end wraps past midnight, e.g.
         ``('21:30', '04:30')``. Files without a time are then left out.
@@ -137,10 +160,24 @@ class RealBackgrounds:
         return sum(a.size for a in self._audio) / self.sr
 
     def excerpt(self, rng: np.random.Generator, n_samples: int) -> np.ndarray:
-        """A random excerpt [shape=(n_samples,), float32] with a random gain from ``gain_db``.
+        """A random excerpt with a random gain from ``gain_db``.
 
         Files are picked in proportion to their length; an excerpt longer
         than a file joins pieces with 50 ms equal-power crossfades.
+
+        Parameters
+        ----------
+        rng : np.random.Generator
+        n_samples : int >= 1, samples at ``sr``
+
+        Returns
+        -------
+        np.ndarray [shape=(n_samples,), float32]
+
+        Raises
+        ------
+        ParameterError
+            for an ``rng`` that is not a Generator or a bad ``n_samples``
         """
         check_rng(rng)
         n = check_int("n_samples", n_samples, 1)
@@ -164,7 +201,18 @@ class RealBackgrounds:
 
 
 def check_backgrounds(backgrounds: Any, sr: int) -> None:
-    """Refuse a ``backgrounds`` argument that is not None, a folder or a :class:`RealBackgrounds` at ``sr``."""
+    """Refuse a ``backgrounds`` argument that is not None, a folder or a :class:`RealBackgrounds` at ``sr``.
+
+    Parameters
+    ----------
+    backgrounds : any, the argument given (a folder as str or Path)
+    sr : int, Hz, the rate being generated at
+
+    Raises
+    ------
+    ParameterError
+        for another type, a path that is not a folder, or a RealBackgrounds at another rate
+    """
     if backgrounds is None:
         return
     if isinstance(backgrounds, RealBackgrounds):
@@ -176,7 +224,17 @@ def check_backgrounds(backgrounds: Any, sr: int) -> None:
 
 
 def load_backgrounds(backgrounds: Any, sr: int) -> RealBackgrounds | None:
-    """A checked ``backgrounds`` argument as a :class:`RealBackgrounds` (a folder is loaded at ``sr``), or None."""
+    """A checked ``backgrounds`` argument (:func:`check_backgrounds`) as a :class:`RealBackgrounds`.
+
+    Parameters
+    ----------
+    backgrounds : None, a folder (str or Path) or a RealBackgrounds
+    sr : int, Hz, the rate a folder is loaded at
+
+    Returns
+    -------
+    RealBackgrounds or None, ``backgrounds`` itself unless it is a folder
+    """
     if backgrounds is None or isinstance(backgrounds, RealBackgrounds):
         return backgrounds
     return RealBackgrounds(backgrounds, sr)

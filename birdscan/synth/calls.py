@@ -73,7 +73,18 @@ def draw_call(rng: np.random.Generator, sr: int, kind: str | None,
               high_fraction: float = HIGH_CALL_FRACTION) -> CallParams:
     """Draw the parameters of one call; :func:`render_call` turns them into sound.
 
-    ``kind`` None draws it: "high" with probability ``high_fraction``, else "thrush"."""
+    Parameters
+    ----------
+    rng : np.random.Generator
+    sr : int, Hz; the call's band stays below 0.45 * ``sr``
+    kind : ``"thrush"`` (2-4 kHz, 40-320 ms), ``"high"`` (5-10.5 kHz, 20-100 ms) or None to
+        draw it: "high" with probability ``high_fraction``, else "thrush"
+    high_fraction : float in [0, 1], used when ``kind`` is None
+
+    Returns
+    -------
+    CallParams, with its own ``seed`` for the rendering's random draws
+    """
     if kind is None:
         kind = "high" if rng.random() < high_fraction else "thrush"
     p: dict[str, Any] = {"kind": kind}
@@ -146,7 +157,21 @@ def _contour(p: CallParams, sr: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def call_info(p: CallParams, sr: int, contour: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, Any]:
-    """What a drawn call is: its kind, duration (s), frequency band and centre (Hz), from its contour."""
+    """What a drawn call is, from its contour.
+
+    Parameters
+    ----------
+    p : CallParams, from :func:`draw_call`
+    sr : int, Hz
+    contour : (f, env) or None, the call's frequency [Hz] and envelope, both np.ndarray
+        [shape=(n,)], when already computed; None computes them from ``p``
+
+    Returns
+    -------
+    dict: ``kind``, ``shape``, ``duration_s`` (seconds, the contour's length), ``low_freq_hz`` and
+    ``high_freq_hz`` (Hz, the frequency range where the envelope is at least 0.1) and
+    ``centre_freq_hz`` (Hz, the frequency weighted by envelope power)
+    """
     f, env = contour if contour is not None else _contour(p, sr)
     seen = f[env >= 0.1]
     return {

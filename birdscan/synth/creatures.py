@@ -18,7 +18,23 @@ Event = tuple[np.ndarray, float, float]
 
 
 def insect_pulses(rng: np.random.Generator, n: int, sr: int, ins: Insect, pulses: int | None = None) -> Event:
-    """An insect song [shape=(n,)]: a whole stretch, or a single chirp of ``pulses`` pulses from sample 0."""
+    """An insect song [shape=(n,)]: a whole stretch, or a single chirp of ``pulses`` pulses from sample 0.
+
+    Parameters
+    ----------
+    rng : np.random.Generator
+    n : int > 0, samples
+    sr : int, Hz
+    ins : Insect, the species (its pulse rate is varied by +-10 %; ``presence`` and ``snr_db`` are not used here)
+    pulses : int or None; None: the whole stretch sings (in chirps when ``ins.chirp_rate_hz > 0``,
+        its pulse rate wandering a little); an int: that many pulses from sample 0, then silence
+
+    Returns
+    -------
+    Event
+        ``(wave, lo_hz, hi_hz)``: wave [shape=(n,), float64], not normalised; the band is the
+        carrier (capped at 0.42 * ``sr``) +- half its bandwidth, at least 150 Hz
+    """
     t = np.arange(n) / sr
     rate = ins.pulse_rate_hz * rng.uniform(0.9, 1.1)
     if pulses is None:  # the pulse rate wanders by about 2 %
@@ -72,7 +88,22 @@ def chorus(rng: np.random.Generator, n: int, sr: int) -> Event:
 def frog(rng: np.random.Generator, sr: int, n: int | None = None) -> Event:
     """A frog: a trill (harmonic pulses, dominant 0.5-3 kHz, 8-60 per second, 0.3-2 s) or a
     croak (0.08-0.4 s, fundamental 150-600 Hz with harmonics to about 3 kHz). With ``n``, a
-    chorus of several such frogs (three in ten times of :func:`coqui` frogs) over ``n`` samples."""
+    chorus of several such frogs (three in ten times of :func:`coqui` frogs) over ``n`` samples.
+
+    Parameters
+    ----------
+    rng : np.random.Generator
+    sr : int, Hz
+    n : int > 0 or None, samples of a chorus of 2-7 frogs, each calling at random times; None
+        for one frog's call
+
+    Returns
+    -------
+    Event
+        ``(wave, lo_hz, hi_hz)``: wave [shape=(n,) for a chorus, else its own length, float64],
+        not normalised; the band is 400-3500 Hz for a chorus, 300-3000 Hz for a croak, and for
+        a trill 200 Hz below its dominant frequency to twice the top of it
+    """
     if n is not None:
         x = np.zeros(n)
         coquis = rng.random() < 0.3
@@ -105,7 +136,20 @@ def coqui(rng: np.random.Generator, sr: int) -> Event:
     """A two-note tree-frog call ("co-qui"): a steady note at 1-1.7 kHz, 60-150 ms, then after
     10-80 ms an upsweep from 1.5-2 kHz to 2.2-3.4 kHz, 80-200 ms, with weak harmonics. The second note
     alone looks like an upswept thrush call; the first note and the repetition (see
-    :func:`frog` choruses) tell them apart."""
+    :func:`frog` choruses) tell them apart.
+
+    Parameters
+    ----------
+    rng : np.random.Generator
+    sr : int, Hz
+
+    Returns
+    -------
+    Event
+        ``(wave, lo_hz, hi_hz)``: wave [shape=(n,), float64], the two notes and the gap
+        (0.15-0.43 s), not normalised; the band runs from 200 Hz below the first note to 200 Hz
+        above the top of the upsweep
+    """
     a = int(rng.uniform(0.06, 0.15) * sr)
     gap = int(rng.uniform(0.01, 0.08) * sr)
     b = int(rng.uniform(0.08, 0.2) * sr)
@@ -162,7 +206,18 @@ def owl(rng: np.random.Generator, sr: int) -> Event:
 
 
 def song(rng: np.random.Generator, sr: int) -> Event:
-    """A songbird phrase (dusk or dawn song): varied notes 15-120 ms long, 6-12 per second, 2-8 kHz."""
+    """A songbird phrase (dusk or dawn song): varied notes 15-120 ms long, 6-12 per second, 2-8 kHz.
+
+    Parameters
+    ----------
+    rng : np.random.Generator
+    sr : int, Hz; notes stay below 0.42 * ``sr``
+
+    Returns
+    -------
+    Event
+        ``(wave, 2000.0, 8000.0)``: wave [shape=(n,), float64], 0.6-2.5 s, not normalised
+    """
     n = int(rng.uniform(0.6, 2.5) * sr)
     x = np.zeros(n)
     t = rng.uniform(0, 0.05)

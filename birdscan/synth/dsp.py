@@ -20,13 +20,40 @@ MIN_SR, MAX_SR = 16_000, 384_000
 
 # ---------------------------------------------------------------- checks and small helpers
 def check_rng(rng: Any) -> None:
-    """:class:`ParameterError` unless ``rng`` is a ``numpy.random.Generator``."""
+    """Refuse anything but a ``numpy.random.Generator``.
+
+    Parameters
+    ----------
+    rng : any, the random generator an option was given
+
+    Raises
+    ------
+    ParameterError
+        unless ``rng`` is a ``numpy.random.Generator``
+    """
     if not isinstance(rng, np.random.Generator):
         raise ParameterError(f"rng={rng!r} must be a numpy.random.Generator, e.g. np.random.default_rng(0)")
 
 
 def check_int(name: str, value: Any, lo: int, hi: int | None = None) -> int:
-    """``value`` as an int when it is an integer in ``[lo, hi]`` (``hi`` None: no upper bound), else :class:`ParameterError` naming ``name``."""
+    """An integer option, checked.
+
+    Parameters
+    ----------
+    name : str, the option's name in the message
+    value : any; must be an int or numpy integer (not a bool)
+    lo : int, the inclusive lower bound
+    hi : int or None, the inclusive upper bound; None: no upper bound
+
+    Returns
+    -------
+    int, ``value``
+
+    Raises
+    ------
+    ParameterError
+        naming ``name`` when ``value`` is not an integer in ``[lo, hi]``
+    """
     ok = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
     if not ok or value < lo or (hi is not None and value > hi):
         bound = f"between {lo} and {hi}" if hi is not None else f">= {lo}"
@@ -54,12 +81,35 @@ def check_number(name: str, value: Any, lo: float, hi: float, what: str) -> floa
 
 
 def check_sr(sr: Any) -> int:
-    """A sample rate (Hz) within the range the generators support, as an int."""
+    """A sample rate within the range the generators support.
+
+    Parameters
+    ----------
+    sr : any, the sample rate given, Hz
+
+    Returns
+    -------
+    int, ``sr``
+
+    Raises
+    ------
+    ParameterError
+        unless ``sr`` is an integer in ``[MIN_SR, MAX_SR]`` (16,000 to 384,000 Hz)
+    """
     return check_int("sr", sr, MIN_SR, MAX_SR)
 
 
 def rms(x: np.ndarray) -> float:
-    """Root mean square of ``x`` (plus 1e-12, so it can divide)."""
+    """Root mean square of ``x``.
+
+    Parameters
+    ----------
+    x : np.ndarray, any shape (all elements count)
+
+    Returns
+    -------
+    float > 0, the RMS plus 1e-12, so it can divide (NaN for an empty array)
+    """
     return float(np.sqrt(np.mean(np.square(x)))) + 1e-12
 
 
@@ -85,7 +135,21 @@ def _smooth_sizes() -> np.ndarray:
 
 
 def fast_len(n: int) -> int:
-    """Smallest 5-smooth length >= n, so FFTs of odd-sized bursts stay fast."""
+    """Smallest 5-smooth length >= n, so FFTs of odd-sized bursts stay fast.
+
+    Parameters
+    ----------
+    n : int, samples (values below 1 count as 1), at most 2**35
+
+    Returns
+    -------
+    int, the smallest ``2**a * 3**b * 5**c >= max(n, 1)``
+
+    Examples
+    --------
+    >>> fast_len(7), fast_len(1001)
+    (8, 1024)
+    """
     sizes = _smooth_sizes()
     return int(sizes[np.searchsorted(sizes, max(n, 1))])
 
@@ -286,8 +350,17 @@ def band_rms(x: np.ndarray, sr: int, lo: float, hi: float) -> float:
 
 
 def equal_power_fade(n: int) -> np.ndarray:
-    """Fade-in gains of an equal-power crossfade over ``n`` samples, np.ndarray [shape=(n,)]:
-    ``sin`` from ~0 to ~1; the fade-out is the same curve reversed, so the powers sum to 1."""
+    """Fade-in gains of an equal-power crossfade.
+
+    Parameters
+    ----------
+    n : int > 0, samples
+
+    Returns
+    -------
+    np.ndarray [shape=(n,), float64], ``sin`` from ~0 to ~1 at the sample centres; the fade-out
+    is the same curve reversed, so the powers sum to 1
+    """
     return np.sin(0.5 * np.pi * (np.arange(n) + 0.5) / n)
 
 
@@ -300,6 +373,10 @@ def crossfade(tail: np.ndarray, head: np.ndarray, fade: np.ndarray) -> np.ndarra
     head : np.ndarray [shape=(>= m, ...)], the sound that starts (its first ``m`` samples are used)
     fade : np.ndarray [shape=(>= m,)], from :func:`equal_power_fade`; a shorter ``tail`` uses
         the first ``m`` gains of the fade-out and of the fade-in
+
+    Returns
+    -------
+    np.ndarray [shape=(m, ...)], the crossfaded samples
     """
     m = len(tail)
     return tail * fade[::-1][:m] + head[:m] * fade[:m]

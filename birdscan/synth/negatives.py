@@ -34,7 +34,18 @@ from .dsp import (
 
 
 def click_kernel(rng: np.random.Generator, sr: int, fc: float) -> np.ndarray:
-    """A click: a few-ms decaying resonance at ``fc`` plus a broadband tick."""
+    """A click: a few-ms decaying resonance at ``fc`` plus a broadband tick.
+
+    Parameters
+    ----------
+    rng : np.random.Generator
+    sr : int, Hz
+    fc : float, Hz, the resonance
+
+    Returns
+    -------
+    np.ndarray [shape=(n,), float64], 3-15 ms, not normalised
+    """
     n = int(rng.uniform(0.003, 0.015) * sr)
     t = np.arange(n) / sr
     ring = np.sin(2 * np.pi * fc * t + rng.uniform(0, 2 * np.pi)) * np.exp(-t / rng.uniform(3e-4, 2.5e-3))
@@ -111,14 +122,35 @@ def _clicks(rng: np.random.Generator, n: int, sr: int, fc: float, rate: float, p
 
 
 def drop_kernel(rng: np.random.Generator, sr: int) -> np.ndarray:
-    """One raindrop's sound: a 4-20 ms decaying burst of 0.8-11 kHz noise."""
+    """One raindrop's sound: a 4-20 ms decaying burst of 0.8-11 kHz noise.
+
+    Parameters
+    ----------
+    rng : np.random.Generator
+    sr : int, Hz
+
+    Returns
+    -------
+    np.ndarray [shape=(n,), float64], the burst (n = 4-20 ms of samples), not normalised
+    """
     n = int(rng.uniform(0.004, 0.02) * sr)
     t = np.arange(n) / sr
     return band_noise(rng, n, sr, 800, 11000) * np.exp(-t / rng.uniform(5e-4, 4e-3))
 
 
 def plink(rng: np.random.Generator, sr: int) -> np.ndarray:
-    """A raindrop bubble: a short rising resonance (Minnaert chirp)."""
+    """A raindrop bubble: a short rising resonance (Minnaert chirp).
+
+    Parameters
+    ----------
+    rng : np.random.Generator
+    sr : int, Hz
+
+    Returns
+    -------
+    np.ndarray [shape=(n,), float64], 4-20 ms: a tone from 1.2-6 kHz (at most 0.3 * ``sr``)
+    rising by 5-40 %, decaying from amplitude 1
+    """
     n = int(rng.uniform(0.004, 0.02) * sr)
     f0 = rng.uniform(1200, min(6000, 0.3 * sr))
     f = f0 * (1 + rng.uniform(0.05, 0.4) * np.arange(n) / n)
@@ -185,7 +217,19 @@ def steady(rng: np.random.Generator, sr: int) -> Event:
 
 
 def band_transient(rng: np.random.Generator, sr: int) -> Event:
-    """What an energy detector fires on: a noise burst somewhere in 1.5-10 kHz, 10-250 ms."""
+    """What an energy detector fires on: a noise burst somewhere in 1.5-10 kHz, 10-250 ms.
+
+    Parameters
+    ----------
+    rng : np.random.Generator
+    sr : int, Hz
+
+    Returns
+    -------
+    Event
+        ``(wave, lo_hz, hi_hz)``: wave [shape=(n,), float64], the burst's band noise under an
+        attack/decay envelope; the band is the noise band (at most 0.45 * ``sr``)
+    """
     n = int(loguniform(rng, 0.01, 0.25) * sr)
     lo = rng.uniform(1500, min(8000, 0.38 * sr))
     hi = min(lo + rng.uniform(600, 4000), 0.45 * sr)
@@ -233,7 +277,18 @@ def _sweep(rng: np.random.Generator, sr: int) -> Event:
 
 
 def handling(rng: np.random.Generator, sr: int) -> Event:
-    """Microphone handling: a low thump and a broadband scrape."""
+    """Microphone handling: a low thump and a broadband scrape.
+
+    Parameters
+    ----------
+    rng : np.random.Generator
+    sr : int, Hz
+
+    Returns
+    -------
+    Event
+        ``(wave, 100.0, 8000.0)``: wave [shape=(n,), float64], 30-500 ms, not normalised
+    """
     n = int(loguniform(rng, 0.03, 0.5) * sr)
     thump = lowpass_noise(rng, n, sr, rng.uniform(200, 1500), 4) * envelope(n, 0.1, 3)
     scrape = band_noise(rng, n, sr, 100, 10000) * np.abs(smooth(rng, n, sr, 0.01)) * envelope(n, 0.5, 1)
@@ -241,7 +296,19 @@ def handling(rng: np.random.Generator, sr: int) -> Event:
 
 
 def wind(rng: np.random.Generator, n: int, sr: int) -> Event:
-    """Wind gusts: strong low noise and leaf rustle, slowly swelling."""
+    """Wind gusts: strong low noise and leaf rustle, slowly swelling.
+
+    Parameters
+    ----------
+    rng : np.random.Generator
+    n : int > 0, samples
+    sr : int, Hz
+
+    Returns
+    -------
+    Event
+        ``(wave, 20.0, 1000.0)``: wave [shape=(n,), float64], not normalised
+    """
     gust = np.exp(rng.uniform(0.5, 1.5) * smooth(rng, n, sr, rng.uniform(0.2, 1.5)))
     low = lowpass_noise(rng, n, sr, rng.uniform(100, 600), 3)
     rustle = band_noise(rng, n, sr, 800, 9000) * np.exp(0.8 * smooth(rng, n, sr, 0.02))
@@ -249,7 +316,19 @@ def wind(rng: np.random.Generator, n: int, sr: int) -> Event:
 
 
 def traffic(rng: np.random.Generator, n: int, sr: int) -> Event:
-    """Distant traffic: low swelling noise with tyre hiss and engine harmonics."""
+    """Distant traffic: low swelling noise with tyre hiss and engine harmonics.
+
+    Parameters
+    ----------
+    rng : np.random.Generator
+    n : int > 0, samples
+    sr : int, Hz
+
+    Returns
+    -------
+    Event
+        ``(wave, 30.0, 2000.0)``: wave [shape=(n,), float64], not normalised
+    """
     t = np.arange(n) / sr
     swell = 1 / (1 + ((t - rng.uniform(-5, n / sr + 5)) / rng.uniform(2, 10)) ** 2) + 0.3
     rumble = lowpass_noise(rng, n, sr, rng.uniform(300, 1500), 2)
@@ -260,7 +339,20 @@ def traffic(rng: np.random.Generator, n: int, sr: int) -> Event:
 
 
 def airplane(rng: np.random.Generator, n: int, sr: int) -> Event:
-    """An aircraft drone: a slowly Doppler-shifting harmonic series over jet roar."""
+    """An aircraft drone: a slowly Doppler-shifting harmonic series over jet roar.
+
+    Parameters
+    ----------
+    rng : np.random.Generator
+    n : int > 0, samples
+    sr : int, Hz
+
+    Returns
+    -------
+    Event
+        ``(wave, 50.0, 3000.0)``: wave [shape=(n,), float64], harmonics of 60-200 Hz up to
+        3 kHz, not normalised
+    """
     t = np.arange(n) / sr
     f0 = rng.uniform(60, 200) * (1 - rng.uniform(0, 0.002) * t + 0.003 * smooth(rng, n, sr, 1.0))
     k = np.arange(1, int(3000 / f0.max()) + 1)
@@ -277,7 +369,19 @@ def _one_of(
 
 
 def tonal(rng: np.random.Generator, sr: int) -> Event:
-    """A tonal sound that is not a call: long whistle, off-band steady tone, harmonic stack or sweep."""
+    """A tonal sound that is not a call: long whistle, off-band steady tone, harmonic stack or sweep.
+
+    Parameters
+    ----------
+    rng : np.random.Generator
+    sr : int, Hz
+
+    Returns
+    -------
+    Event
+        ``(wave, lo_hz, hi_hz)`` of the kind drawn (shares 35, 25, 25 and 15 %): wave
+        [shape=(n,), float64], n set by the draw (5 ms to 3 s)
+    """
     makers = {
         "whistle": lambda: _whistle(rng, sr),
         "fragment": lambda: _tone_fragment(rng, sr),
@@ -307,9 +411,22 @@ HARD_NEGATIVES = {
 
 
 def hard_negative(rng: np.random.Generator, sr: int, profile: UnitProfile) -> tuple[str, Event, float]:
-    """One hard-negative event for a clip: its kind, (wave, band lo, band hi) and a band SNR in dB.
+    """One hard-negative event for a clip.
 
     The wave's centre is where a detector would fire; kinds and shares are in :data:`HARD_NEGATIVES`.
+
+    Parameters
+    ----------
+    rng : np.random.Generator
+    sr : int, Hz
+    profile : UnitProfile, the unit's insects (7 in 10 insect events are one of them, when it
+        has any) and click frequency
+
+    Returns
+    -------
+    (kind, event, snr_db) : str, a key of :data:`HARD_NEGATIVES`; Event ``(wave, lo_hz, hi_hz)``;
+    float, the band SNR in dB to mix it at (5-30 dB for handling, wind and thunder, else
+    :func:`draw_snr_db`)
     """
 
     def insect() -> Event:
@@ -359,5 +476,14 @@ def draw_snr_db(rng: np.random.Generator, low: float = -3.0) -> float:
     Measured so, real calls are 5-25 dB; below about -6 dB they vanish. Labelled calls
     use ``low=POSITIVE_MIN_SNR_DB``: calls barely above the noise taught models to fire
     on noise blips in quiet real nights; hard negatives and extra calls keep -3 dB.
+
+    Parameters
+    ----------
+    rng : np.random.Generator
+    low : float, dB, the lower bound (below 25)
+
+    Returns
+    -------
+    float, dB
     """
     return float(rng.uniform(low, 25))

@@ -37,7 +37,16 @@ class Insect:
     def draw(cls, rng: np.random.Generator) -> Insect:
         """A random cricket (tonal, 1.5-8 kHz), tree cricket (a continuous tonal trill at
         1.5-3.5 kHz, right in the thrush-call band), katydid (pulse trains of a noisy band,
-        3-11 kHz) or steady chorus."""
+        3-11 kHz) or steady chorus.
+
+        Parameters
+        ----------
+        rng : np.random.Generator
+
+        Returns
+        -------
+        Insect
+        """
         kind = rng.choice(["cricket", "tree", "katydid", "steady"], p=[0.35, 0.2, 0.25, 0.2])
         # (carrier Hz, noise bandwidth Hz, pulses per second, duty): ranges per kind
         ranges = {
@@ -98,6 +107,19 @@ class UnitProfile:
     @classmethod
     def draw(cls, rng: np.random.Generator | int) -> UnitProfile:
         """A random unit profile from a generator or an integer seed.
+
+        Parameters
+        ----------
+        rng : np.random.Generator, or an int >= 0 seeding one
+
+        Returns
+        -------
+        UnitProfile
+
+        Raises
+        ------
+        ParameterError
+            for a seed that is not an integer >= 0
 
         Examples
         --------

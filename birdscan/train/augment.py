@@ -75,7 +75,12 @@ class Augment:
             raise ParameterError(f"augment band={self.band} Hz must fit a {self.bandstop_hz[1]} Hz stop band below Nyquist")
 
     def to_dict(self) -> dict[str, Any]:
-        """The settings as plain types (checkpoints and resume keys store them)."""
+        """The settings as plain types (checkpoints and resume keys store them).
+
+        Returns
+        -------
+        dict field -> value, ranges as ``[low, high]`` lists
+        """
         return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
 
     def __call__(self, x: torch.Tensor, y: torch.Tensor, generator: torch.Generator | None = None,

@@ -18,9 +18,10 @@ if TYPE_CHECKING:
 
 
 class ClipDataset:
-    """Map-style (torch) dataset of indexed clips: ``ds[i] -> (wave, label)``.
+    """Map-style (torch) dataset of indexed clips: ``ds[i] -> (wave, label, freq_hz)``.
 
-    ``wave`` is np.ndarray [shape=(12000,), float32], ``label`` np.float32 (0 or 1). HDF5 files
+    ``wave`` is np.ndarray [shape=(12000,), float32], ``label`` np.float32 (0 or 1), ``freq_hz``
+    np.float32, the call's centre frequency in Hz (0 for negatives and when unknown). HDF5 files
     are opened lazily, once per process (keyed by pid): a handle opened before a DataLoader
     forks its workers is never reused in a worker, so ``num_workers > 0`` is safe.
 
@@ -72,7 +73,11 @@ class ClipDataset:
         labels : np.ndarray [shape=(n,)] 0/1
         unit : the unit name these clips train or validate under (e.g. ``"extra-site1"``)
         names : n clip names (sources), for messages
-        freq_hz : np.ndarray [shape=(n,)] call centre frequency, 0 when unknown
+        freq_hz : np.ndarray [shape=(n,)] call centre frequency, 0 when unknown; None: all 0
+
+        Returns
+        -------
+        ClipDataset, cached (``waves``/``scales`` set), every clip's ``path`` ``"<unit>"``
         """
         import pandas
 
@@ -87,7 +92,16 @@ class ClipDataset:
 
     @classmethod
     def concat(cls, parts: Sequence[ClipDataset]) -> ClipDataset:
-        """One cached dataset of several (each read into RAM first if it is not)."""
+        """One cached dataset of several (each read into RAM first if it is not).
+
+        Parameters
+        ----------
+        parts : sequence of ClipDataset; empty ones are left out
+
+        Returns
+        -------
+        ClipDataset, the clips of ``parts`` in order, cached
+        """
         parts = [p for p in parts if len(p)]
         for p in parts:
             p.load_cache()
@@ -111,7 +125,22 @@ class ClipDataset:
         self.scales = peaks.astype(np.float32)
 
     def read(self, i: int) -> np.ndarray:
-        """Samples of clip ``i`` from its file, np.ndarray [shape=(12000,), float32]."""
+        """Samples of a clip from its file (not the cache).
+
+        Parameters
+        ----------
+        i : int, the clip's position in the dataset
+
+        Returns
+        -------
+        np.ndarray [shape=(12000,), float32]
+
+        Raises
+        ------
+        DataError
+            naming the file and clip, when it cannot be read, has another shape, non-finite
+            samples or samples beyond ``MAX_SAMPLE``
+        """
         path, name = self.paths[self.file_of[i]], self.names[i]
         try:
             wave = np.asarray(self._file(self.file_of[i])[GROUP][name][()], dtype=np.float32)
@@ -162,7 +191,12 @@ class ClipDataset:
         return state
 
     def counts(self) -> dict[str, dict[str, int]]:
-        """Clips per unit: ``{unit: {"clips": n, "positives": p}}``."""
+        """Clips per unit.
+
+        Returns
+        -------
+        dict ``{unit: {"clips": n, "positives": p}}``, sorted by unit
+        """
         out: dict[str, dict[str, int]] = {}
         for unit, label in zip(self.units, self.labels):
             c = out.setdefault(unit, {"clips": 0, "positives": 0})
@@ -196,6 +230,15 @@ class ClipBatches:
     batch. A cached dataset is sliced directly (its float16 clips moved to ``device`` once,
     ~1.7 GB of GPU memory for BirdVox-70k); otherwise a DataLoader reads the files with
     ``num_workers`` persistent workers, pinned memory on CUDA and non-blocking copies.
+
+    Parameters
+    ----------
+    ds : ClipDataset
+    batch_size : int > 0, clips per batch
+    device : torch.device or str, where batches go
+    shuffle : bool, a new order every epoch (and the last partial batch dropped); else in order
+    num_workers : int >= 0, DataLoader workers for an uncached dataset
+    seed : int, the run's seed (:func:`epoch_seed`)
     """
 
     def __init__(self, ds: ClipDataset, batch_size: int, device: Any = "cpu", *, shuffle: bool = False,
@@ -224,7 +267,17 @@ class ClipBatches:
         return n // self.batch_size if self.shuffle else -(-n // self.batch_size)
 
     def epoch(self, epoch: int = 0) -> Iterator[tuple[Any, Any]]:
-        """``(x, y)`` batches of epoch ``epoch``: x [shape=(batch, 12000), float32], y [shape=(batch,)]."""
+        """The batches of one epoch.
+
+        Parameters
+        ----------
+        epoch : int >= 0, sets the shuffled order (:func:`epoch_seed`)
+
+        Yields
+        ------
+        (x, y, f) : torch.Tensor on ``device``: x [shape=(batch, 12000), float32] clips, y
+        [shape=(batch,), float32] labels, f [shape=(batch,), float32] call centre frequencies (Hz)
+        """
         import torch
 
         self.sampler.epoch = epoch

@@ -31,7 +31,16 @@ def _check(labels: Any, scores: Any) -> tuple[np.ndarray, np.ndarray]:
 
 
 def sigmoid(z: Any) -> np.ndarray:
-    """Logistic function, overflow-free, in float64."""
+    """Logistic function, overflow-free, in float64.
+
+    Parameters
+    ----------
+    z : array-like, any shape, logits
+
+    Returns
+    -------
+    np.ndarray [shape=z.shape, float64], ``1 / (1 + exp(-z))`` in [0, 1]
+    """
     z = np.asarray(z, dtype=np.float64)
     e = np.exp(-np.abs(z))
     return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
@@ -42,6 +51,20 @@ def log_loss(labels: Any, logits: Any) -> float:
 
     Not ``sklearn.metrics.log_loss``: it takes probabilities, and ``sigmoid`` of a confident
     logit rounds to 0 or 1 (then clipped), so it would not report the loss training minimised.
+
+    Parameters
+    ----------
+    labels : array-like [shape=(n,)], 0 or 1
+    logits : array-like [shape=(n,)], finite
+
+    Returns
+    -------
+    float, nats (NaN for no clips)
+
+    Raises
+    ------
+    ParameterError
+        for lengths that differ, labels other than 0/1 or non-finite logits
     """
     y, z = _check(labels, logits)
     return float(np.mean(np.maximum(z, 0.0) - z * y + np.log1p(np.exp(-np.abs(z)))))
@@ -113,11 +136,20 @@ def threshold_at_precision(labels: Any, scores: Any, target: float = 0.9) -> tup
     """The lowest score threshold whose precision is at least ``target`` (so the highest recall),
     read off ``sklearn.metrics.precision_recall_curve``.
 
+    Parameters
+    ----------
+    labels : array-like [shape=(n,)], 0 or 1
+    scores : array-like [shape=(n,)], finite; logits or probabilities (the threshold is on the same scale)
+    target : float in (0, 1], the precision to reach
+
     Returns
     -------
     (threshold, recall) : calling ``score >= threshold`` positive; ``(None, 0.0)`` when no
-    threshold reaches ``target``. Among thresholds with the same best recall, the highest.
+    threshold reaches ``target`` (or there are no positives). Among thresholds with the same
+    best recall, the highest.
 
+    Examples
+    --------
     >>> threshold_at_precision([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8], target=0.6)
     (0.35, 1.0)
     """
@@ -185,7 +217,13 @@ def binary_metrics(labels: Any, logits: Any, threshold: float = 0.5, precision_t
 
 
 def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> None:
-    """Write rows to a JSON-lines file (atomically: a temporary name, then renamed)."""
+    """Write rows to a JSON-lines file (atomically: a temporary name, then renamed).
+
+    Parameters
+    ----------
+    path : Path, the file, replaced
+    rows : iterable of dict, JSON-serialisable; one line of ``json.dumps(row)`` each
+    """
     with atomic_open(path) as f:
         f.write("".join(json.dumps(r) + "\n" for r in rows))
 
@@ -203,7 +241,16 @@ def append_jsonl(path: Path, row: dict[str, Any]) -> None:
 
 
 def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
-    """Rows of a JSON-lines file, e.g. the ``.metrics.jsonl`` that training writes."""
+    """Rows of a JSON-lines file, e.g. the ``.metrics.jsonl`` that training writes.
+
+    Parameters
+    ----------
+    path : str or Path
+
+    Returns
+    -------
+    list of dict, one per non-blank line, in order
+    """
     return [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
 
 

@@ -67,9 +67,19 @@ TYPE_BOUNDARY_HZ = 5000.0  # thrush-type calls below, tseep calls above
 
 
 def outputs(model: Detector, x: torch.Tensor, amp: torch.dtype | None) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """The model's logits [shape=(batch,)] and frequency-head output (octaves above 1 kHz,
-    [shape=(batch,)], None without a head) for clips ``x`` [shape=(batch, samples)], under
-    autocast to ``amp`` when given (None: float32)."""
+    """The model's outputs for a batch of clips.
+
+    Parameters
+    ----------
+    model : Detector
+    x : torch.Tensor [shape=(batch, samples)], clips on the model's device
+    amp : torch.dtype or None, run under autocast to it (the frontend stays float32); None: float32
+
+    Returns
+    -------
+    (logits, freq) : torch.Tensor [shape=(batch,)] each, float32 under autocast; ``freq`` is the
+    frequency head's output in octaves above 1 kHz, None without a head
+    """
     if amp is None:
         return model.forward_all(x)
     with torch.autocast(x.device.type, dtype=amp):  # the model keeps its frontend in float32
@@ -78,12 +88,30 @@ def outputs(model: Detector, x: torch.Tensor, amp: torch.dtype | None) -> tuple[
 
 
 def logits(model: Detector, x: torch.Tensor, amp: torch.dtype | None) -> torch.Tensor:
-    """The model's logits [shape=(batch,)] for clips ``x`` (see :func:`outputs`)."""
+    """The model's logits for a batch of clips.
+
+    Parameters
+    ----------
+    model, x, amp : as for :func:`outputs`
+
+    Returns
+    -------
+    torch.Tensor [shape=(batch,)], the first output of :func:`outputs`
+    """
     return outputs(model, x, amp)[0]
 
 
 def octaves(freq_hz: torch.Tensor) -> torch.Tensor:
-    """Frequency in Hz -> the frequency head's unit, octaves above 1 kHz."""
+    """Frequency in Hz -> the frequency head's unit, octaves above 1 kHz.
+
+    Parameters
+    ----------
+    freq_hz : torch.Tensor, any shape, Hz; values below 1 Hz count as 1 Hz
+
+    Returns
+    -------
+    torch.Tensor [shape=freq_hz.shape], ``log2(freq_hz / 1000)``
+    """
     return torch.log2(freq_hz.clamp(min=1.0) / 1000.0)
 
 
@@ -132,9 +160,19 @@ class Predictions:
     freq_true: np.ndarray
 
     def metrics(self, boundary_hz: float = TYPE_BOUNDARY_HZ) -> dict[str, Any]:
-        """:func:`binary_metrics`, :func:`freq_metrics` and, when real-noise windows (units
-        ``noise*``) are among the clips, :func:`noise_threshold`, the recall of the calls at
-        that threshold (``recall_noise``) and the AUPRC of the other clips (``auprc_clips``)."""
+        """The clip metrics of these predictions.
+
+        Parameters
+        ----------
+        boundary_hz : float, Hz, the call-type boundary for :func:`freq_metrics`
+
+        Returns
+        -------
+        dict: :func:`binary_metrics` over all clips, :func:`freq_metrics` and, when real-noise
+        windows (units ``noise*``) are among the clips, :func:`noise_threshold` of them, the
+        recall of the calls at that threshold (``recall_noise``, when there are calls) and the
+        AUPRC of the other clips (``auprc_clips``, when they hold both labels)
+        """
         out = binary_metrics(self.labels, self.logits)
         out.update(freq_metrics(self.freq_pred, self.freq_true, self.labels, boundary_hz))
         noise = np.array([u.startswith("noise") for u in self.units])
@@ -209,7 +247,18 @@ def noise_threshold(noise_logits: np.ndarray, rate: float = NOISE_WINDOW_RATE) -
 def recommended_threshold(metrics: dict[str, Any]) -> dict[str, Any] | None:
     """The checkpoint's ``detect`` entry from validation metrics: the threshold reaching 90%
     precision on the validation clips, raised to the one that keeps real-noise validation
-    windows quiet (``threshold_noise``) when the run had real negatives."""
+    windows quiet (``threshold_noise``) when the run had real negatives.
+
+    Parameters
+    ----------
+    metrics : dict, as :meth:`Predictions.metrics` returns it (``threshold_p90`` and, with real
+        negatives, ``threshold_noise``, ``noise_windows`` and ``recall_noise``)
+
+    Returns
+    -------
+    dict ``{"threshold": float (a probability, 4 decimals), "note": str (why)}``, or None when
+    no threshold reaches 90% precision
+    """
     t = metrics.get("threshold_p90")
     if t is None:
         return None

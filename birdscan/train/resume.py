@@ -39,7 +39,12 @@ class RunSpec:
     freq_weight: float = 1.0
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain types, as the resume state stores them."""
+        """Plain types, as the resume state stores them.
+
+        Returns
+        -------
+        dict field -> value (``dataclasses.asdict``)
+        """
         return asdict(self)
 
 
@@ -47,7 +52,24 @@ RUN_KEYS = tuple(f.name for f in fields(RunSpec))
 
 
 def read_resume(path: str | Path) -> dict[str, Any]:
-    """The resume state of a training run, from its ``.resume.pt`` or one of its checkpoints."""
+    """The resume state of a training run.
+
+    Parameters
+    ----------
+    path : str or Path, the run's ``.resume.pt``, or one of its checkpoints (which names the
+        resume file next to it)
+
+    Returns
+    -------
+    dict, the state training saved (``format``, ``run``, ``epoch``, the model, optimiser,
+    schedule and scaler states, history, best epoch)
+
+    Raises
+    ------
+    ParameterError
+        when the checkpoint was not written by training, the resume file is missing, or it is
+        not a resume file of this format
+    """
     path = Path(path)
     if not path.name.endswith(".resume.pt"):
         name = read_checkpoint(path).get("train", {}).get("resume")
@@ -90,7 +112,17 @@ def check_resume(state: dict[str, Any], run: RunSpec) -> None:
 
 
 def plain(value: Any) -> Any:
-    """JSON-able, checkpoint-safe copy: paths and other objects become str, tuples lists."""
+    """JSON-able, checkpoint-safe copy: paths and other objects become str, tuples lists.
+
+    Parameters
+    ----------
+    value : any; dicts, lists and tuples are copied recursively
+
+    Returns
+    -------
+    None, bool, int, float, str, list or dict (keys as str); an :class:`Augment` as its
+    :meth:`Augment.to_dict`
+    """
     if isinstance(value, dict):
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
