@@ -9,7 +9,10 @@ Public API (imported lazily so ``birdscan --help`` starts fast)::
     birdscan.evaluate(detections, references)              # birdscan evaluate
     birdscan.export_clips(detections, out)                 # birdscan clips
     birdscan.plot_activity / plot_trace / plot_pr          # birdscan plot
-    birdscan.train.train(data, out), birdscan.evaluate_clips(data, units, model)
+    birdscan.train.train(data, out, split=, real=, model=, fit=, runtime=)    # birdscan train; options:
+        birdscan.train.SplitOptions, RealSoundsOptions, FitOptions, RuntimeOptions, and a
+        birdscan.model.ModelConfig (default birdscan.train.DEFAULT_MODEL)
+    birdscan.evaluate_clips(data, units, model)            # birdscan evaluate-clips
     birdscan.write_birdvox70k(out), birdscan.write_recording(out, duration)   # birdscan synth
 
 Architecture
@@ -23,7 +26,7 @@ Folders follow the data flow::
                                events -> outputs (writers, selections: Raven and Audacity tables),
                                composed in detect.run (one run) and started by detect.pipeline (scan);
                                journal (resume), retry, shard, merge
-    train/                     dataset, augment, setup, loop, predict, metrics, log, resume
+    train/                     options, setup, dataset, augment, loop, predict, metrics, log, resume
     synth/                     generated data: dsp, calls, profile, creatures, negatives, ambience, backgrounds,
                                recording, compose
     review/                    runs, references (annotation readers), pairing, matching, frequency,

@@ -37,6 +37,18 @@ def test_subpackage_public_names():
     assert evaluate_clips is birdscan.evaluate_clips and inspect.isfunction(train)
 
 
+def test_train_option_groups_are_public():
+    import dataclasses
+
+    import birdscan.train
+    from birdscan.model import ModelConfig
+
+    for name in ("SplitOptions", "RealSoundsOptions", "FitOptions", "RuntimeOptions"):
+        assert name in birdscan.train.__all__ and dataclasses.is_dataclass(getattr(birdscan.train, name)), name
+    assert isinstance(birdscan.train.DEFAULT_MODEL, ModelConfig) and inspect.isfunction(birdscan.train.parse_channels)
+    assert list(inspect.signature(birdscan.train.train).parameters)[:2] == ["data", "out"]
+
+
 def test_unknown_name_is_an_attribute_error():
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         birdscan.nope  # noqa: B018

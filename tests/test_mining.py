@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -15,10 +16,13 @@ from birdscan import birdvox70k as bv
 from birdscan.review.clips import export_clips
 from birdscan.errors import ParameterError
 from birdscan.train.loop import train
+from birdscan.train.options import DEFAULT_MODEL, FitOptions, RealSoundsOptions, RuntimeOptions, SplitOptions
 from birdscan.train.predict import evaluate_clips
 
 SR = 24_000
-TINY = dict(epochs=10, batch_size=32, channels=(4, 8, 8), seed=1, progress=False, device="cpu")
+TINY = dict(fit=FitOptions(epochs=10, batch_size=32, seed=1), model=replace(DEFAULT_MODEL, channels=(4, 8, 8)),
+            runtime=RuntimeOptions(device="cpu"), progress=False)
+ONE_EPOCH = {**TINY, "fit": replace(TINY["fit"], epochs=1)}
 
 
 def _chirp(rng: np.random.Generator) -> np.ndarray:
@@ -80,7 +84,7 @@ def test_mining_false_alarms_as_not_call_clips_lowers_false_alarms(toy):
         clip.rename(not_call / clip.name)
 
     mined = toy / "mined.pt"
-    result = train(toy / "bv", mined, extra=[toy / "labelled"], **TINY)
+    result = train(toy / "bv", mined, real=RealSoundsOptions(extra=[toy / "labelled"]), **TINY)
     assert "extra-labelled" in result.counts["train"]
     after = len(birdscan.scan([later.parent], model=mined, **scan).detections)
     assert after <= before // 3, (before, after)
@@ -94,10 +98,11 @@ def test_reviewed_clips_can_be_the_validation_unit(toy, tmp_path):
         (labelled / folder).mkdir(parents=True)
         for i in range(4):
             sf.write(str(labelled / folder / f"c{i}.wav"), _clip(rng, label), SR)
-    result = train(toy / "bv", tmp_path / "v.pt", extra=[labelled], val_units="extra-site-b", **{**TINY, "epochs": 1})
+    result = train(toy / "bv", tmp_path / "v.pt", real=RealSoundsOptions(extra=[labelled]),
+                   split=SplitOptions(val_units="extra-site-b"), **ONE_EPOCH)
     assert result.counts["val"] == {"extra-site-b": {"clips": 8, "positives": 4}}
     assert set(result.counts["train"]) == {"unit01", "unit02"}  # every BirdVox unit trains
     # test units are checked against the data here too, before any training
     with pytest.raises(ParameterError, match=r"test_units: units \['unit09'\] are not in the data"):
-        train(toy / "bv", tmp_path / "w.pt", extra=[labelled], val_units="extra-site-b", test_units="unit09",
-              **{**TINY, "epochs": 1})
+        train(toy / "bv", tmp_path / "w.pt", real=RealSoundsOptions(extra=[labelled]),
+              split=SplitOptions(val_units="extra-site-b", test_units="unit09"), **ONE_EPOCH)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -20,10 +21,12 @@ from birdscan.errors import DataError, OutputError, ParameterError
 from birdscan.model import Detector, ModelConfig, read_checkpoint
 from birdscan.train.log import LineReporter
 from birdscan.train.loop import output_paths, train
+from birdscan.train.options import DEFAULT_MODEL, FitOptions, RealSoundsOptions, SplitOptions
 from birdscan.train.predict import evaluate_clips
 
 
-TINY = dict(epochs=3, batch_size=16, channels=(4, 8, 8), seed=1, progress=False)
+FIT = FitOptions(epochs=3, batch_size=16, seed=1)
+TINY = dict(fit=FIT, model=replace(DEFAULT_MODEL, channels=(4, 8, 8)), progress=False)
 
 # ----------------------------------------------------------------- metrics by hand
 
@@ -184,7 +187,7 @@ def test_checkpoints_hold_plain_provenance(run, toy):
     assert best_row["best"] and info["metrics"]["auprc"] == best_row["val_auprc"]
     assert info["data"]["units"] == {"train": ["unit01", "unit02"], "val": ["unit03"], "test": []}
     assert info["data"]["dir"] == str(toy.resolve())
-    assert info["arguments"]["channels"] == [4, 8, 8] and info["arguments"]["batch_size"] == 16
+    assert info["arguments"]["model"]["channels"] == [4, 8, 8] and info["arguments"]["fit"]["batch_size"] == 16
     assert info["seed"] == 1 and isinstance(info["command"], str)
     assert ckpt["config"]["channels"] == [4, 8, 8]
     assert read_checkpoint(run.last)["train"]["epoch"] == 3
@@ -207,7 +210,7 @@ def test_real_noise_validates_on_whole_unseen_recordings_and_sets_the_threshold(
         f = 3000 if i % 2 else 5000
         x = 0.3 * np.sin(2 * np.pi * f * t) * ((t * 15 + 0.1 * i) % 1 < 0.3)
         sf.write(str(folder / f"c{i}.wav"), x.astype(np.float32), sr)
-    res = train(toy, tmp_path / "n.pt", **TINY, negatives=[tmp_path / "noise"], negative_windows=40)
+    res = train(toy, tmp_path / "n.pt", **TINY, real=RealSoundsOptions(negatives=[tmp_path / "noise"], negative_windows=40))
     ckpt = read_checkpoint(res.best)
     neg = ckpt["train"]["data"]["negatives"]
     assert len(neg["heldout"]) == 2 and len(neg["validation"]) == 1 and len(neg["train"]) == 4
@@ -244,9 +247,9 @@ def test_resume_continues_the_run_exactly(run, toy, tmp_path, capfd):
     paths = output_paths(out)
     assert [json.loads(line)["epoch"] for line in paths.metrics.read_text().splitlines()] == [1, 2]
     with pytest.raises(ParameterError, match=r"resume: epochs=1 is fewer than the 2 epochs the run has done"):
-        train(toy, out, resume=paths.last, **{**TINY, "epochs": 1})
+        train(toy, out, resume=paths.last, **{**TINY, "fit": replace(FIT, epochs=1)})
     with pytest.raises(ParameterError, match=r"resume: options differ .* lr: run 0.003, now 0.001"):
-        train(toy, out, resume=paths.last, **{**TINY, "lr": 1e-3})
+        train(toy, out, resume=paths.last, **{**TINY, "fit": replace(FIT, lr=1e-3)})
 
     lines = io.StringIO()
     resumed = train(toy, out, resume=paths.last, **{**TINY, "progress": LineReporter(lines)})
@@ -272,7 +275,7 @@ def test_early_stopping_after_patience_epochs_without_a_better_epoch(tmp_path, m
         return {**metrics.binary_metrics(labels, logits), "auprc": 1.0 - 0.1 * next(epochs)}
 
     monkeypatch.setattr(predict, "binary_metrics", worse_each_epoch)
-    result = train(small, tmp_path / "m.pt", **{**TINY, "epochs": 6, "patience": 2})
+    result = train(small, tmp_path / "m.pt", **{**TINY, "fit": replace(FIT, epochs=6, patience=2)})
     assert [r["best"] for r in result.history] == [True, False, False]  # two epochs without a better one
     assert result.stopped_early and result.epochs_run == 3 and result.best_epoch == 1
 
@@ -283,11 +286,11 @@ def test_train_checks_options_before_work(toy, tmp_path, run):
     with pytest.raises(OutputError, match="exists; pass overwrite=True"):
         train(toy, run.best, **TINY)
     with pytest.raises(ParameterError, match=r"val_units: units \['unit09'\] are not in the data"):
-        train(toy, tmp_path / "m.pt", val_units="unit09", **TINY)
-    with pytest.raises(ParameterError, match=r"channels='4,x' must be integers"):
-        train(toy, tmp_path / "m.pt", **{**TINY, "channels": "4,x"})
-    with pytest.raises(ParameterError, match=r"epochs=0 must be >= 1; lr=-1 must be > 0"):
-        train(toy, tmp_path / "m.pt", **{**TINY, "epochs": 0, "lr": -1})
+        train(toy, tmp_path / "m.pt", split=SplitOptions(val_units="unit09"), **TINY)
+    with pytest.raises(ParameterError, match=r"time_shift=6000 must be in \[0, 6000\) samples"):
+        train(toy, tmp_path / "m.pt", time_shift=6000, **TINY)
+    with pytest.raises(ParameterError, match=r"fit must be a birdscan.train.FitOptions, not dict"):
+        train(toy, tmp_path / "m.pt", **{**TINY, "fit": {"epochs": 3}})
     with pytest.raises(ParameterError, match="resume: .* does not exist"):
         train(toy, tmp_path / "m.pt", resume=tmp_path / "nothing.resume.pt", **TINY)
     assert not list(tmp_path.iterdir())
@@ -308,13 +311,14 @@ def test_batch_larger_than_the_training_set_is_reduced_with_a_note(toy, tmp_path
     from birdscan.train.log import LineReporter
 
     text = io.StringIO()
-    result = train(toy, tmp_path / "m.pt", **{**TINY, "epochs": 1, "batch_size": 1000, "progress": LineReporter(text)})
+    result = train(toy, tmp_path / "m.pt", **{**TINY, "fit": replace(FIT, epochs=1, batch_size=1000),
+                                               "progress": LineReporter(text)})
     assert "note: batch_size=1000 is more than the 192 training clips; using batch_size=192" in text.getvalue()
     assert result.epochs_run == 1 and result.clips_per_s > 0
 
 
 def test_resume_can_extend_the_epochs_of_a_finished_run(run, toy, tmp_path):
-    longer = train(toy, tmp_path / "longer.pt", resume=run.resume, **{**TINY, "epochs": 4})
+    longer = train(toy, tmp_path / "longer.pt", resume=run.resume, **{**TINY, "fit": replace(FIT, epochs=4)})
     assert [r["epoch"] for r in longer.history] == [1, 2, 3, 4] and longer.epochs_run == 4
     a, b = read_checkpoint(run.last)["state_dict"], read_checkpoint(longer.last)["state_dict"]
     assert any(not torch.equal(a[k], b[k]) for k in a)  # epoch 4 trained

@@ -13,7 +13,6 @@ _ALIASES = {
     "plot": {"file": "--file"},
     "synth": {"out_dir": "OUT", "path": "OUT", "duration_s": "--duration", "sr": "--sample-rate", "folder": "--backgrounds"},
     "evaluate": {"detections": "DETECTIONS"},
-    "train": {"model_options": "--freq-head/--bg-stats"},
 }
 
 

@@ -11,10 +11,6 @@ from .progress import RichTrainProgress
 from ..errors import BirdscanError
 
 
-def _ints(text):
-    return None if text is None else [int(t) for t in str(text).split(",") if t.strip()]
-
-
 @main.command()
 @click.option("--data", required=True, type=click.Path(file_okay=False), help="Folder with BirdVox-70k_unitNN.hdf5 files.")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Best checkpoint (.pt); .last.pt, .metrics.jsonl, .curves.png go next to it.")
@@ -52,7 +48,9 @@ def _ints(text):
               help="Give the network per-band background statistics of each window (steady choruses).")
 @click.option("--overwrite", is_flag=True, help="Replace existing outputs.")
 @click.option("--quiet", "-q", is_flag=True)
-def train(quiet, channels, freq_head, bg_stats, **options) -> None:
+def train(data, out, val_units, test_units, epochs, batch_size, lr, weight_decay, arch, frontend, channels, augment,
+          time_shift, num_workers, cache, seed, device, resume, patience, extra, negatives, negative_windows, heldout,
+          freq_head, bg_stats, overwrite, quiet) -> None:
     """Train a detector on BirdVox-70k HDF5 files (split by recording unit).
 
     \b
@@ -60,11 +58,22 @@ def train(quiet, channels, freq_head, bg_stats, **options) -> None:
       birdscan train --data BirdVox-70k/ --out models/site.pt \\
           --extra review/labelled --negatives site_noise/ --cache
     """
+    from ..model import ModelConfig
     from ..train.loop import train as run_train
+    from ..train.options import (DEFAULT_MODEL, FitOptions, RealSoundsOptions, RuntimeOptions, SplitOptions,
+                                 parse_channels)
 
-    options["model_options"] = {"freq_head": freq_head, "bg_stats": bg_stats}
-    try:
-        result = run_train(channels=_ints(channels), progress=False if quiet else RichTrainProgress(), command=" ".join(["birdscan", *sys.argv[1:]]), **options)
+    try:  # each group checks its flags as it is made; fail() names them as typed
+        model = ModelConfig(arch=arch, frontend=frontend, freq_head=freq_head, bg_stats=bg_stats,
+                            channels=DEFAULT_MODEL.channels if channels is None else parse_channels(channels))
+        fit = FitOptions(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay, patience=patience,
+                         seed=seed)
+        runtime = RuntimeOptions(device=device, num_workers=num_workers, cache=cache)
+        real = RealSoundsOptions(extra=extra, negatives=negatives, negative_windows=negative_windows, heldout=heldout)
+        split = SplitOptions(val_units=val_units, test_units=test_units)
+        result = run_train(data, out, split=split, real=real, model=model, augment=augment, time_shift=time_shift,
+                           fit=fit, runtime=runtime, resume=resume, overwrite=overwrite,
+                           progress=False if quiet else RichTrainProgress(), command=" ".join(["birdscan", *sys.argv[1:]]))
     except BirdscanError as e:
         raise fail(e)
     m = result.best_metrics

@@ -2,7 +2,7 @@
 
 :func:`train` splits the data by recording unit (:func:`birdscan.birdvox70k.split_units`), trains
 a :class:`~birdscan.model.Detector` with AdamW and a one-cycle schedule, validates every
-epoch, keeps the best epoch by validation AUPRC (early stopping after ``patience`` epochs
+epoch, keeps the best epoch by validation AUPRC (early stopping after ``fit.patience`` epochs
 without improvement) and writes, next to ``out`` (``model.pt``):
 
 - ``model.pt``: the best epoch's checkpoint; ``model.last.pt``: the last epoch's;
@@ -20,7 +20,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
 import numpy as np
 import torch
@@ -37,7 +37,8 @@ from .predict import freq_loss, outputs, predict, recommended_threshold
 from ..model import Detector, ModelConfig, save_checkpoint
 from .log import Reporter, reporter
 from .resume import RESUME_FORMAT, RunSpec, check_resume, plain, read_resume
-from .setup import augmentation, check_options, datasets, model_config
+from .options import DEFAULT_MODEL, FitOptions, RealSoundsOptions, RuntimeOptions, SplitOptions
+from .setup import augmentation, datasets
 
 
 
@@ -88,81 +89,46 @@ def train(
     data: str | Path,
     out: str | Path,
     *,
-    val_units: str | Sequence[str] | None = None,
-    test_units: str | Sequence[str] | None = None,
-    epochs: int = 30,
-    batch_size: int = 256,
-    lr: float = 3e-3,
-    weight_decay: float = 1e-2,
-    arch: str = "birdscan",
-    frontend: str = "pcen",
-    channels: str | Sequence[int] | None = None,
-    model_options: dict[str, Any] | None = None,
+    split: SplitOptions = SplitOptions(),
+    real: RealSoundsOptions = RealSoundsOptions(),
+    model: ModelConfig = DEFAULT_MODEL,
     augment: bool | Augment = True,
     time_shift: int = 0,
-    num_workers: int = 0,
-    cache: bool = False,
-    seed: int = 0,
-    device: str = "auto",
-    amp: bool = True,
+    fit: FitOptions = FitOptions(),
+    runtime: RuntimeOptions = RuntimeOptions(),
     resume: str | Path | None = None,
-    patience: int = 8,
     overwrite: bool = False,
-    extra: Sequence[str | Path] = (),
-    negatives: Sequence[str | Path] = (),
-    negative_windows: int = 6000,
-    heldout: float = 0.25,
-    freq_weight: float = 1.0,
     progress: bool | Callable[[dict[str, Any]], None] | Reporter = True,
     command: str | None = None,
 ) -> TrainResult:
     """Train a detector on BirdVox-70k-layout data, validating on held-out units.
 
+    The options come in groups, in the order the data flows (:mod:`birdscan.train.options`);
+    each group checked its own values when it was made, and the rest are checked here before
+    any file is read or model built.
+
     Parameters
     ----------
-    data : folder with ``BirdVox-70k_unitNN.hdf5`` files
-    out : ``.pt`` path of the best checkpoint; the other outputs are named after it
-        (:func:`output_paths`)
-    val_units, test_units : units (``"unit10"``, ``10``, ``"unit07,unit10"`` or a list).
-        Default: validate on the last unit (``unit10``), no test units; test units are only
-        counted, never used (evaluate them with :func:`evaluate_clips`).
-    epochs : int >= 1, total epochs of the one-cycle schedule; when resuming, more than the run
-        had extends it (the schedule is redrawn over the new total from the current step)
-    batch_size : int >= 2, clips per step (and per validation batch)
-    lr, weight_decay : AdamW peak learning rate and decoupled weight decay (not on
-        biases and norm parameters)
-    arch, frontend, channels : :class:`ModelConfig` fields (``channels`` e.g. ``(16, 32, 48)``
-        or ``"16,32,48"``); ``model_options``: any other ModelConfig fields
-    augment : True for the default :class:`Augment`, False for none, or an :class:`Augment`
-    time_shift : int >= 0, samples of random time shift when augmenting (0: calls are centred)
-    num_workers : DataLoader worker processes reading the HDF5 files (0: in this process)
-    cache : read all train and validation clips into RAM once as float16 (~1.7 GB for
-        all of BirdVox-70k) and slice batches from there (no DataLoader, ``num_workers``
-        unused); on CUDA the cached clips are moved to GPU memory
-    seed : int, seeds weights, shuffling, augmentation and dropout
-    device : "auto" (CUDA when available, else CPU), "cpu", "cuda", "cuda:1", ...
-    amp : mixed precision on CUDA (bfloat16 where supported, else float16 with loss
-        scaling); the model keeps its spectrogram frontend in float32
+    data : str or Path, folder with ``BirdVox-70k_unitNN.hdf5`` files
+    out : str or Path, ``.pt`` path of the best checkpoint; the other outputs are named after
+        it (:func:`output_paths`)
+    split : SplitOptions, the validation and test units (default: validate on the last unit,
+        ``unit10`` for BirdVox-70k, no test units)
+    real : RealSoundsOptions, reviewed clips (``extra``) and call-free recordings
+        (``negatives``) added to the units (default: none)
+    model : ModelConfig, the network to train; it travels with the weights in every
+        checkpoint (default :data:`~birdscan.train.options.DEFAULT_MODEL`)
+    augment : True for the default :class:`Augment` (in the model's band), False for none, or
+        an :class:`Augment`
+    time_shift : int in [0, model.window // 2), samples of random time shift of the default
+        augmentation (0: calls are centred); needs ``augment=True``
+    fit : FitOptions, epochs, batch size, AdamW, loss weights, early stopping, seed
+    runtime : RuntimeOptions, device, mixed precision, data loading, caching
     resume : a checkpoint or ``.resume.pt`` file of an earlier run to continue from its
-        last epoch; the run-defining options (split, epochs, batch size, lr, weight decay,
-        model, augmentation, seed) must be the same
-    patience : stop after this many epochs without a better validation AUPRC (0: never)
-    overwrite : allow replacing an existing ``out`` when not resuming
-    extra : folders of reviewed clips (``call/`` and ``not_call/``, or ``1/`` and ``0/``, or a
-        CSV ``file,label[,freq_hz]``; see :func:`birdscan.realsounds.read_labelled`); each
-        joins the training units as ``extra-<folder name>`` (name it in ``val_units`` to
-        validate on it instead)
-    negatives : folders of call-free recordings (insects, frogs, rain, machinery). A fixed
-        ``heldout`` fraction of each folder's files is never used (listed in the checkpoint
-        for ``benchmarks/quality.py``); another fixed 15% of the files (whole recordings) gives
-        validation windows (unit ``noise-val``), from which the recommended threshold is
-        chosen, so that threshold estimates false alarms on recordings training never heard;
-        the rest gives ``negative_windows`` varied negative windows (unit ``noise``: pitch
-        shifts of up to an octave, time stretch, choruses, distance, gain), which augmentation
-        also mixes under positives as beds (see :class:`birdscan.realsounds.RealSounds`)
-    negative_windows : int >= 0, varied windows cut from ``negatives`` for training
-    heldout : fraction of each negatives folder kept out of training and validation
-    freq_weight : weight of the frequency head's loss (models with ``freq_head``)
+        last epoch; what defines the run (:class:`~birdscan.train.resume.RunSpec`: units and
+        clips, the fit but ``patience``, model, augmentation) must be the same, except that
+        more ``fit.epochs`` extend it
+    overwrite : bool, allow replacing an existing ``out`` when not resuming
     progress : True to print a line per epoch on stderr; a callable to receive each epoch's
         row instead; a :class:`birdscan.train.log.Reporter` (e.g. the command line's live
         table); False for silence
@@ -172,54 +138,67 @@ def train(
     -------
     TrainResult
 
+    Raises
+    ------
+    ParameterError, OutputError, DataError
+        for a bad option (naming it), an ``out`` that exists, unusable data
+
     Example
     -------
-    >>> result = train("BirdVox-70k", "models/birdscan.pt", epochs=30)    # doctest: +SKIP
-    >>> result.best_metrics["auprc"], result.clips_per_s                     # doctest: +SKIP
+    >>> from birdscan.train import FitOptions, RealSoundsOptions
+    >>> result = train("BirdVox-70k", "models/site.pt", fit=FitOptions(epochs=30),       # doctest: +SKIP
+    ...                real=RealSoundsOptions(negatives=["site_noise"]))
+    >>> result.best_metrics["auprc"], result.clips_per_s                                   # doctest: +SKIP
     """
-    arguments = plain({k: v for k, v in locals().items() if k != "progress"})
-    config = model_config(arch, frontend, channels, model_options)
-    aug = augmentation(augment, time_shift, config)
-    check_options(epochs, batch_size, lr, weight_decay, num_workers, patience, seed)
-    if negative_windows < 0 or not 0.0 <= heldout < 1.0 or freq_weight < 0:
-        raise ParameterError(f"negative_windows={negative_windows} must be >= 0, heldout={heldout} in [0, 1), "
-                             f"freq_weight={freq_weight} >= 0")
+    groups = (("split", split, SplitOptions), ("real", real, RealSoundsOptions), ("model", model, ModelConfig),
+              ("fit", fit, FitOptions), ("runtime", runtime, RuntimeOptions))
+    for name, value, kind in groups:
+        if not isinstance(value, kind):
+            where = kind.__module__.rsplit(".", 1)[0]  # birdscan.train, birdscan.model
+            raise ParameterError(f"{name} must be a {where}.{kind.__name__}, not {type(value).__name__}")
+    arguments = {"data": plain(data), "out": plain(out), "split": split.to_dict(), "real": real.to_dict(),
+                 "model": model.to_dict(), "augment": plain(augment), "time_shift": time_shift, "fit": fit.to_dict(),
+                 "runtime": runtime.to_dict(), "resume": plain(resume), "overwrite": overwrite, "command": command}
+    aug = augmentation(augment, time_shift, model)
     paths = output_paths(out)
-    dev = resolve_device(device)
+    dev = resolve_device(runtime.device)
     state = read_resume(resume) if resume is not None else None
     if state is None and paths.best.exists() and not overwrite:
         raise OutputError(f"{paths.best} exists; pass overwrite=True to replace it, or resume= to continue its run")
     report = reporter(progress)
-    real = RealSounds(extra, negatives, negative_windows, heldout, seed, config.sample_rate, config.window)
-    sets = datasets(data, val_units, test_units, config.sample_rate, cache, real)
+    sounds = RealSounds(real.extra, real.negatives, real.negative_windows, real.heldout, fit.seed, model.sample_rate,
+                        model.window)
+    sets = datasets(data, split.val_units, split.test_units, model.sample_rate, runtime.cache, sounds)
+    batch_size = fit.batch_size
     if len(sets["train"]) < batch_size:  # a small folder: one step per epoch, not an error
         report.note(f"batch_size={batch_size} is more than the {len(sets['train'])} training clips; "
                     f"using batch_size={len(sets['train'])}")
         batch_size = max(2, len(sets["train"]))
     run = RunSpec(split={part: sorted(set(ds.units)) for part, ds in sets.items()},
-                  clips={part: len(ds) for part, ds in sets.items()}, epochs=epochs, batch_size=batch_size, lr=lr,
-                  weight_decay=weight_decay, config=config.to_dict(), augment=aug.to_dict() if aug else None, seed=seed,
-                  freq_weight=freq_weight)
+                  clips={part: len(ds) for part, ds in sets.items()}, epochs=fit.epochs, batch_size=batch_size,
+                  lr=fit.lr, weight_decay=fit.weight_decay, config=model.to_dict(),
+                  augment=aug.to_dict() if aug else None, seed=fit.seed, freq_weight=fit.freq_weight)
     if state is not None:
         check_resume(state, run)
     info = {"data": {"dir": str(Path(data).resolve()), "units": run.split,
-                     "clips": {part: ds.counts() for part, ds in sets.items()}, **real.metadata()},
-            "arguments": arguments, "command": command or shlex.join(sys.argv), "seed": seed, "epochs": epochs,
+                     "clips": {part: ds.counts() for part, ds in sets.items()}, **sounds.metadata()},
+            "arguments": arguments, "command": command or shlex.join(sys.argv), "seed": fit.seed, "epochs": fit.epochs,
             "resume": paths.resume.name}
     try:
-        return _fit(sets, paths, info, run, state, config, aug, dev, amp, num_workers, patience, report)
+        return _fit(sets, paths, info, run, state, model, aug, dev, runtime, fit.patience, report)
     finally:
         for ds in sets.values():
             ds.close()
 
 
 def _fit(sets: dict[str, ClipDataset], paths: TrainPaths, info: dict[str, Any], run: RunSpec,
-         state: dict[str, Any] | None, config: ModelConfig, aug: Augment | None, dev: torch.device, amp: bool,
-         num_workers: int, patience: int, reporter: Reporter) -> TrainResult:
-    epochs, batch_size, seed = run.epochs, run.batch_size, run.seed
-    train_batches = ClipBatches(sets["train"], batch_size, dev, shuffle=True, num_workers=num_workers, seed=seed)
-    val_batches = ClipBatches(sets["val"], batch_size, dev, num_workers=num_workers)
-    loop = _Loop(config, dev, amp, run.lr, run.weight_decay, epochs, len(train_batches), seed, aug, run.freq_weight)
+         state: dict[str, Any] | None, config: ModelConfig, aug: Augment | None, dev: torch.device,
+         runtime: RuntimeOptions, patience: int, reporter: Reporter) -> TrainResult:
+    epochs, batch_size, seed, workers = run.epochs, run.batch_size, run.seed, runtime.num_workers
+    train_batches = ClipBatches(sets["train"], batch_size, dev, shuffle=True, num_workers=workers, seed=seed)
+    val_batches = ClipBatches(sets["val"], batch_size, dev, num_workers=workers)
+    loop = _Loop(config, dev, runtime.amp, run.lr, run.weight_decay, epochs, len(train_batches), seed, aug,
+                 run.freq_weight)
     log = _Log(paths, info, config, state)
     if state is not None:
         loop.load(state, extended=state["run"]["epochs"] != epochs, done=state["epoch"])

@@ -1,10 +1,10 @@
-"""From :func:`birdscan.train.loop.train`'s options to what a run needs: the model config,
-the augmentation, checked numbers, and the train/val/test clip sets split by unit."""
+"""From :func:`birdscan.train.loop.train`'s options (:mod:`birdscan.train.options`) to what a
+run needs: the augmentation for its model, and the train/val/test clip sets split by unit."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from .. import birdvox70k as bdata
 from ..errors import DataError, ParameterError
@@ -13,31 +13,34 @@ from ..realsounds import RealSounds
 from .augment import Augment
 from .dataset import ClipDataset
 
-__all__ = ["augmentation", "check_options", "datasets", "model_config"]
-
-
-def model_config(arch: str, frontend: str, channels: str | Sequence[int] | None,
-                  model_options: dict[str, Any] | None) -> ModelConfig:
-    """The :class:`ModelConfig` of ``train(arch=, frontend=, channels=, model_options=)``."""
-    options = dict(model_options or {})
-    options.update(arch=arch, frontend=frontend)
-    options.setdefault("freq_head", arch == "birdscan")
-    if channels is not None:
-        try:
-            chans = tuple(int(c) for c in (channels.split(",") if isinstance(channels, str) else channels))
-        except (TypeError, ValueError) as e:
-            raise ParameterError(f"channels={channels!r} must be integers like '16,32,48'") from e
-        if not chans or min(chans) < 1:
-            raise ParameterError(f"channels={channels!r} must be positive integers like '16,32,48'")
-        options["channels"] = chans
-    try:
-        return ModelConfig(**options)
-    except TypeError as e:
-        raise ParameterError(f"model_options: {e}") from e
+__all__ = ["augmentation", "datasets"]
 
 
 def augmentation(augment: bool | Augment, time_shift: int, config: ModelConfig) -> Augment | None:
-    """The augmentation of ``train(augment=, time_shift=)``: None for none."""
+    """The augmentation of ``train(augment=, time_shift=)`` for a model.
+
+    Parameters
+    ----------
+    augment : bool or Augment, True for the default :class:`Augment` in the model's band
+        (``config.fmin`` to ``config.fmax``), False for none, or the :class:`Augment` to use
+    time_shift : int in [0, ``config.window // 2``), samples of random time shift of the
+        default augmentation; only with ``augment=True``
+    config : ModelConfig, the model trained
+
+    Returns
+    -------
+    Augment, or None for no augmentation
+
+    Raises
+    ------
+    ParameterError
+        for ``time_shift`` out of range, or set without ``augment=True``
+
+    Example
+    -------
+    >>> augmentation(True, 0, ModelConfig()).band
+    (1000.0, 11000.0)
+    """
     if not 0 <= time_shift < config.window // 2:
         raise ParameterError(f"time_shift={time_shift} must be in [0, {config.window // 2}) samples")
     if time_shift and (isinstance(augment, Augment) or not augment):
@@ -47,19 +50,6 @@ def augmentation(augment: bool | Augment, time_shift: int, config: ModelConfig) 
     if not augment:
         return None
     return Augment(time_shift=time_shift, band=(config.fmin, config.fmax), sample_rate=config.sample_rate)
-
-
-def check_options(epochs: int, batch_size: int, lr: float, weight_decay: float, num_workers: int,
-                   patience: int, seed: int) -> None:
-    """Refuse bad numeric options of :func:`birdscan.train.loop.train`, all problems in one message."""
-    checks = [(epochs >= 1, f"epochs={epochs} must be >= 1"), (batch_size >= 2, f"batch_size={batch_size} must be >= 2"),
-              (lr > 0, f"lr={lr} must be > 0"), (weight_decay >= 0, f"weight_decay={weight_decay} must be >= 0"),
-              (num_workers >= 0, f"num_workers={num_workers} must be >= 0"),
-              (patience >= 0, f"patience={patience} must be >= 0 (0: no early stopping)"),
-              (seed >= 0, f"seed={seed} must be >= 0")]
-    problems = [msg for ok, msg in checks if not ok]
-    if problems:
-        raise ParameterError("; ".join(problems))
 
 
 def datasets(data: str | Path, val_units: Any, test_units: Any, sample_rate: int, cache: bool,
