@@ -23,14 +23,6 @@ ROOT = Path(birdscan.__file__).parent
 # base class). Empty: every public definition documents itself.
 EXEMPT: dict[str, str] = {}
 
-# "path:qualname" offenders in train/loop.py, train/setup.py and cli/training.py, which the train
-# options change is reworking: documented there, then this set empties. Keep it minimal.
-KNOWN_UNDOCUMENTED = {
-    "birdscan/train/loop.py:output_paths",
-    "birdscan/train/setup.py:augmentation",
-    "birdscan/train/setup.py:check_options",
-    "birdscan/train/setup.py:model_config",
-}
 
 
 def _name(node: ast.expr) -> str:
@@ -140,10 +132,6 @@ def offenders() -> dict[str, str]:
 def test_public_definitions_are_documented():
     assert len(definitions()) > 300, "the checker lost track of the package"  # not silently vacuous
     found = offenders()
-    new = sorted(v for k, v in found.items() if k not in KNOWN_UNDOCUMENTED)
+    new = sorted(found.values())
     assert not new, "undocumented (numpydoc) public definitions:\n" + "\n".join(new)
 
-
-def test_known_undocumented_is_current():
-    stale = sorted(KNOWN_UNDOCUMENTED - offenders().keys())
-    assert not stale, f"documented now, remove from KNOWN_UNDOCUMENTED: {stale}"

@@ -76,7 +76,21 @@ class TrainPaths:
 
 def output_paths(out: str | Path) -> TrainPaths:
     """Files :func:`train` writes for ``out`` (``model.pt``): ``model.last.pt``,
-    ``model.resume.pt``, ``model.metrics.jsonl``, ``model.curves.png`` next to it."""
+    ``model.resume.pt``, ``model.metrics.jsonl``, ``model.curves.png`` next to it.
+
+    Parameters
+    ----------
+    out : str or Path, the best checkpoint's path; must end in ``.pt``
+
+    Returns
+    -------
+    TrainPaths
+
+    Raises
+    ------
+    ParameterError
+        when ``out`` does not end in ``.pt``
+    """
     out = Path(out)
     if out.suffix != ".pt":
         raise ParameterError(f"out={str(out)!r} must be a .pt file name")

@@ -94,7 +94,12 @@ class SplitOptions:
         object.__setattr__(self, "test_units", _units("test_units", self.test_units))
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain types, as the checkpoint records them (``train["arguments"]["split"]``)."""
+        """Plain types, as the checkpoint records them (``train["arguments"]["split"]``).
+
+        Returns
+        -------
+        dict of str to JSON-ready values (tuples become lists, paths strings)
+        """
         return _plain(self)
 
 
@@ -151,7 +156,12 @@ class FitOptions:
                                          "is not trained)")])
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain types, as the checkpoint records them (``train["arguments"]["fit"]``)."""
+        """Plain types, as the checkpoint records them (``train["arguments"]["fit"]``).
+
+        Returns
+        -------
+        dict of str to JSON-ready values (tuples become lists, paths strings)
+        """
         return _plain(self)
 
 
@@ -207,7 +217,12 @@ class RealSoundsOptions:
                   f"heldout={self.heldout} must be in [0, 1) (a fraction of each negatives folder)")])
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain types, as the checkpoint records them (``train["arguments"]["real"]``)."""
+        """Plain types, as the checkpoint records them (``train["arguments"]["real"]``).
+
+        Returns
+        -------
+        dict of str to JSON-ready values (tuples become lists, paths strings)
+        """
         return _plain(self)
 
 
@@ -250,7 +265,12 @@ class RuntimeOptions:
         _refuse([(self.num_workers >= 0, f"num_workers={self.num_workers} must be >= 0")])
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain types, as the checkpoint records them (``train["arguments"]["runtime"]``)."""
+        """Plain types, as the checkpoint records them (``train["arguments"]["runtime"]``).
+
+        Returns
+        -------
+        dict of str to JSON-ready values (tuples become lists, paths strings)
+        """
         return _plain(self)
 
 
