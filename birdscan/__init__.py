@@ -32,17 +32,19 @@ Folders follow the data flow::
     review/                    runs, references (annotation readers), pairing, matching, frequency,
                                evaluate, activity, plot, clips
     model/  device.py          the model (config, frontend, network, checkpoint); device policy
-    birdvox70k.py              the BirdVox-70k layout, shared by train and synth
     realsounds/                real noise recordings (noise) and reviewed clips (clips) as training data, shared by train and synth
+    birdvox70k.py              the BirdVox-70k layout, rate and clip length (the default model's), shared by train and synth
+    calltypes.py               call types (thrush/tseep, their boundary) and semitone errors, shared by detect, review, train, cli
     files.py  tables.py        atomic outputs; column lists, the run manifest, file-name conventions
     errors.py                  one exception tree
 
 Allowed arrows (import direction), all pointing down this list and along the flow:
 ``cli -> detect, train, synth, review``; ``review -> detect`` (it reads the run's outputs and
-audio); ``detect, train -> model, device``; ``model, train, synth -> birdvox70k``; ``train, synth -> realsounds``;
-everything -> ``files, tables, errors``. Lower layers never import higher ones, folders at
-the same level never import each other except along the flow (``review -> detect``), and
-there are no circles. Only ``cli/`` imports click and rich; torch is imported only by the
+audio); ``detect, train -> model, device``; ``train, synth -> realsounds``; ``model, train, synth -> birdvox70k``
+and, for its rate and clip length as defaults, ``detect, realsounds -> birdvox70k``;
+``cli, detect, review, train -> calltypes``; everything -> ``files, tables, errors``. Lower layers
+never import higher ones, folders at the same level never import each other except along the
+flow (``review -> detect``), and there are no circles. Only ``cli/`` imports click and rich; torch is imported only by the
 modules that run the network.
 """
 

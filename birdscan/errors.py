@@ -29,3 +29,9 @@ class FormatError(BirdscanError):
 
 class OutputError(BirdscanError):
     """An output cannot be written, or would overwrite something it should not."""
+
+
+class ReferenceMismatch(ParameterError):
+    """With ``strict=True`` (``birdscan evaluate --strict``): the references and recordings given
+    do not pair up one to one (a reference matches no recording, a recording has none, or two
+    name one recording). Also importable from :mod:`birdscan.review.evaluate`."""

@@ -31,6 +31,9 @@ RAVEN_EXTRA = ["Call Type", "Call Freq (Hz)", "Peak Time (s)", "Max Prob", "Mean
 """birdscan's own columns after :data:`RAVEN_COLUMNS` (see :mod:`birdscan.detect.selections`)."""
 REFERENCE_COLUMNS = ["file", "start_s", "end_s", "centre_s", "low_freq_hz", "high_freq_hz"]
 """Reference annotations as every reader returns them (seconds, Hz; NaN when unknown)."""
+TRUTH_COLUMNS = REFERENCE_COLUMNS + ["kind", "snr_db"]
+"""The truth CSV of a generated recording (:func:`birdscan.synth.recording.write_recording`): a
+reference table (read back as one) with each call's ``kind`` (``thrush``/``high``) and ``snr_db``."""
 
 # ---------------------------------------------------------------- recordings on disk
 AUDIO_EXTENSIONS = ("wav", "flac", "ogg", "opus", "mp3", "aif", "aiff", "aifc", "w64", "rf64")

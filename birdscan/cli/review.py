@@ -7,8 +7,9 @@ import sys
 
 import click
 
-from .common import fail, main
-from ..errors import BirdscanError
+from .common import fail, in_cli_words, main
+from ..calltypes import CALL_TYPES, TYPE_BOUNDARY_HZ
+from ..errors import BirdscanError, ParameterError
 
 
 @main.command()
@@ -19,7 +20,7 @@ from ..errors import BirdscanError
 @click.option("--windows", type=click.Path(dir_okay=False), help="Windows CSV of the same run: adds the PR curve, AUPRC and best threshold.")
 @click.option("--tolerance", default=0.25, show_default=True, type=float, help="Seconds between a detection's peak and a call centre.")
 @click.option("--manifest", type=click.Path(dir_okay=False), help="The run's run.json (default: next to DETECTIONS).")
-@click.option("--type-boundary", default=5000.0, show_default=True, type=float, help="Hz: thrush-type calls below, tseep calls above.")
+@click.option("--type-boundary", default=TYPE_BOUNDARY_HZ, show_default=True, type=float, help="Hz: thrush-type calls below, tseep calls above.")
 @click.option("--strict", is_flag=True, help="Fail when a reference matches no recording, a recording has no reference, "
                                              "or two references name one recording (default: warn).")
 @click.option("--pr-plot", type=click.Path(dir_okay=False), help="Write the precision-recall curve to this PNG (needs --windows).")
@@ -159,13 +160,14 @@ def plot(detections, out, interval, by, windows, file_, start, end, audio_root) 
 
 
 def _audio_path(detections, windows, file_, audio_root):
-    from ..review.runs import audio_locator, read_windows
+    from ..review.runs import audio_locator, pick_recording, read_windows
 
     if file_ is None:
-        files = read_windows(windows)["file"].unique()
-        if len(files) != 1:
-            raise click.UsageError(f"--windows holds {len(files)} recordings: pick one with --file")
-        file_ = files[0]
+        win = read_windows(windows)
+        try:
+            file_ = pick_recording(win)
+        except ParameterError as e:
+            raise click.UsageError(in_cli_words(str(e), click.get_current_context()))
     path = audio_locator(detections, audio_root or None)(file_)
     if path is None:
         raise click.UsageError(f"cannot locate the audio of {file_!r}: pass --audio-root")
@@ -181,7 +183,7 @@ def _audio_path(detections, windows, file_, audio_root):
 @click.option("--sample", type=click.Choice(["top", "random", "stratified"]), default="top", show_default=True,
               help="Which detections when --max-clips cuts: top scores, random, or equal numbers per score decile.")
 @click.option("--seed", default=0, show_default=True, type=int)
-@click.option("--type", "call_type", type=click.Choice(["thrush", "tseep"]), help="Only detections of this call type (models with a frequency head).")
+@click.option("--type", "call_type", type=click.Choice(CALL_TYPES), help="Only detections of this call type (models with a frequency head).")
 @click.option("--per-type", is_flag=True, help="--max-clips and --sample apply to each call type on its own.")
 @click.option("--overwrite", is_flag=True, help="Write into a folder that is not empty (clips of the same name are replaced).")
 def clips(detections, out, audio_root, pad, max_clips, sample, seed, call_type, per_type, overwrite) -> None:

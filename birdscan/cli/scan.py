@@ -8,6 +8,7 @@ import click
 
 from .common import fail, main
 from .progress import PlainProgress, RichProgress
+from ..calltypes import TYPE_BOUNDARY_HZ
 from ..errors import BirdscanError
 
 
@@ -69,7 +70,7 @@ def _shard_option(ctx, param, value):
 @click.option("--min-duration", default=0.0, show_default=True, type=float, help="Drop events shorter than this many seconds.")
 @click.option("--split-dip", default=0.3, show_default=True, type=float, help="Split an event where the probability dips this much between two peaks (1 = never).")
 @click.option("--channel", type=int, help="Channel to scan, 1 = first (default: mix all to mono).")
-@click.option("--type-boundary", default=5000.0, show_default=True, type=float,
+@click.option("--type-boundary", default=TYPE_BOUNDARY_HZ, show_default=True, type=float,
               help="Hz: detections below it are thrush-type calls, above it tseep calls (models with a frequency head).")
 @click.option("--windows-freq", is_flag=True, help="Add each window's call-frequency estimate (freq_hz) to --windows.")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")

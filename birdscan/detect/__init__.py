@@ -4,8 +4,9 @@
 call and starts, resumes or retries a run; :mod:`.journal` makes a run resumable,
 :mod:`.retry` rescans the recordings a finished run failed on, :mod:`.shard` splits one
 across jobs and :mod:`.merge` joins the shares. Modules here import
-:mod:`birdscan.model` and :mod:`birdscan.errors`, never ``train``, ``synth``, ``review`` or
-``cli``.
+:mod:`birdscan.model`, :mod:`birdscan.device`, :mod:`birdscan.birdvox70k` (its rate, the
+default model's), :mod:`birdscan.calltypes`, :mod:`birdscan.files`, :mod:`birdscan.tables` and
+:mod:`birdscan.errors`, never ``train``, ``synth``, ``review`` or ``cli``.
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
+from ..birdvox70k import SAMPLE_RATE
 from ..errors import AudioError, ParameterError
 from ..tables import SAMPLE_BYTES
 from .decoder_output import CHATTY, DECODER, decoder_note
@@ -162,7 +163,7 @@ def _no_channel(path: Path, channel: int, channels: int) -> str:
 
 def stream(
     path: str | os.PathLike[str],
-    sample_rate: int = 24_000,
+    sample_rate: int = SAMPLE_RATE,
     channel: int | None = None,
     block: int = DEFAULT_BLOCK,
     quality: str = "HQ",
@@ -173,7 +174,7 @@ def stream(
     Parameters
     ----------
     path : audio file readable by libsndfile (WAV, FLAC, OGG, MP3, AIFF, ...)
-    sample_rate : int > 0, output rate in Hz (the model's)
+    sample_rate : int > 0, output rate in Hz (the model's; default BirdVox-70k's, the default model's)
     channel : int >= 0 or None. None mixes all channels to mono (mean).
     block : int > 0, input frames decoded at a time
     quality : soxr quality ("HQ", "VHQ", ...)

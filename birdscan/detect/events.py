@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from ..calltypes import TYPE_BOUNDARY_HZ, call_type
 from ..errors import ParameterError
 from . import audio
 
@@ -275,10 +276,6 @@ def measure_bands(events, path, channel: int | None, fmin: float, fmax: float) -
     events["high_freq_hz"] = np.round(highs, 1) if highs else np.zeros(0)
 
 
-TYPE_BOUNDARY_HZ = 5000.0
-"""Default boundary between thrush-type calls (below, about 2-5 kHz) and tseep calls (above)."""
-
-
 def add_call_types(events: Any, freq_hz: np.ndarray, hop: int, window: int, sr: int,
                    boundary_hz: float = TYPE_BOUNDARY_HZ) -> Any:
     """Add ``freq_hz`` and ``call_type`` columns to an events table, in place.
@@ -288,7 +285,7 @@ def add_call_types(events: Any, freq_hz: np.ndarray, hop: int, window: int, sr: 
     events : pandas.DataFrame from :func:`find_events` (``peak_s`` is a window centre)
     freq_hz : np.ndarray [shape=(n_windows,)] the frequency head's estimate per window, Hz
     hop, window, sr : samples and Hz, as given to :func:`find_events`
-    boundary_hz : ``thrush`` below it, ``tseep`` at or above it
+    boundary_hz : ``thrush`` below it, ``tseep`` at or above it (:func:`birdscan.calltypes.call_type`)
 
     Returns
     -------
@@ -300,5 +297,5 @@ def add_call_types(events: Any, freq_hz: np.ndarray, hop: int, window: int, sr: 
     idx = np.clip(idx, 0, max(len(freq_hz) - 1, 0))
     f = np.round(np.asarray(freq_hz, dtype=np.float64)[idx], 0) if len(freq_hz) else np.zeros(0)
     events["freq_hz"] = f
-    events["call_type"] = np.where(f >= boundary_hz, "tseep", "thrush").astype(object) if len(f) else np.zeros(0, dtype=object)
+    events["call_type"] = call_type(f, boundary_hz)
     return events

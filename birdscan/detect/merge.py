@@ -6,6 +6,10 @@ list and the shard spec. The merge checks that the shards are all there and agre
 windows tables, verbatim and in discovery order, copies the per-recording Raven tables
 and rebuilds the combined Raven table and the manifest. The result is byte for byte
 what an unsharded run writes (the manifest apart from timing and provenance).
+
+:mod:`birdscan.detect.retry` joins a run and its rescan of the failed recordings with the same
+pieces: :class:`Shard` (one run's outputs and manifest), :func:`copy_rows`, :func:`copy_tables`
+and :func:`merge_raven`.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Iterator, Sequence
+from typing import IO, Any, Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -29,13 +33,30 @@ from .results import RESULT_OPTIONS, SCANNED, summarize
 
 
 @dataclass
-class _Shard:
+class Shard:
+    """One run's outputs as a merge reads them: a shard of a sharded run, or a whole run.
+
+    Attributes
+    ----------
+    detections : Path, the run's detections CSV
+    manifest_path : Path, its ``run.json``
+    man : dict, the manifest read from it (``outputs`` and ``files`` with each recording's
+        ``index`` in the full discovered list)
+    """
+
     detections: Path
     manifest_path: Path
     man: dict[str, Any]
 
     @classmethod
-    def read(cls, detections: str | os.PathLike[str]) -> _Shard:
+    def read(cls, detections: str | os.PathLike[str]) -> Shard:
+        """The shard whose detections CSV is ``detections``, its ``run.json`` read from next to it.
+
+        Raises
+        ------
+        ParameterError
+            the manifest is missing or unreadable, or the detections CSV is not there
+        """
         det = Path(detections)
         mp = manifest_path(det)
         try:
@@ -49,10 +70,13 @@ class _Shard:
 
     @property
     def spec(self) -> dict[str, Any]:
+        """The manifest's ``shard`` entry (``k``, ``n``, ``recordings``, ``listing_sha256``); a run
+        that was not sharded is shard 1/1."""
         return self.man.get("shard") or {"k": 1, "n": 1, "recordings": len(self.man["files"]), "listing_sha256": None}
 
     @property
     def name(self) -> str:
+        """How messages name the shard: ``shard K/N (<its run.json>)``."""
         return f"shard {self.spec['k']}/{self.spec['n']} ({self.manifest_path})"
 
     def output(self, kind: str) -> Path:
@@ -108,7 +132,7 @@ def merge(
     writers.check_windows_path(win_p)
     targets = [out_p, manifest_path(out_p), win_p, raven_p / selections.RAVEN_COMBINED if raven_p else None]
     writers.check_targets(targets, overwrite)
-    shards = [_Shard.read(d) for d in detections]
+    shards = [Shard.read(d) for d in detections]
     files = _check(shards)
     with OutputLock(out_p):
         return _merge(shards, files, out_p, win_p, raven_p, aud_p, overwrite)
@@ -118,13 +142,13 @@ def _merge(shards, files, out_p: Path, win_p: Path | None, raven_p: Path | None,
            overwrite: bool) -> dict[str, Any]:
     outputs = OutputSet()
     try:
-        events = _copy_rows(shards, files, out_p, "detections", outputs)
+        events = copy_rows(shards, files, out_p, "detections", outputs)
         if win_p is not None:
-            _copy_rows(shards, files, win_p, "windows", outputs)
+            copy_rows(shards, files, win_p, "windows", outputs)
         if raven_p is not None:
-            _merge_raven(shards, files, events, raven_p, overwrite, outputs)
+            merge_raven(shards, files, events, raven_p, overwrite, outputs)
         if aud_p is not None:
-            _copy_tables(shards, files, "audacity", aud_p, selections.audacity_path, overwrite, outputs)
+            copy_tables(shards, files, "audacity", aud_p, selections.audacity_path, overwrite, outputs)
         manifest = _manifest(shards, [f for _, f in files], sum(len(e) for e in events.values()), out_p, win_p, raven_p, aud_p)
         writers.write_manifest(manifest_path(out_p), manifest, outputs)
         outputs.commit(mark=manifest_path(out_p))
@@ -134,11 +158,11 @@ def _merge(shards, files, out_p: Path, win_p: Path | None, raven_p: Path | None,
     return manifest
 
 
-def _check(shards: list[_Shard]) -> list[tuple[int, dict[str, Any]]]:
+def _check(shards: list[Shard]) -> list[tuple[int, dict[str, Any]]]:
     """All shards there, once, agreeing; returns ``(shard position, file entry)`` in discovery order."""
     first = shards[0]
     n = first.spec["n"]
-    seen: dict[int, _Shard] = {}
+    seen: dict[int, Shard] = {}
     for s in shards:
         if s.spec["n"] != n:
             raise ParameterError(f"{s.name} is not one of {n} shards like {first.name}")
@@ -181,13 +205,30 @@ def _records(f: IO[str]) -> Iterator[str]:
         yield buf
 
 
-def _copy_rows(shards: list[_Shard], files, path: Path, kind: str, outputs: OutputSet,
-               dropped: Sequence[tuple[int, dict[str, Any]]] = ()) -> dict[int, Any]:
+def copy_rows(shards: list[Shard], files: Sequence[tuple[int, dict[str, Any]]], path: Path, kind: str,
+              outputs: OutputSet, dropped: Sequence[tuple[int, dict[str, Any]]] = ()) -> dict[int, Any]:
     """Copy each recording's rows of the shards' ``kind`` tables, verbatim, in discovery order.
 
-    ``dropped``: ``(shard position, file entry)`` of recordings whose rows in that shard are
-    read past, not copied (replaced by another shard's, see :mod:`birdscan.detect.retry`).
-    Returns the events of each recording (by index) when ``kind`` is ``"detections"``.
+    Parameters
+    ----------
+    shards : list of Shard, the runs the rows come from
+    files : sequence of ``(shard position, file entry)``, the recordings to copy, each from the
+        shard at that position of ``shards`` (the entry as its run.json lists it)
+    path : Path, the table written
+    kind : ``"detections"`` or ``"windows"``
+    outputs : OutputSet the table is written in (committed by the caller)
+    dropped : ``(shard position, file entry)`` of recordings whose rows in that shard are
+        read past, not copied (replaced by another shard's, see :mod:`birdscan.detect.retry`)
+
+    Returns
+    -------
+    dict recording index -> its events (the table the writers take), when ``kind`` is
+    ``"detections"``; empty for ``"windows"``
+
+    Raises
+    ------
+    ParameterError
+        a shard's table has another header, or holds other rows than its run.json lists
     """
     import pandas as pd
 
@@ -238,8 +279,22 @@ def _events(table):
     return events
 
 
-def _copy_tables(shards, files, kind: str, folder: Path, path_of, overwrite: bool, outputs: OutputSet) -> None:
-    """Copy each recording's review table (``kind``: raven, audacity) from its shard, verbatim."""
+def copy_tables(shards: list[Shard], files: Sequence[tuple[int, dict[str, Any]]], kind: str, folder: Path,
+                path_of: Callable[[Path, str], Path], overwrite: bool, outputs: OutputSet) -> None:
+    """Copy each recording's review table from its shard, verbatim.
+
+    Parameters
+    ----------
+    shards : list of Shard
+    files : sequence of ``(shard position, file entry)``, as for :func:`copy_rows`; recordings
+        that were not scanned have no table and are passed over
+    kind : ``"raven"`` or ``"audacity"``, the shards' output folder the tables come from
+    folder : Path, where the tables are written
+    path_of : the table's path for a folder and a ``file`` value
+        (:func:`birdscan.detect.selections.raven_path`, ``audacity_path``)
+    overwrite : bool, replace existing tables
+    outputs : OutputSet the tables are written in (committed by the caller)
+    """
     ok = [(pos, f) for pos, f in files if f["status"] in SCANNED]
     # only shards with a recording to copy need the folder (a retry whose recordings all failed again has none)
     sources = {pos: shards[pos].output(kind) for pos in sorted({pos for pos, _ in ok})}
@@ -258,8 +313,20 @@ def _copy_tables(shards, files, kind: str, folder: Path, path_of, overwrite: boo
             g.write(data)
 
 
-def _merge_raven(shards, files, events, raven: Path, overwrite: bool, outputs: OutputSet) -> None:
-    _copy_tables(shards, files, "raven", raven, selections.raven_path, overwrite, outputs)
+def merge_raven(shards: list[Shard], files: Sequence[tuple[int, dict[str, Any]]], events: dict[int, Any], raven: Path,
+                overwrite: bool, outputs: OutputSet) -> None:
+    """The Raven outputs of the joined run: each recording's table copied (:func:`copy_tables`)
+    and the combined table rebuilt from ``events``.
+
+    Parameters
+    ----------
+    shards, files : as for :func:`copy_rows` (the model and channel are the first shard's)
+    events : dict recording index -> events, from :func:`copy_rows` of the detections
+    raven : Path, the Raven folder written
+    overwrite : bool, replace existing tables
+    outputs : OutputSet the tables are written in (committed by the caller)
+    """
+    copy_tables(shards, files, "raven", raven, selections.raven_path, overwrite, outputs)
     man = shards[0].man
     cfg = man["model"]["config"]
     channel = man["options"].get("channel")
@@ -269,7 +336,7 @@ def _merge_raven(shards, files, events, raven: Path, overwrite: bool, outputs: O
                                     channel=channel if isinstance(channel, int) else 1, outputs=outputs)
 
 
-def _manifest(shards: list[_Shard], files: list[dict[str, Any]], n_events: int, out, win, raven, audacity=None) -> dict[str, Any]:
+def _manifest(shards: list[Shard], files: list[dict[str, Any]], n_events: int, out, win, raven, audacity=None) -> dict[str, Any]:
     first = shards[0].man
     wall = sum((s.man.get("summary") or {}).get("wall_s") or 0.0 for s in shards)
     merged_from = [{"manifest": str(s.manifest_path), "shard": f"{s.spec['k']}/{s.spec['n']}", "created": s.man.get("created"),

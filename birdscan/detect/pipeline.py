@@ -13,12 +13,13 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from .._version import __version__
+from ..calltypes import TYPE_BOUNDARY_HZ
 from ..errors import ModelError, OutputError, ParameterError
 from ..files import OutputLock, remove_stale_temporaries
 from ..tables import manifest_path
 from . import selections, writers
 from .discover import discover
-from .events import TYPE_BOUNDARY_HZ, EventRule
+from .events import EventRule
 from .journal import journal_dir
 from .results import RESULT_OPTIONS, FileResult, RunResult, read_detections_csv
 from .run import NullProgress, Run, ScanOptions

@@ -25,7 +25,7 @@ from ..files import OutputSet
 from ..tables import manifest_path
 from . import writers
 from . import selections
-from .merge import _copy_rows, _copy_tables, _merge_raven, _Shard
+from .merge import Shard, copy_rows, copy_tables, merge_raven
 from .results import SCANNED, FileResult, RunResult, read_detections_csv, summarize
 
 
@@ -76,20 +76,20 @@ def retry_failed(man: dict[str, Any], out: Path, others: tuple[Path | None, Path
 def _join(man: dict[str, Any], new: RunResult, out: Path, others, wall: float) -> RunResult:
     win, raven, aud = others
     new_out = Path(new.manifest["outputs"]["detections"])
-    shards = [_Shard(out, manifest_path(out), man), _Shard(new_out, manifest_path(new_out), new.manifest)]
+    shards = [Shard(out, manifest_path(out), man), Shard(new_out, manifest_path(new_out), new.manifest)]
     old_files = sorted(man["files"], key=lambda f: f["index"])
     redone = _redone(old_files, new.manifest["files"])
     files = [(1, redone[f["index"]]) if f["index"] in redone else (0, _kept(f, new)) for f in old_files]
     replaced = [(0, f) for f in old_files if f["index"] in redone and f["status"] in SCANNED]  # partial ones rescanned
     outputs = OutputSet()
     try:
-        events = _copy_rows(shards, files, out, "detections", outputs, dropped=replaced)
+        events = copy_rows(shards, files, out, "detections", outputs, dropped=replaced)
         if win is not None:
-            _copy_rows(shards, files, win, "windows", outputs, dropped=replaced)
+            copy_rows(shards, files, win, "windows", outputs, dropped=replaced)
         if raven is not None:
-            _merge_raven(shards, files, events, raven, True, outputs)
+            merge_raven(shards, files, events, raven, True, outputs)
         if aud is not None:
-            _copy_tables(shards, files, "audacity", aud, selections.audacity_path, True, outputs)
+            copy_tables(shards, files, "audacity", aud, selections.audacity_path, True, outputs)
         entries = [f for _, f in files]
         manifest = dict(man)
         manifest.update(

@@ -21,10 +21,12 @@ from typing import Any, Iterator
 import numpy as np
 
 from .._version import __version__
+from ..birdvox70k import SAMPLE_RATE
+from ..calltypes import TYPE_BOUNDARY_HZ
 from ..errors import AudioError, BirdscanError, ModelError, ParameterError
 from ..tables import run_manifest
 from . import audio
-from .events import TYPE_BOUNDARY_HZ, EventRule, add_call_types, find_events, measure_bands
+from .events import EventRule, add_call_types, find_events, measure_bands
 from .journal import Journal, journal_dir
 from .metadata import recording_start
 from .outputs import RunOutputs
@@ -36,6 +38,10 @@ from .windows import ScanBlock, count_windows, scan_blocks
 __all__ = ["Run", "ScanOptions", "NullProgress", "PER_BLOCK"]
 
 PER_BLOCK = 512  # windows per full scan block (25.6 s of audio at 50 ms hop)
+TYPE_BOUNDARY_LIMIT_HZ = float(SAMPLE_RATE)
+"""``type_boundary`` must lie below this: BirdVox-70k's rate, the default model's (24 kHz). A loose
+check that the number is a frequency in Hz at all, made before the model is read; no model hears
+above half its rate."""
 
 
 class NullProgress:
@@ -81,7 +87,7 @@ class ScanOptions:
     type_boundary: float = TYPE_BOUNDARY_HZ
 
     def __post_init__(self) -> None:
-        if not (isinstance(self.type_boundary, (int, float)) and 0 < self.type_boundary < 24_000):
+        if not (isinstance(self.type_boundary, (int, float)) and 0 < self.type_boundary < TYPE_BOUNDARY_LIMIT_HZ):
             raise ParameterError(f"type_boundary={self.type_boundary} must be a frequency in Hz (thrush-type calls "
                                  "below it, tseep calls above; 5000 is usual)")
         if not (isinstance(self.hop, (int, float)) and self.hop > 0):

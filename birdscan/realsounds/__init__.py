@@ -13,6 +13,10 @@ Two sources a monitoring project has and BirdVox-70k lacks:
 - **Reviewed clips** (``--extra DIR``): :func:`read_labelled` reads a folder of clips
   sorted by a listener into ``call/`` and ``not_call/`` (or ``1/`` and ``0/``), or listed
   in a CSV ``file,label[,freq_hz]``.
+
+Imports :mod:`birdscan.birdvox70k` (its rate and clip length, the defaults),
+:mod:`birdscan.tables` and :mod:`birdscan.errors`; never ``detect``, ``train``, ``synth``,
+``review`` or ``cli``.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from typing import Sequence
 
 import numpy as np
 
+from ..birdvox70k import CLIP_SAMPLES, SAMPLE_RATE
 from ..errors import ParameterError
 from .clips import LabelledClips, read_labelled
 from .noise import (VALIDATION_FRACTION, NoiseBank, Variants, audio_files, load_mono, noise_recordings,
@@ -82,7 +87,7 @@ class RealSounds:
 
     def __init__(self, extra: Sequence[str | Path] = (), negatives: Sequence[str | Path] = (),
                  negative_windows: int = 6000, heldout: float = 0.25, seed: int = 0,
-                 sr: int = 24_000, window: int = 12_000, validation: float = VALIDATION_FRACTION) -> None:
+                 sr: int = SAMPLE_RATE, window: int = CLIP_SAMPLES, validation: float = VALIDATION_FRACTION) -> None:
         self.extra = [Path(p) for p in extra]
         self.negatives = [Path(p) for p in negatives]
         for option, folders in (("extra", self.extra), ("negatives", self.negatives)):

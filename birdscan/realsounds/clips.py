@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..birdvox70k import CLIP_SAMPLES, SAMPLE_RATE
 from ..errors import AudioError, DataError
 from .noise import audio_files, load_mono
 
@@ -64,7 +65,7 @@ def _listed(folder: Path) -> list[tuple[Path, int, float]]:
     return items
 
 
-def read_labelled(folder: str | Path, sr: int = 24_000, window: int = 12_000) -> LabelledClips:
+def read_labelled(folder: str | Path, sr: int = SAMPLE_RATE, window: int = CLIP_SAMPLES) -> LabelledClips:
     """Read reviewed clips into training windows.
 
     Layout: ``folder/call/`` and ``folder/not_call/`` (also ``1/`` and ``0/``) of audio clips

@@ -11,6 +11,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from ..birdvox70k import CLIP_SAMPLES, SAMPLE_RATE
 from ..errors import AudioError, DataError, ParameterError
 from ..tables import AUDIO_EXTENSIONS, is_audio_name
 
@@ -181,7 +182,7 @@ class NoiseBank:
     """
 
     paths: Sequence[Path]
-    sr: int = 24_000
+    sr: int = SAMPLE_RATE
     part: tuple[float, float] = (0.0, 1.0)
     min_seconds: float = 0.3
     audio: list[np.ndarray] = field(init=False, repr=False)
@@ -217,7 +218,7 @@ class NoiseBank:
         """Audio held, in seconds."""
         return sum(a.size for a in self.audio) / self.sr
 
-    def windows(self, n: int, rng: np.random.Generator, size: int = 12_000,
+    def windows(self, n: int, rng: np.random.Generator, size: int = CLIP_SAMPLES,
                 variants: Variants | None = Variants()) -> np.ndarray:
         """Negative windows cut at random offsets, each a random variant.
 

@@ -2,10 +2,11 @@
 
 Modules: ``runs`` (the run's detections, windows, run.json), ``references`` (annotation
 readers), ``pairing`` (references to recordings), ``matching`` (one-to-one matching, PR
-curve), ``frequency`` (call types, semitone errors), ``evaluate``, ``activity`` (calls per
+curve), ``frequency`` (call-type and semitone scores), ``evaluate``, ``activity`` (calls per
 interval), ``plot``, ``clips``; ``csvio`` reads tables strictly for all of them.
 
-Imports :mod:`birdscan.detect` (the run's output formats and audio reading) and
+Imports :mod:`birdscan.detect` (the run's output formats and audio reading),
+:mod:`birdscan.calltypes`, :mod:`birdscan.files`, :mod:`birdscan.tables` and
 :mod:`birdscan.errors`; never ``train``, ``synth`` or ``cli``.
 """
 

@@ -17,13 +17,11 @@ import numpy as np
 import pandas as pd
 
 from .runs import manifest_next_to, read_detections, read_manifest, require_file
+from ..calltypes import CALL_TYPES
 from ..errors import FormatError, ParameterError
 
 ALL_RECORDINGS = "all recordings"
 """The unit of recordings at the top of the run's folder (by="folder")."""
-
-
-CALL_TYPES = ("thrush", "tseep")
 
 
 @dataclass

@@ -19,12 +19,12 @@ import pandas as pd
 
 from ..tables import is_audio_name
 from .runs import audio_locator, read_detections, require_file
+from ..calltypes import CALL_TYPES
 from ..errors import AudioError, OutputError, ParameterError
 from ..files import atomic_open, inside, short_name
 
 SAMPLES = ("top", "random", "stratified")
 _WAV_SUBTYPES = {"PCM_U8", "PCM_16", "PCM_24", "PCM_32", "FLOAT", "DOUBLE"}
-CALL_TYPES = ("thrush", "tseep")
 COLUMNS = ["file", "start_s", "end_s", "peak_s", "max_prob", "call_type", "clip", "clip_start_s", "clip_end_s",
            "sample_rate", "channels", "status", "error"]
 

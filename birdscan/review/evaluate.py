@@ -36,17 +36,14 @@ import pandas as pd
 from .pairing import STATUSES, recording_table
 from .references import load_references
 from .runs import manifest_next_to, read_detections, read_manifest, read_windows, require_file
-from .frequency import TYPE_BOUNDARY_HZ, call_type, detection_freq_and_type, frequency_scores, reference_freq, semitones
+from .frequency import detection_freq_and_type, frequency_scores, reference_freq
 from .matching import PRCurve, match_events, pr_curve, run_peaks
-from ..errors import BirdscanError, ParameterError
+from ..calltypes import TYPE_BOUNDARY_HZ, call_type, semitones
+from ..errors import ParameterError, ReferenceMismatch
 from ..files import atomic_open
 
 __all__ = ["evaluate", "EvaluationResult", "ReferenceMismatch", "PRCurve", "match_events", "run_peaks", "pr_curve",
            "call_type", "semitones", "TYPE_BOUNDARY_HZ"]
-
-
-class ReferenceMismatch(BirdscanError):
-    """With ``strict=True``: references and recordings do not pair up one to one."""
 
 
 @dataclass

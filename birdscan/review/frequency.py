@@ -3,7 +3,8 @@
 When both a matched call and its detection have a frequency (the reference's ``Freq (Hz)``
 or the centre of its Low/High Freq band; the detection's ``freq_hz`` from a model with a
 frequency head), the error in semitones (``12 * |log2(detected / reference)|``) and the
-call type (``thrush`` below ``TYPE_BOUNDARY_HZ``, ``tseep`` above) are scored.
+call type (``thrush`` below the boundary, ``tseep`` above) are scored, both by the rules of
+:mod:`birdscan.calltypes`.
 """
 
 from __future__ import annotations
@@ -13,51 +14,7 @@ import math
 import numpy as np
 import pandas as pd
 
-TYPE_BOUNDARY_HZ = 5000.0
-"""Thrush-type calls below, tseep calls above (Hz)."""
-
-
-def call_type(freq_hz, boundary: float = TYPE_BOUNDARY_HZ) -> np.ndarray:
-    """``"thrush"`` below ``boundary`` Hz, ``"tseep"`` at or above it, ``""`` where unknown.
-
-    Parameters
-    ----------
-    freq_hz : array_like [shape=(n,)], Hz; NaN or <= 0 where unknown
-    boundary : float > 0, Hz
-
-    Returns
-    -------
-    np.ndarray [shape=(n,), dtype=object] of ``"thrush"``, ``"tseep"`` or ``""``
-
-    Examples
-    --------
-    >>> call_type([3120.0, 7000.0, float("nan")]).tolist()
-    ['thrush', 'tseep', '']
-    """
-    f = np.asarray(freq_hz, dtype=float)
-    return np.where(~np.isfinite(f) | (f <= 0), "", np.where(f < boundary, "thrush", "tseep")).astype(object)
-
-
-def semitones(detected_hz, reference_hz) -> np.ndarray:
-    """Absolute frequency error in semitones, ``12 * |log2(detected / reference)|``.
-
-    Parameters
-    ----------
-    detected_hz, reference_hz : array_like [shape=(n,)], Hz; NaN or <= 0 where unknown
-
-    Returns
-    -------
-    np.ndarray [shape=(n,)], semitones >= 0; NaN where either frequency is unknown
-
-    Examples
-    --------
-    >>> semitones([2000.0], [1000.0]).tolist()
-    [12.0]
-    """
-    d, r = np.asarray(detected_hz, dtype=float), np.asarray(reference_hz, dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        e = 12 * np.abs(np.log2(d / r))
-    return np.where(np.isfinite(e) & (d > 0) & (r > 0), e, np.nan)
+from ..calltypes import call_type, semitones
 
 
 def reference_freq(r: pd.DataFrame) -> np.ndarray:

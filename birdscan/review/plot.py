@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .activity import ALL_RECORDINGS, CALL_TYPES, check_activity_options, count_activity
-from .runs import manifest_next_to, read_detections, read_windows, require_file
-from ..errors import ParameterError
+from .activity import ALL_RECORDINGS, check_activity_options, count_activity
+from .runs import manifest_next_to, pick_recording, read_detections, read_manifest_json, read_windows, require_file
+from ..calltypes import CALL_TYPES
+from ..errors import FormatError, ParameterError
 from ..detect.events import power_frames
 from ..files import atomic_open
 
@@ -121,7 +122,7 @@ def plot_trace(
         if v is not None and not isinstance(v, pd.DataFrame):
             require_file(name, v)
     win = read_windows(windows)
-    file = _pick_file(win, file)
+    file = pick_recording(win, file)
     duration = info(audio_path).duration_s
     if start >= duration:
         raise ParameterError(f"start={start} is past the end of {audio_path} ({duration:.1f} s)")
@@ -275,14 +276,12 @@ def _draw_trace(x, sr, start, end, trace, events, out, title, threshold=None) ->
 
 def _run_threshold(detections) -> float | None:
     """The event threshold of the run that wrote ``detections`` (its run.json), or None."""
-    import json
-
     path = manifest_next_to(detections)
     if path is None:
         return None
     try:
-        value = json.loads(path.read_text(encoding="utf-8")).get("options", {}).get("threshold")
-    except (OSError, ValueError, AttributeError):
+        value = read_manifest_json(path).get("options", {}).get("threshold")
+    except (FormatError, AttributeError):
         return None
     return float(value) if isinstance(value, (int, float)) else None
 
@@ -307,14 +306,3 @@ def _check_out(out: str | Path) -> Path:
     if out.suffix.lower() not in FORMATS:
         raise ParameterError(f"out={str(out)!r} must end with one of {', '.join(FORMATS)}")
     return out
-
-
-def _pick_file(win: pd.DataFrame, file: str | None) -> str:
-    files = win["file"].unique()
-    if file is None:
-        if len(files) != 1:
-            raise ParameterError(f"file=None: the windows hold {len(files)} files; name one (e.g. {files[:3].tolist()})")
-        return str(files[0])
-    if file not in set(files):
-        raise ParameterError(f"file={file!r} is not in the windows table (it has {files[:3].tolist()}...)")
-    return file

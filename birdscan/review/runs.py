@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import pandas as pd
 
@@ -74,6 +74,56 @@ def read_windows(windows: str | Path | pd.DataFrame) -> pd.DataFrame:
     return df.sort_values(["file", "start_s"], kind="stable").reset_index(drop=True)
 
 
+def pick_recording(windows: pd.DataFrame, file: str | None = None) -> str:
+    """The one recording of a windows table that a trace is drawn for.
+
+    Parameters
+    ----------
+    windows : pd.DataFrame from :func:`read_windows`
+    file : the recording (a ``file`` value of the table); None when the table holds one only
+
+    Returns
+    -------
+    str, ``file``, or the table's only recording when ``file`` is None
+
+    Raises
+    ------
+    ParameterError
+        ``file`` is None and the table holds no recording or several; or ``file`` is not in it
+    """
+    files = windows["file"].unique()
+    if file is None:
+        if len(files) != 1:
+            raise ParameterError(f"the windows hold {len(files)} recordings: pick one with file= (e.g. {files[:3].tolist()})")
+        return str(files[0])
+    if file not in set(files):
+        raise ParameterError(f"file={file!r} is not in the windows table (it has {files[:3].tolist()}...)")
+    return file
+
+
+def read_manifest_json(path: str | Path) -> Any:
+    """A run manifest (``run.json``) as JSON, read as it is.
+
+    Parameters
+    ----------
+    path : the run's ``run.json``
+
+    Returns
+    -------
+    The parsed JSON: a dict for a birdscan manifest (see :func:`birdscan.tables.run_manifest`);
+    callers check the keys they read
+
+    Raises
+    ------
+    FormatError
+        the file cannot be read or is not JSON
+    """
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise FormatError(_not_a_manifest(path, e)) from e
+
+
 def read_manifest(path: str | Path) -> pd.DataFrame:
     """The recordings of a run manifest.
 
@@ -87,15 +137,19 @@ def read_manifest(path: str | Path) -> pd.DataFrame:
     given), ``duration_s`` (seconds; NaN when unknown), ``recording_start`` (ISO 8601 or None)
     """
     keys = ("file", "path", "status", "duration_s", "recording_start")
+    manifest = read_manifest_json(path)
     try:
-        files = json.loads(Path(path).read_text(encoding="utf-8"))["files"]
-        rows = [(f["file"], *(f.get(k) for k in keys[1:])) for f in files]
-    except (OSError, ValueError, KeyError, TypeError) as e:
-        raise FormatError(f"{path}: not a birdscan run.json ({type(e).__name__}: {e})") from e
+        rows = [(f["file"], *(f.get(k) for k in keys[1:])) for f in manifest["files"]]
+    except (KeyError, TypeError) as e:
+        raise FormatError(_not_a_manifest(path, e)) from e
     df = pd.DataFrame(rows, columns=list(keys))
     df["status"] = df["status"].fillna("ok")
     df["duration_s"] = pd.to_numeric(df["duration_s"], errors="coerce")
     return df
+
+
+def _not_a_manifest(path: str | Path, e: Exception) -> str:
+    return f"{path}: not a birdscan run.json ({type(e).__name__}: {e})"
 
 
 def manifest_next_to(detections: str | Path | pd.DataFrame) -> Path | None:

@@ -3,8 +3,9 @@ BirdVox-70k-layout files or long recordings with ground truth.
 
 Inside: ``dsp`` (shared signal helpers) <- ``calls``, ``creatures`` (insects, frogs, owls,
 song) <- ``negatives``, ``backgrounds`` <- ``ambience`` <- ``recording`` (long recordings with a
-truth table) <- ``compose`` (BirdVox-70k-layout clips). Imports :mod:`birdscan.birdvox70k` and :mod:`birdscan.errors`;
-never ``detect``, ``train``, ``review`` or ``cli``.
+truth table) <- ``compose`` (BirdVox-70k-layout clips). Imports :mod:`birdscan.birdvox70k`,
+:mod:`birdscan.realsounds` (real recordings as beds), :mod:`birdscan.files`, :mod:`birdscan.tables`
+and :mod:`birdscan.errors`; never ``detect``, ``train``, ``review`` or ``cli``.
 """
 
 from __future__ import annotations

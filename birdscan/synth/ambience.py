@@ -31,6 +31,7 @@ from .dsp import (
     smooth,
     tone,
 )
+from ..birdvox70k import SAMPLE_RATE
 from ..errors import ParameterError
 from .negatives import Event
 from .profile import UnitProfile
@@ -194,7 +195,7 @@ def background_mix(
 def synth_background(
     rng: np.random.Generator,
     n_samples: int,
-    sr: int = 24000,
+    sr: int = SAMPLE_RATE,
     profile: UnitProfile | None = None,
     real: RealBackgrounds | None = None,
 ) -> np.ndarray:

@@ -15,9 +15,10 @@ from typing import Any
 import numpy as np
 
 from .dsp import check_int, check_rng, check_sr, crossfade, equal_power_fade
-from ..realsounds import load_mono
+from ..birdvox70k import SAMPLE_RATE
+from ..realsounds import audio_files, load_mono
 from ..errors import ParameterError
-from ..tables import AUDIO_EXTENSIONS, is_audio_name, start_time_from_name
+from ..tables import AUDIO_EXTENSIONS, start_time_from_name
 
 def check_real(real: Any, sr: int) -> None:
     """Refuse a ``real`` argument that is not None or a :class:`RealBackgrounds` at ``sr`` Hz.
@@ -87,9 +88,9 @@ def _in_window(t: int | None, window: tuple[int, int]) -> bool:
 class RealBackgrounds:
     """Excerpts of real recordings to use as backgrounds, held in memory at ``sr``.
 
-    Loads every audio file (:data:`birdscan.tables.AUDIO_EXTENSIONS`) under ``folder``
-    (recursively, sorted), mixes channels to mono, removes DC and resamples
-    to ``sr`` with soxr. Files shorter than 0.2 s are skipped.
+    Loads every audio file under ``folder`` (:func:`birdscan.realsounds.audio_files`:
+    recursively, sorted, hidden files and folders skipped), mixes channels to mono,
+    removes DC and resamples to ``sr`` with soxr. Files shorter than 0.2 s are skipped.
 
     Parameters
     ----------
@@ -116,7 +117,7 @@ class RealBackgrounds:
     def __init__(
         self,
         folder: str | Path,
-        sr: int = 24000,
+        sr: int = SAMPLE_RATE,
         night: tuple[str, str] | None = None,
         gain_db: tuple[float, float] = (-6.0, 6.0),
         mix_probability: float = 0.5,
@@ -133,7 +134,7 @@ class RealBackgrounds:
             raise ParameterError(f"mix_probability={mix_probability!r} must be a number in [0, 1]")
         if not folder.is_dir():
             raise ParameterError(f"folder={str(folder)!r} is not a directory")
-        paths = sorted(p for p in folder.rglob("*") if is_audio_name(p) and p.is_file())
+        paths = audio_files(folder)
         if window is not None:
             paths = [p for p in paths if _in_window(clock_seconds(p.name), window)]
         self.sr, self.gain_db, self.mix_probability = sr, (float(lo), float(hi)), float(mix_probability)

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from .dsp import band_rms, check_rng, check_sr, envelope, fast_len, loguniform, rms, smooth
+from ..birdvox70k import SAMPLE_RATE
 from ..errors import ParameterError
 
 HIGH_CALL_FRACTION = 1 / 8
@@ -232,7 +233,7 @@ def render_call(p: CallParams, sr: int) -> tuple[np.ndarray, dict[str, Any]]:
     return (y / np.abs(y).max()).astype(np.float32), info
 
 
-def synth_call(rng: np.random.Generator, sr: int = 24000, kind: str | None = None) -> tuple[np.ndarray, dict]:
+def synth_call(rng: np.random.Generator, sr: int = SAMPLE_RATE, kind: str | None = None) -> tuple[np.ndarray, dict]:
     """One nocturnal flight call as heard from a bird flying over at a distance.
 
     Thrush-type calls ("thrush"): 40-320 ms (median 180 ms) frequency-modulated

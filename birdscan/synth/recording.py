@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..birdvox70k import SAMPLE_RATE
 from ..errors import OutputError, ParameterError
 from ..files import OutputSet, atomic_open, atomic_path
-from ..tables import SAMPLE_BYTES
+from ..tables import SAMPLE_BYTES, TRUTH_COLUMNS
 from .ambience import UnitProfile, background_mix
 from .backgrounds import RealBackgrounds, check_backgrounds, load_backgrounds
 from .calls import POSITIVE_MIN_SNR_DB, CallParams, call_info, draw_call, scaled_call
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
 
 __all__ = ["TRUTH_COLUMNS", "write_recording"]
 
-TRUTH_COLUMNS = ["file", "start_s", "end_s", "centre_s", "low_freq_hz", "high_freq_hz", "kind", "snr_db"]
 SEGMENT_S = 30.0  # a recording is synthesised in independent stretches ...
 XFADE_S = 0.25  # ... joined by equal-power crossfades
 _FORMATS = {".wav": "WAV", ".flac": "FLAC"}
@@ -141,7 +141,7 @@ def _render_recording(
 def write_recording(
     path: str | Path,
     duration_s: float,
-    sr: int = 24000,
+    sr: int = SAMPLE_RATE,
     calls_per_minute: float = 20,
     seed: int = 0,
     backgrounds: str | Path | RealBackgrounds | None = None,

@@ -9,8 +9,9 @@ options in groups (:mod:`birdscan.train.options`), e.g.::
     train("BirdVox-70k", "models/site.pt", model=ModelConfig(freq_head=True, bg_stats=True),
           fit=FitOptions(epochs=12, patience=3), runtime=RuntimeOptions(cache=True))
 
-Imports :mod:`birdscan.model`, :mod:`birdscan.birdvox70k` and :mod:`birdscan.errors`; never
-``detect``, ``synth``, ``review`` or ``cli``.
+Imports :mod:`birdscan.model`, :mod:`birdscan.device`, :mod:`birdscan.birdvox70k`,
+:mod:`birdscan.realsounds` (``--negatives``, ``--extra``), :mod:`birdscan.calltypes`,
+:mod:`birdscan.files` and :mod:`birdscan.errors`; never ``detect``, ``synth``, ``review`` or ``cli``.
 """
 
 from __future__ import annotations

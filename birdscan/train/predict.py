@@ -12,11 +12,12 @@ import torch
 from torch.nn import functional as F
 
 from .. import birdvox70k as bdata
+from ..calltypes import TYPE_BOUNDARY_HZ, call_type, semitones
 from ..device import amp_dtype, resolve_device
 from ..errors import ParameterError
-from ..model import Detector, load_model
+from ..model import Detector, ModelConfig, load_model
 from .dataset import ClipBatches, ClipDataset
-from .metrics import binary_metrics
+from .metrics import binary_metrics, sigmoid
 
 
 def evaluate_clips(
@@ -52,8 +53,8 @@ def evaluate_clips(
     if batch_size < 1 or num_workers < 0:
         raise ParameterError(f"batch_size={batch_size} must be >= 1 and num_workers={num_workers} >= 0")
     dev = resolve_device(device)
+    found = bdata.select_units(bdata.find_units(data), units)  # before the model is read: bad data fails fast
     net = load_model(model, dev) if isinstance(model, (str, Path)) else model.to(dev)
-    found = bdata.select_units(bdata.find_units(data), units)
     ds = ClipDataset(bdata.index_units(found, sample_rate=net.config.sample_rate))
     try:
         batches = ClipBatches(ds, batch_size, dev, num_workers=num_workers)
@@ -61,9 +62,6 @@ def evaluate_clips(
     finally:
         ds.close()
     return {**pred.metrics(), "units": list(found)}
-
-
-TYPE_BOUNDARY_HZ = 5000.0  # thrush-type calls below, tseep calls above
 
 
 def outputs(model: Detector, x: torch.Tensor, amp: torch.dtype | None) -> tuple[torch.Tensor, torch.Tensor | None]:
@@ -138,26 +136,56 @@ def freq_loss(pred: torch.Tensor, freq_hz: torch.Tensor) -> torch.Tensor:
 NOISE_FALSE_ALARMS_PER_MIN = 0.25
 """The false alarms per minute of call-free audio the recommended threshold aims at on the
 validation recordings: half of the 0.5 per minute a reviewer can live with, for margin."""
-NOISE_WINDOW_RATE = NOISE_FALSE_ALARMS_PER_MIN * 2 / 1200
-"""At most this share of real-noise validation windows may reach the recommended threshold:
-:data:`NOISE_FALSE_ALARMS_PER_MIN` at 1,200 windows a minute (50 ms hop), an event spanning
-about 2 windows at a high threshold (measured on real noise). The validation windows come from
-recordings training never hears, so this estimates the rate on new recordings; taking the
-k-th loudest window rather than the loudest keeps one odd window (a bird in a noise file)
-from setting it."""
+NOISE_EVENT_S = 0.1
+"""How long a false alarm on real noise stays at a high threshold, in seconds: about 2 windows
+at a 50 ms hop (measured on real noise)."""
+
+
+def noise_window_rate(config: ModelConfig) -> float:
+    """The share of real-noise validation windows that may reach the recommended threshold of a
+    model scanning with ``config``'s hop, so that it makes :data:`NOISE_FALSE_ALARMS_PER_MIN`
+    false alarms a minute.
+
+    A minute holds ``60 * sample_rate / hop`` windows and a false alarm lasts
+    :data:`NOISE_EVENT_S` seconds, ``NOISE_EVENT_S * sample_rate / hop`` windows (at least one),
+    so the share is ``NOISE_FALSE_ALARMS_PER_MIN * windows per false alarm / windows per minute``:
+    0.25 * 2 / 1,200 (0.04%) at the default 50 ms hop. For
+    hops up to ``NOISE_EVENT_S`` the hop cancels out (more windows a minute, but each false alarm
+    spans more of them); a coarser hop sees each one in a single window. The validation windows
+    come from recordings training never hears, so this estimates the rate on new recordings;
+    taking the k-th loudest window rather than the loudest (:func:`noise_threshold`) keeps one
+    odd window (a bird in a noise file) from setting it.
+
+    Parameters
+    ----------
+    config : ModelConfig, the model's (``hop`` in samples at ``sample_rate`` Hz)
+
+    Returns
+    -------
+    float in (0, 1)
+    """
+    windows_per_minute = 60 * config.sample_rate / config.hop
+    windows_per_event = max(1.0, NOISE_EVENT_S * config.sample_rate / config.hop)
+    return NOISE_FALSE_ALARMS_PER_MIN * windows_per_event / windows_per_minute
+
+
+NOISE_WINDOW_RATE = noise_window_rate(ModelConfig())
+""":func:`noise_window_rate` of the default model config (50 ms hop): 0.25 * 2 / 1,200."""
 MAX_THRESHOLD = 0.99
 
 
 @dataclass
 class Predictions:
     """Outputs in dataset order: labels, logits, units and, with a frequency head, predicted
-    and true call frequencies (Hz; true is 0 where unknown)."""
+    and true call frequencies (Hz; true is 0 where unknown); ``noise_rate`` is the model's
+    :func:`noise_window_rate`."""
 
     labels: np.ndarray
     logits: np.ndarray
     units: list[str]
     freq_pred: np.ndarray | None
     freq_true: np.ndarray
+    noise_rate: float = NOISE_WINDOW_RATE
 
     def metrics(self, boundary_hz: float = TYPE_BOUNDARY_HZ) -> dict[str, Any]:
         """The clip metrics of these predictions.
@@ -177,10 +205,10 @@ class Predictions:
         out.update(freq_metrics(self.freq_pred, self.freq_true, self.labels, boundary_hz))
         noise = np.array([u.startswith("noise") for u in self.units])
         if noise.any():
-            out.update(noise_threshold(self.logits[noise]))
+            out.update(noise_threshold(self.logits[noise], self.noise_rate))
             pos = self.labels > 0.5
             if pos.any():
-                p = 1 / (1 + np.exp(-self.logits[pos].astype(np.float64)))
+                p = sigmoid(self.logits[pos])
                 out["recall_noise"] = float(np.mean(p >= out["threshold_noise"]))
             synth = ~noise
             if synth.any() and len(set(self.labels[synth].tolist())) == 2:
@@ -211,8 +239,8 @@ def freq_metrics(pred: np.ndarray | None, true: np.ndarray, labels: np.ndarray,
     known = (labels > 0.5) & (true > 0)
     if not known.any():
         return {}
-    err = 12 * np.abs(np.log2(pred[known] / true[known]))
-    types_ok = (pred[known] >= boundary_hz) == (true[known] >= boundary_hz)
+    err = semitones(pred[known], true[known])
+    types_ok = call_type(pred[known], boundary_hz) == call_type(true[known], boundary_hz)
     return {"freq_median_semitones": float(np.median(err)), "type_accuracy": float(types_ok.mean()),
             "freq_clips": int(known.sum())}
 
@@ -236,7 +264,7 @@ def noise_threshold(noise_logits: np.ndarray, rate: float = NOISE_WINDOW_RATE) -
         ``noise_above_0.5``, ``noise_above_0.9``: float, the fraction of windows with probability
         at or above 0.5 and 0.9 (NaN when ``n`` is 0).
     """
-    p = 1 / (1 + np.exp(-noise_logits.astype(np.float64)))
+    p = sigmoid(noise_logits)
     k = int(np.floor(rate * p.size))
     top = np.sort(p)[::-1]
     t = float(min(MAX_THRESHOLD, top[k] + 1e-6)) if top.size else 0.5
@@ -244,7 +272,7 @@ def noise_threshold(noise_logits: np.ndarray, rate: float = NOISE_WINDOW_RATE) -
             "noise_above_0.5": float(np.mean(p >= 0.5)), "noise_above_0.9": float(np.mean(p >= 0.9))}
 
 
-def recommended_threshold(metrics: dict[str, Any]) -> dict[str, Any] | None:
+def recommended_threshold(metrics: dict[str, Any], rate: float = NOISE_WINDOW_RATE) -> dict[str, Any] | None:
     """The checkpoint's ``detect`` entry from validation metrics: the threshold reaching 90%
     precision on the validation clips, raised to the one that keeps real-noise validation
     windows quiet (``threshold_noise``) when the run had real negatives.
@@ -253,6 +281,8 @@ def recommended_threshold(metrics: dict[str, Any]) -> dict[str, Any] | None:
     ----------
     metrics : dict, as :meth:`Predictions.metrics` returns it (``threshold_p90`` and, with real
         negatives, ``threshold_noise``, ``noise_windows`` and ``recall_noise``)
+    rate : float, the :func:`noise_window_rate` that ``threshold_noise`` was found with (quoted
+        in the note)
 
     Returns
     -------
@@ -266,7 +296,7 @@ def recommended_threshold(metrics: dict[str, Any]) -> dict[str, Any] | None:
     tn = metrics.get("threshold_noise")
     if tn is not None and tn > t:
         t = tn
-        note = (f"at most {NOISE_WINDOW_RATE:.2%} of real-noise validation windows ({metrics['noise_windows']}) "
+        note = (f"at most {rate:.2%} of real-noise validation windows ({metrics['noise_windows']}) "
                 f"reach it (recall on validation calls {metrics.get('recall_noise', float('nan')):.3f}); "
                 "90% precision on the validation clips needs less")
     return {"threshold": round(float(t), 4), "note": note}
@@ -303,4 +333,4 @@ def predict(model: Detector, batches: ClipBatches, amp: torch.dtype | None) -> P
             freqs.append(q.float().cpu())
     pred = 1000.0 * 2.0 ** torch.cat(freqs).numpy() if freqs else None
     return Predictions(torch.cat(labels).numpy(), torch.cat(scores).numpy(), list(batches.ds.units),
-                       pred, torch.cat(trues).numpy())
+                       pred, torch.cat(trues).numpy(), noise_window_rate(model.config))
