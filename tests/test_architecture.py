@@ -90,7 +90,7 @@ def _subpackage_imports_named(doc: str) -> set[str]:
     """The birdscan modules a subpackage docstring's "Imports ...; never ..." statement names."""
     import re
 
-    said = re.search(r"\b[Ii]mports?\b(.*?)(?:\bnever\b|\n\n|$)", doc, re.S)
+    said = re.search(r"\b[Ii]mports?\s+(:mod:.*?)(?:\bnever\b|\n\n|\Z)", doc, re.S)  # "imports :mod:`...`, ..."
     return set(re.findall(r"birdscan\.(\w+)", said.group(1))) if said else set()
 
 

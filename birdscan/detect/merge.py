@@ -52,6 +52,14 @@ class Shard:
     def read(cls, detections: str | os.PathLike[str]) -> Shard:
         """The shard whose detections CSV is ``detections``, its ``run.json`` read from next to it.
 
+        Parameters
+        ----------
+        detections : str or PathLike, the shard's detections CSV
+
+        Returns
+        -------
+        Shard
+
         Raises
         ------
         ParameterError
@@ -81,7 +89,21 @@ class Shard:
 
     def output(self, kind: str) -> Path:
         """The shard's windows or raven output, found where the run wrote it, or at the same
-        place relative to its detections CSV when the shard's folder was moved."""
+        place relative to its detections CSV when the shard's folder was moved.
+
+        Parameters
+        ----------
+        kind : str, ``"windows"`` or ``"raven"`` (a key of the manifest's ``outputs``)
+
+        Returns
+        -------
+        Path, an existing file or folder
+
+        Raises
+        ------
+        ParameterError
+            when the shard wrote no such output, or it is not where the manifest says
+        """
         given = self.man["outputs"].get(kind)
         if not given:
             raise ParameterError(f"{self.name} wrote no {kind} output: run every shard with --{kind}, or merge without it")

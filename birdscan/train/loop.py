@@ -33,7 +33,7 @@ from ..errors import OutputError, ParameterError
 from ..files import atomic_path
 from .metrics import append_jsonl, plot_curves, write_jsonl
 from ..realsounds import RealSounds
-from .predict import freq_loss, outputs, predict, recommended_threshold
+from .predict import freq_loss, noise_window_rate, outputs, predict, recommended_threshold
 from ..model import Detector, ModelConfig, save_checkpoint
 from .log import Reporter, reporter
 from .resume import RESUME_FORMAT, RunSpec, check_resume, plain, read_resume
@@ -293,7 +293,7 @@ class _Log:
         model.load_state_dict(self.best["state"])
         metrics = self.best["metrics"]
         train = {**self.info, "epoch": self.best["epoch"], "best_epoch": self.best["epoch"], "metrics": metrics}
-        detect = recommended_threshold(metrics)
+        detect = recommended_threshold(metrics, noise_window_rate(self.config))
         save_checkpoint(self.paths.best, model, train, detect)
 
 
