@@ -83,3 +83,19 @@ def test_importing_it_stays_light():
     code = "import sys, birdscan.calltypes; print('numpy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+NAN = float("nan")
+
+
+def test_call_type_splits_at_the_boundary_and_leaves_unknowns_empty():
+    assert TYPE_BOUNDARY_HZ == 5000.0
+    assert call_type([3120.0, 4999.9, 5000.0, 7000.0, NAN, 0.0, -1.0]).tolist() == [
+        "thrush", "thrush", "tseep", "tseep", "", "", ""]
+    assert call_type([5500.0, 6000.0], boundary=6000.0).tolist() == ["thrush", "tseep"]
+
+
+def test_semitones_is_the_absolute_log_ratio_and_nan_where_unknown():
+    got = semitones([2000.0, 1000.0 * 2 ** (1 / 12), 500.0, NAN, 0.0], [1000.0] * 5)
+    assert got[:3] == pytest.approx([12.0, 1.0, 12.0]) and np.isnan(got[3:]).all()
+    assert np.isnan(semitones([1000.0], [-1.0])).all()

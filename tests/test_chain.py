@@ -1,4 +1,5 @@
-"""Issue "train": synth -> train -> run from the command line, as a user would."""
+"""Integration (issue "train"): synth -> train -> run from the command line, as a user would; exercises
+birdscan.cli, synth.compose, synth.recording, train.loop and detect.pipeline together."""
 
 import pandas as pd
 from click.testing import CliRunner

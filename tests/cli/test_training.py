@@ -1,0 +1,29 @@
+"""birdscan.cli.training: ``birdscan train``, ``evaluate-clips`` and ``synth`` through click's CliRunner."""
+
+import json
+
+
+def test_cli_evaluate_clips(tmp_path, write_toy_units, invoke):
+    write_toy_units(tmp_path / "bv", units=("unit01",), clips=8)
+    m = json.loads(invoke("evaluate-clips", "--data", tmp_path / "bv", "--device", "cpu", "--json"))
+    assert m["clips"] == 8 and m["positives"] == 4 and m["units"] == ["unit01"] and 0 <= m["auprc"] <= 1
+    assert "auprc" in invoke("evaluate-clips", "--data", tmp_path / "bv", "--units", "unit01", "--device", "cpu")
+    assert "unit09" in invoke("evaluate-clips", "--data", tmp_path / "bv", "--units", "unit09", code=1)
+
+
+def test_cli_synth_recording(tmp_path, invoke):
+    out = invoke("synth", tmp_path / "r.wav", "--kind", "recording", "--duration", 5, "--calls-per-minute", 30)
+    assert out.startswith(f"wrote {tmp_path / 'r.wav'}") and (tmp_path / "r.truth.csv").is_file()
+    assert "duration" in invoke("synth", tmp_path / "s.wav", "--kind", "recording", "--duration", -1, code=1)
+
+
+def test_cli_train(tmp_path, write_toy_units, invoke):
+    write_toy_units(tmp_path / "bv", units=("unit01", "unit02"), clips=16)
+    base = ["train", "--data", tmp_path / "bv", "--channels", "4,8,8", "--batch-size", 8, "--device", "cpu", "-q"]
+    out = invoke(*base, "--out", tmp_path / "m.pt", "--epochs", 1)
+    assert out.startswith("best epoch 1: val accuracy ") and f"wrote {tmp_path / 'm.pt'}" in out
+    assert (tmp_path / "m.pt").is_file() and len((tmp_path / "m.metrics.jsonl").read_text().splitlines()) == 1
+    out = invoke(*base, "--out", tmp_path / "m.pt", "--epochs", 1, code=1)
+    assert "m.pt exists; pass --overwrite to replace it" in out
+    out = invoke(*base, "--out", tmp_path / "n.pt", "--epochs", 0, code=1)
+    assert "--epochs 0 must be >= 1" in out and not (tmp_path / "n.pt").exists()

@@ -1,0 +1,120 @@
+"""birdscan.detect.events: window probabilities to events (hysteresis, gaps, splits at valleys) and
+each event's frequency band."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from birdscan.errors import ParameterError
+from birdscan.detect.events import EventRule, event_band, event_runs, find_events
+
+HOP, WIN, SR = 1200, 12000, 24000
+
+
+def test_single_event_times():
+    p = np.zeros(40)
+    p[10:15] = [0.6, 0.8, 0.97, 0.8, 0.6]
+    ev = find_events(p, HOP, WIN, SR)
+    assert len(ev) == 1
+    e = ev.iloc[0]
+    assert e.peak_s == pytest.approx(12 * 0.05 + 0.25)
+    assert e.start_s == pytest.approx(10 * 0.05 + 0.25 - 0.025)
+    assert e.end_s == pytest.approx(14 * 0.05 + 0.25 + 0.025)
+    assert e.max_prob == pytest.approx(0.97) and e.mean_prob == pytest.approx(np.mean(p[10:15]))
+
+
+def test_hysteresis_gap_merge_split_and_min_duration():
+    p = np.array([0, .4, .6, .45, .4, 0, 0, .7, 0, 0, 0, 0, 0, .9, .2, .9, 0])
+    # the one-window dropout at 14 is bridged by the default min_gap of 0.1 s
+    assert event_runs(p, 0.05, EventRule(threshold=.5)) == [(2, 3), (7, 8), (13, 16)]
+    assert event_runs(p, 0.05, EventRule(threshold=.5, min_gap=0)) == [(2, 3), (7, 8), (13, 14), (15, 16)]
+    assert event_runs(p, 0.05, EventRule(threshold=.5, threshold_off=.35)) == [(1, 5), (7, 8), (13, 16)]
+    # gaps of 0.2 s merge with min_gap=0.25
+    assert event_runs(p, 0.05, EventRule(threshold=.5, min_gap=0.25)) == [(2, 8), (13, 16)]
+    ev = find_events(p, HOP, WIN, SR, EventRule(threshold=.5, min_duration=0.12))
+    assert ev.peak_s.tolist() == pytest.approx([13 * 0.05 + 0.25])
+
+
+def test_overlapping_calls_split_at_valley():
+    p = np.array([0, .6, .95, .7, .5, .8, .99, .6, 0])
+    assert event_runs(p, 0.05, EventRule()) == [(1, 4), (4, 8)]
+    assert event_runs(p, 0.05, EventRule(split_dip=0.5)) == [(1, 8)]
+
+
+def test_event_times_clipped_to_duration():
+    ev = find_events(np.array([0.9, 0.95]), HOP, WIN, SR, duration_s=0.2)
+    assert ev.start_s.iloc[0] == 0 and ev.end_s.iloc[0] == pytest.approx(0.2) and ev.peak_s.iloc[0] <= 0.2
+
+
+@pytest.mark.parametrize("kw,msg", [({"threshold": 1.5}, "threshold=1.5"), ({"threshold_off": .9}, "threshold_off=0.9"),
+                                    ({"min_gap": -1}, "min_gap=-1"), ({"split_dip": 0}, "split_dip=0")])
+def test_rule_validation(kw, msg):
+    with pytest.raises(ParameterError, match=msg):
+        EventRule(**kw)
+
+
+probs = st.lists(st.floats(0, 1, allow_nan=False), min_size=0, max_size=200).map(np.array)
+
+
+@settings(max_examples=300, deadline=None)
+@given(probs, st.floats(0.05, 1), st.floats(0, 1), st.floats(0, 0.5), st.floats(0.05, 1))
+def test_event_rule_properties(p, on, off_frac, gap, dip):
+    rule = EventRule(threshold=on, threshold_off=on * off_frac, min_gap=gap, split_dip=dip)
+    runs = event_runs(p, 0.05, rule)
+    # runs are ordered, disjoint and non-empty
+    for (a, b), (c, d) in zip(runs, runs[1:]):
+        assert a < b <= c < d
+    covered = np.zeros(len(p), bool)
+    for a, b in runs:
+        covered[a:b] = True
+        assert p[a:b].max() >= rule.off
+    # every window at or above the on-threshold is in an event; windows below off are only
+    # inside events when bridged by a gap merge
+    assert covered[p >= on].all()
+    ev = find_events(p, HOP, WIN, SR, rule)
+    assert (ev.start_s <= ev.peak_s).all() and (ev.peak_s <= ev.end_s).all()
+    assert ((ev.max_prob >= ev.mean_prob - 1e-12)).all()
+    # a stretch below threshold_off inside an event is a bridged gap, so shorter than min_gap
+    for a, b in runs:
+        below = np.flatnonzero(np.diff(np.r_[0, (p[a:b] < rule.off).astype(int), 0]))
+        for s, e in zip(below[::2], below[1::2]):
+            assert (e - s) * 0.05 < gap + 1e-9
+    # between events that do not touch (touching ones are a split): no window reaches the
+    # threshold, the windows next to the events are below threshold_off (an event extends
+    # while the probability stays at or above it), and the gap is at least min_gap
+    for (a, b), (c, d) in zip(runs, runs[1:]):
+        if c > b:
+            assert (p[b:c] < on).all() and p[b] < rule.off and p[c - 1] < rule.off
+            assert (c - b) * 0.05 >= gap - 1e-9
+    if runs:
+        assert runs[-1][1] == len(p) or p[runs[-1][1]] < rule.off
+    # without splitting, no event boundary falls inside a run above threshold_off
+    merged = event_runs(p, 0.05, EventRule(threshold=on, threshold_off=on * off_frac, min_gap=gap, split_dip=1.0))
+    for (a, b), (c, d) in zip(merged, merged[1:]):
+        assert c > b
+
+
+def test_event_band_finds_the_call():
+    sr = 24000
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(sr) * 0.01
+    t = np.arange(int(0.15 * sr)) / sr
+    a = int(0.4 * sr)
+    x[a : a + len(t)] += np.sin(2 * np.pi * 3000 * t)
+    lo, hi = event_band(x, sr, (0.4, 0.55), 1000, 11000)
+    assert 2700 < lo < 3000 < hi < 3300
+    lo, hi = event_band(x[: int(0.3 * sr)], 8000, (0.1, 0.2), 1000, 11000)  # nothing there, low rate
+    assert hi <= 4000 and lo == 1000
+
+
+@pytest.mark.parametrize("n_fft,step,n", [(512, 256, 5000), (1024, 512, 30011), (256, 64, 256)])
+def test_power_frames_are_the_uncentred_hann_frames(n_fft, step, n):
+    from birdscan.detect.events import power_frames
+
+    x = np.random.default_rng(n).standard_normal(n).astype(np.float32)
+    frames = np.lib.stride_tricks.sliding_window_view(x, n_fft)[::step]
+    expected = np.abs(np.fft.rfft(frames * np.hanning(n_fft), axis=1)) ** 2
+    got = power_frames(x, n_fft, step)
+    assert got.shape == expected.shape == ((n - n_fft) // step + 1, n_fft // 2 + 1)
+    np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-9)

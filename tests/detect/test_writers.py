@@ -1,0 +1,48 @@
+"""birdscan.detect.writers: the detections and windows tables, whole or absent, and their targets checked."""
+
+import gzip
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from birdscan.detect import writers
+from birdscan.errors import OutputError, ParameterError
+
+
+def test_gz_and_windows_writer(tmp_path):
+    w = writers.WindowsWriter(tmp_path / "w.csv.gz")
+    w.add("a,b.wav", np.array([0, 0.05]), np.array([0.5, 0.55]), np.array([0.1, 0.95]))
+    assert not (tmp_path / "w.csv.gz").exists()  # not complete yet
+    w.close()
+    df = pd.read_csv(tmp_path / "w.csv.gz")
+    assert list(df.columns) == ["file", "start_s", "end_s", "prob"] and df.file.tolist() == ["a,b.wav"] * 2
+    with gzip.open(tmp_path / "w.csv.gz", "rt") as f:
+        assert f.readline() == "file,start_s,end_s,prob\n"
+
+
+def test_checks(tmp_path):
+    (tmp_path / "d.csv").write_text("x")
+    with pytest.raises(OutputError, match="d.csv exists; pass overwrite=True"):
+        writers.check_targets([tmp_path / "d.csv"], overwrite=False)
+    writers.check_targets([tmp_path / "d.csv"], overwrite=True)
+    with pytest.raises(ParameterError, match="must end in .csv or .csv.gz"):
+        writers.check_windows_path(tmp_path / "w.txt")
+
+
+def test_file_size_limit_while_streaming_windows_is_a_clean_error(tmp_path, write_tone_file):
+    rec = tmp_path / "rec"
+    rec.mkdir()
+    write_tone_file(rec / "long.wav", 24000, 60.0)
+    import resource
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))  # ulimit -f: the windows CSV outgrows it
+
+    p = subprocess.run([sys.executable, "-m", "birdscan", "run", str(rec), "--out", "o/detections.csv", "--windows", "o/windows.csv",
+                        "--device", "cpu", "-q"], cwd=tmp_path, capture_output=True, text=True, preexec_fn=limit, timeout=120)
+    assert p.returncode == 2, p.stderr
+    assert "cannot write o/windows.csv: File too large" in p.stderr and "Traceback" not in p.stderr
+    assert not (tmp_path / "o" / "run.json").exists() and not list((tmp_path / "o").glob(".*.part"))
