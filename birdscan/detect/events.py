@@ -174,7 +174,11 @@ def find_events(
 
 
 def power_frames(x: np.ndarray, n_fft: int, step: int, window: np.ndarray | None = None) -> np.ndarray:
-    """Power spectra of the whole frames of ``x`` (``scipy.signal.ShortTimeFFT``, not centred).
+    """Power spectra of the whole frames of ``x`` (not centred): all frames in one ``scipy.fft.rfft``.
+
+    ``scipy.signal.ShortTimeFFT`` gives the same numbers but transforms one frame per Python
+    call: with a few hundred events an hour that was 4 s of a 13 s scan. Here the frames are a
+    strided view of ``x`` and one call transforms them all.
 
     Parameters
     ----------
@@ -187,12 +191,11 @@ def power_frames(x: np.ndarray, n_fft: int, step: int, window: np.ndarray | None
     -------
     np.ndarray [shape=((n - n_fft) // step + 1, n_fft // 2 + 1)], ``|rfft(frame * window)| ** 2``
     """
-    from scipy.signal import ShortTimeFFT
+    from scipy import fft
 
-    stft = ShortTimeFFT(np.hanning(n_fft) if window is None else window, hop=step, fs=1, scale_to=None)
-    n_frames = (len(x) - n_fft) // step + 1
-    # k_offset: slice p is centred on sample p * step + m_num_mid, so it starts at p * step
-    return np.abs(stft.stft(x, p0=0, p1=n_frames, k_offset=stft.m_num_mid).T) ** 2
+    frames = np.lib.stride_tricks.sliding_window_view(np.asarray(x), n_fft)[::step]
+    spec = fft.rfft(frames * (np.hanning(n_fft) if window is None else window), axis=-1)
+    return np.abs(spec) ** 2
 
 
 def event_band(
