@@ -64,7 +64,7 @@ def stages(path: Path, device: str) -> dict[str, float]:
     """Seconds per stage, each measured alone on one file."""
     import torch
 
-    from birdscan.detect import audio
+    from birdscan.detect import audio, audiofile
     from birdscan.detect.events import find_events
     from birdscan.detect.infer import Scanner, default_batch_size
     from birdscan.device import resolve_device, torch_settings
@@ -73,7 +73,7 @@ def stages(path: Path, device: str) -> dict[str, float]:
     from birdscan.detect.writers import WindowsWriter
 
     dev = resolve_device(device)
-    info = audio.info(path)
+    info = audiofile.info(path)
     out: dict[str, float] = {}
     t = time.perf_counter()
     n = sum(len(b) for b in audio.stream(path, info.sample_rate))

@@ -21,14 +21,15 @@ Folders follow the data flow::
 
     cli/                       click commands and rich, one module per command group (scan, review,
                                training); may import anything, nothing imports it
-    detect/                    the chain: discover -> audio (metadata: start times; decoder_output: what C
-                               decoders print, kept off the terminal) -> windows -> infer ->
+    detect/                    the chain: discover -> audio (audiofile: the header and short spans read by
+                               seeking; metadata: start times; decoder_output: what C decoders print,
+                               kept off the terminal) -> windows -> infer ->
                                events -> outputs (writers, selections: Raven and Audacity tables),
                                composed in detect.run (one run) and started by detect.pipeline (scan);
                                journal (resume), retry, shard, merge
     train/                     options, setup, dataset, augment, loop, predict, metrics, log, resume
-    synth/                     generated data: dsp, calls, profile, creatures, negatives, ambience, backgrounds,
-                               recording, compose
+    synth/                     generated data: dsp, calls, profile, creatures, noises, negatives, ambience,
+                               backgrounds, recording, compose
     review/                    runs, references (annotation readers), pairing, matching, frequency,
                                evaluate, activity, plot, clips
     model/  device.py          the model (config, frontend, network, checkpoint); device policy

@@ -1,5 +1,8 @@
 """The scan pipeline: discover -> audio -> windows -> infer -> events -> writers.
 
+:mod:`.audio` streams a recording; :mod:`.audiofile` reads its header and the short spans
+events, clips and plots need.
+
 :mod:`.run` composes the chain for one run and :mod:`.pipeline` (:func:`scan`) checks a
 call and starts, resumes or retries a run; :mod:`.journal` makes a run resumable,
 :mod:`.retry` rescans the recordings a finished run failed on, :mod:`.shard` splits one

@@ -2,28 +2,29 @@
 
 Nothing here reads a whole file: blocks of ``block`` input frames are decoded,
 mixed to mono (or one channel picked) and resampled with a streaming soxr
-resampler, so memory stays flat in recording length.
+resampler, so memory stays flat in recording length. What decoding met goes in a
+:class:`DecodeReport`: a file that breaks part way is salvaged up to the break; a WAV file
+holding more audio than its header declares, and a file shorter than its header claims, are
+noted. The header and the libsndfile calls are :mod:`birdscan.detect.audiofile`'s.
 """
 
 from __future__ import annotations
 
 import os
-import stat
 import struct
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterator
 
 import numpy as np
 
 from ..birdvox70k import SAMPLE_RATE
 from ..errors import AudioError, ParameterError
 from ..tables import SAMPLE_BYTES
-from .decoder_output import CHATTY, DECODER, decoder_note
+from .audiofile import AudioInfo, check_channel, error_reason, info, open_sound, read_frames, to_mono
+from .decoder_output import decoder_note
 
 DEFAULT_BLOCK = 1 << 18  # input frames per decoded block
-RATE_RANGE = (1_000, 2_000_000)  # Hz a header may claim (8 kHz phones .. 768 kHz bat detectors, with room)
 _BLOCK_SAMPLES = 8 * DEFAULT_BLOCK  # samples (frames x channels) decoded at most at a time
 _SALVAGE_BLOCK = 1024  # frames read at a time past a decoding error, to keep all that decodes
 
@@ -31,24 +32,6 @@ ESTIMATED_LENGTH = ("MP3", "MPEG", "OGG")
 """Formats (``soundfile`` names) whose length in the header is an estimate: a healthy file may
 decode a little short of it (a variable-bitrate MP3), so only a clear shortfall marks the file
 partial; what the decoder said is kept as a warning either way."""
-
-
-@dataclass(frozen=True)
-class AudioInfo:
-    """What the file header says: ``sample_rate`` (Hz), ``channels``, ``frames`` (per channel),
-    ``format`` and ``subtype`` (soundfile names)."""
-
-    path: Path
-    sample_rate: int
-    channels: int
-    frames: int
-    format: str
-    subtype: str
-
-    @property
-    def duration_s(self) -> float:
-        """Length in seconds (``frames / sample_rate``), as the header says."""
-        return self.frames / self.sample_rate
 
 
 @dataclass
@@ -70,95 +53,6 @@ class DecodeReport:
     nonfinite: int = 0
     peak: float = 0.0
     warnings: list[str] = field(default_factory=list)
-
-
-def seconds_to_samples(seconds: float, sr: int) -> int:
-    """The one rounding rule from seconds to samples: nearest integer.
-
-    Parameters
-    ----------
-    seconds : float, a time or duration in seconds
-    sr : int, sample rate in Hz
-
-    Returns
-    -------
-    int, ``round(seconds * sr)`` samples (Python's rounding: halves to even)
-    """
-    return int(round(float(seconds) * sr))
-
-
-def _sf_path(path: Path) -> str | bytes:
-    # libsndfile takes bytes on POSIX: names that are not valid UTF-8 then open too.
-    return str(path) if os.name == "nt" else os.fsencode(path)
-
-
-def info(path: str | os.PathLike[str]) -> AudioInfo:
-    """Read a recording's header.
-
-    Only regular files are opened (a named pipe or device would block or never end), and
-    the header must claim a sample rate within ``RATE_RANGE`` and at least one sample.
-
-    Parameters
-    ----------
-    path : str or PathLike, the audio file
-
-    Returns
-    -------
-    AudioInfo, what the header says
-
-    Raises
-    ------
-    AudioError
-        naming the file and the reason, when it cannot be read or the header fails the checks above
-    """
-    import soundfile as sf
-
-    path = Path(path)
-    try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
-            raise AudioError(f"{path}: not a regular file")
-        with open(path, "rb"):  # libsndfile would only say "System error"
-            pass
-        with DECODER.call():  # what mpg123 says probing a file that is not MPEG: the error below names it
-            i = sf.info(_sf_path(path))
-    except (sf.LibsndfileError, RuntimeError, OSError, ValueError) as e:
-        if isinstance(e, sf.LibsndfileError) and _undecodable(e):
-            raise AudioError(f"{path}: not decodable audio (no format birdscan reads: WAV, FLAC, OGG, MP3, AIFF, ...)") from e
-        raise AudioError(f"{path}: cannot read audio ({_reason(e)})") from e
-    if i.channels <= 0:
-        raise AudioError(f"{path}: header says {i.channels} channels")
-    if not RATE_RANGE[0] <= i.samplerate <= RATE_RANGE[1]:
-        raise AudioError(f"{path}: header says {i.samplerate} Hz; birdscan reads {RATE_RANGE[0]:,}-{RATE_RANGE[1]:,} Hz")
-    if i.frames <= 0:
-        raise AudioError(f"{path}: no audio (0 samples)")
-    return AudioInfo(path, int(i.samplerate), int(i.channels), int(i.frames), i.format, i.subtype)
-
-
-def _undecodable(e: BaseException) -> bool:
-    # The file is a regular, readable file here: libsndfile's "System error", "does not
-    # exist or is not a regular file" or an empty reason (its MP3 probe) mean it found no format.
-    text = (getattr(e, "error_string", "") or "").strip()
-    return not text or "not a regular file" in text or text == "System error."
-
-
-def _reason(e: BaseException) -> str:
-    # The file is named by the caller: keep only the cause (libsndfile's message, strerror).
-    text = e.strerror if isinstance(e, OSError) and e.strerror else getattr(e, "error_string", None)
-    text = (text or str(e)).strip() or type(e).__name__
-    return text.splitlines()[-1]
-
-
-def _to_mono(x: np.ndarray, channel: int | None, path: Path) -> np.ndarray:
-    if channel is None:
-        return x.mean(axis=1, dtype=np.float32) if x.shape[1] > 1 else x[:, 0]
-    if not 0 <= channel < x.shape[1]:
-        raise AudioError(_no_channel(path, channel, x.shape[1]))
-    return x[:, channel]
-
-
-def _no_channel(path: Path, channel: int, channels: int) -> str:
-    # Said the way the user asks for it (--channel / channel= count from 1).
-    return f"{path}: channel {channel + 1} asked for (counting from 1), but the file has {channels} channel(s)"
 
 
 def stream(
@@ -213,15 +107,14 @@ def _stream(path: Path, sample_rate: int, channel: int | None, block: int, quali
     excess = _wav_excess(path, meta)
     if excess:
         rep.warnings.append(excess)
-    if channel is not None and channel >= meta.channels:
-        raise AudioError(_no_channel(path, channel, meta.channels))
+    check_channel(path, channel, meta.channels)
     resampler = None
     if meta.sample_rate != sample_rate:
         resampler = soxr.ResampleStream(meta.sample_rate, sample_rate, 1, dtype="float32", quality=quality)
     block = max(1, min(block, _BLOCK_SAMPLES // meta.channels))  # memory flat in channel count too
 
     def convert(x: np.ndarray, last: bool) -> np.ndarray:
-        y = _to_mono(x, channel, path)
+        y = to_mono(x, channel, path)
         bad = ~np.isfinite(y)
         if bad.any():
             rep.nonfinite += int(bad.sum())
@@ -249,28 +142,15 @@ def _estimate_slack(meta: AudioInfo) -> int:
     return max(meta.sample_rate, int(0.02 * meta.frames))
 
 
-def _open(path: Path, said: list[str] | None = None):
-    import soundfile as sf
-
-    with DECODER.call(said):
-        return sf.SoundFile(_sf_path(path))
-
-
-def _read(f, frames: int, said: list[str] | None = None) -> np.ndarray:
-    """``frames`` more frames of ``f``, float32 ``[shape=(n, channels)]``; guarded when the decoder may print."""
-    with DECODER.call(said) if f.format in CHATTY else nullcontext():
-        return f.read(frames, dtype="float32", always_2d=True)
-
-
 def _decode(path: Path, rep: DecodeReport, meta: AudioInfo, block: int, convert, said: list[str],
             salvage: bool) -> Iterator[np.ndarray]:
     import soundfile as sf
 
     try:
-        with _open(path, said) as f:
+        with open_sound(path, said) as f:
             while True:
                 try:
-                    x = _read(f, block, said)
+                    x = read_frames(f, block, said)
                 except (sf.LibsndfileError, RuntimeError, OSError, ValueError) as e:
                     if not salvage:
                         raise
@@ -287,7 +167,7 @@ def _decode(path: Path, rep: DecodeReport, meta: AudioInfo, block: int, convert,
                     break
     except (sf.LibsndfileError, RuntimeError, OSError, ValueError) as e:
         where = f"after {rep.frames / meta.sample_rate:.1f} s of {meta.duration_s:.1f} s"
-        raise AudioError(f"{path}: decoding failed {where} ({_reason(e)})") from e
+        raise AudioError(f"{path}: decoding failed {where} ({error_reason(e)})") from e
 
 
 def _salvage(path: Path, rep: DecodeReport, meta: AudioInfo, convert, error: BaseException,
@@ -297,10 +177,10 @@ def _salvage(path: Path, rep: DecodeReport, meta: AudioInfo, convert, error: Bas
     import soundfile as sf
 
     try:
-        with _open(path, said) as f:
+        with open_sound(path, said) as f:
             f.seek(rep.frames)
             while rep.frames < meta.frames:
-                x = _read(f, _SALVAGE_BLOCK, said)
+                x = read_frames(f, _SALVAGE_BLOCK, said)
                 if not len(x):
                     break
                 rep.frames += len(x)
@@ -313,7 +193,7 @@ def _salvage(path: Path, rep: DecodeReport, meta: AudioInfo, convert, error: Bas
     if len(tail):
         yield tail
     rep.partial = (f"decoding failed after {rep.frames / meta.sample_rate:.1f} s of {meta.duration_s:.1f} s "
-                   f"({_reason(error)}); the {rep.frames / meta.sample_rate:.1f} s before were scanned")
+                   f"({error_reason(error)}); the {rep.frames / meta.sample_rate:.1f} s before were scanned")
 
 
 def _wav_excess(path: Path, meta: AudioInfo) -> str | None:
@@ -360,79 +240,3 @@ def _after_data(f, end: int, size: int, declared: int, path: Path, meta: AudioIn
     seconds = extra / (width * meta.channels * meta.sample_rate)
     return (f"{path}: the WAV header declares {meta.duration_s:.1f} s of audio, but about {seconds:.1f} s more follow it; "
             "only the declared part was scanned (rewrite the header, e.g. with sox, to scan it all)")
-
-
-def read_segment(
-    path: str | os.PathLike[str],
-    start_s: float,
-    end_s: float,
-    sample_rate: int | None = None,
-    channel: int | None = None,
-) -> tuple[np.ndarray, int]:
-    """Read ``[start_s, end_s)`` of a recording without reading the rest.
-
-    Parameters
-    ----------
-    path : str or PathLike, the audio file
-    start_s, end_s : float, seconds from the start; clipped to the file (an empty span reads 0 samples)
-    sample_rate : int or None, Hz; None keeps the file's rate and all its channels
-    channel : int >= 0 or None, the channel (from 0) when resampling; None mixes to mono (mean).
-        Ignored when ``sample_rate`` is None
-
-    Returns
-    -------
-    (samples, sr) : float32 ``np.ndarray [shape=(n, channels)]`` at the file's rate ``sr`` when
-    ``sample_rate`` is None, else mono ``[shape=(n,)]`` resampled to ``sr = sample_rate``;
-    non-finite samples become 0
-
-    Raises
-    ------
-    AudioError
-        naming the file, when it cannot be read or has no such channel
-    """
-    return next(read_segments(path, [(start_s, end_s)], sample_rate, channel))
-
-
-def read_segments(
-    path: str | os.PathLike[str],
-    spans: Iterable[tuple[float, float]],
-    sample_rate: int | None = None,
-    channel: int | None = None,
-) -> Iterator[tuple[np.ndarray, int]]:
-    """:func:`read_segment` for many spans, opening the file once.
-
-    Parameters
-    ----------
-    path : str or PathLike, the audio file
-    spans : iterable of (start_s, end_s) float pairs, seconds, in any order
-    sample_rate, channel : as for :func:`read_segment`
-
-    Yields
-    ------
-    (samples, sr) for each span in turn, as :func:`read_segment` returns them
-
-    Raises
-    ------
-    AudioError
-        naming the file, when it cannot be read or has no such channel
-    """
-    import soundfile as sf
-    import soxr
-
-    meta = info(path)
-    try:
-        with _open(Path(path)) as f:  # the scan already reported what the decoder says about this file
-            for start_s, end_s in spans:
-                a = min(max(seconds_to_samples(start_s, meta.sample_rate), 0), meta.frames)
-                b = min(max(seconds_to_samples(end_s, meta.sample_rate), a), meta.frames)
-                f.seek(a)
-                x = np.nan_to_num(_read(f, b - a), nan=0.0, posinf=0.0, neginf=0.0)
-                if sample_rate is None:
-                    yield x, meta.sample_rate
-                    continue
-                y = _to_mono(x, channel, Path(path))
-                if meta.sample_rate != sample_rate and len(y):
-                    y = soxr.resample(y, meta.sample_rate, sample_rate).astype(np.float32)
-                yield y, sample_rate
-    except (sf.LibsndfileError, RuntimeError, OSError, ValueError) as e:
-        raise AudioError(f"{path}: cannot read a segment ({_reason(e)})") from e

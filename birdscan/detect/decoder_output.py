@@ -1,7 +1,8 @@
 """What C decoders print on stderr, kept out of the terminal and given to the file it is about.
 
-:mod:`birdscan.detect.audio` runs its libsndfile calls through :data:`DECODER`; nothing else
-in birdscan touches file descriptor 2.
+:mod:`birdscan.detect.audiofile` runs the libsndfile calls (its own and those of
+:mod:`birdscan.detect.audio`) through :data:`DECODER`; nothing else in birdscan touches file
+descriptor 2.
 """
 
 from __future__ import annotations

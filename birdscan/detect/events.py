@@ -25,7 +25,7 @@ import numpy as np
 
 from ..calltypes import TYPE_BOUNDARY_HZ, call_type
 from ..errors import ParameterError
-from . import audio
+from . import audiofile
 
 
 @dataclass(frozen=True)
@@ -269,7 +269,7 @@ def measure_bands(events, path, channel: int | None, fmin: float, fmax: float) -
     """
     lows, highs = [], []
     spans = [(max(start - 0.3, 0.0), end + 0.3) for start, end in zip(events["start_s"], events["end_s"])]
-    segments = audio.read_segments(path, spans)
+    segments = audiofile.read_segments(path, spans)
     for (a, b), start, end, (x, sr) in zip(spans, events["start_s"], events["end_s"], segments):
         mono = x.mean(1) if channel is None else x[:, min(channel, x.shape[1] - 1)]
         lo, hi = event_band(mono, sr, (start - a, end - a), fmin, fmax)

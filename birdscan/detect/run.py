@@ -25,7 +25,7 @@ from ..birdvox70k import SAMPLE_RATE
 from ..calltypes import TYPE_BOUNDARY_HZ
 from ..errors import AudioError, BirdscanError, ModelError, ParameterError
 from ..tables import run_manifest
-from . import audio
+from . import audio, audiofile
 from .events import EventRule, add_call_types, find_events, measure_bands
 from .journal import Journal, journal_dir
 from .metadata import recording_start
@@ -166,7 +166,7 @@ class Run:
         cfg = self.net.config
         self.sr, self.window = cfg.sample_rate, cfg.window
         self._band = (cfg.fmin, cfg.fmax)
-        self.hop = audio.seconds_to_samples(opts.hop, self.sr)
+        self.hop = audiofile.seconds_to_samples(opts.hop, self.sr)
         if self.hop < 1:
             raise ParameterError(f"hop={opts.hop} s is shorter than one sample at {self.sr} Hz")
         self.scanner = Scanner(self.net, device, self.hop, opts.batch_size or default_batch_size(device), PER_BLOCK)
@@ -212,7 +212,7 @@ class Run:
             yield i, AudioError(res.rec.error)
             return
         try:
-            meta = audio.info(res.rec.path)
+            meta = audiofile.info(res.rec.path)
             res.sample_rate, res.channels, res.duration_s = meta.sample_rate, meta.channels, meta.duration_s
             blocks = audio.stream(res.rec.path, self.sr, channel=ch, report=report)
             for blk in scan_blocks(blocks, self.window, self.hop, PER_BLOCK):
@@ -320,7 +320,7 @@ class Run:
         freq = None
         if probs.ndim == 2:  # a model with a frequency head: probability, frequency (Hz)
             probs, freq = np.ascontiguousarray(probs[:, 0]), np.ascontiguousarray(probs[:, 1])
-        n_samples = audio.seconds_to_samples(res.duration_s or 0.0, self.sr)
+        n_samples = audiofile.seconds_to_samples(res.duration_s or 0.0, self.sr)
         expected = count_windows(n_samples, self.window, self.hop)
         if len(probs) == 0:
             raise AudioError(f"{res.rec.path}: no audio could be decoded" + (f" ({report.partial})" if report.partial else ""))
@@ -378,7 +378,7 @@ class Run:
 def _duration(path: Path) -> float:
     """Seconds of audio the header announces (0 when it cannot be read: the scan reports why)."""
     try:
-        return audio.info(path).duration_s
+        return audiofile.info(path).duration_s
     except AudioError:
         return 0.0
 

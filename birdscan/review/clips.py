@@ -124,7 +124,7 @@ def clip_name(file: str, start_s: float, max_prob: float, call_type: str = "") -
 def _write_file_clips(path: Path | None, group: pd.DataFrame, out_dir: Path, pad: float) -> list[tuple]:
     import soundfile as sf
 
-    from ..detect.audio import info, read_segment, seconds_to_samples
+    from ..detect.audiofile import info, read_segment, seconds_to_samples
 
     def row(r, status="ok", error="", a=math.nan, b=math.nan, sr=0, ch=0):
         return (r.file, r.start_s, r.end_s, r.peak_s, r.max_prob, r.call_type, r.clip if status == "ok" else "",

@@ -109,7 +109,7 @@ def plot_trace(
     --------
     >>> plot_trace("out/windows.csv.gz", "night/unit03.wav", "trace.png", start=600, end=660)  # doctest: +SKIP
     """
-    from ..detect.audio import info, read_segment
+    from ..detect.audiofile import info, read_segment
 
     for name, v in (("start", start), ("end", end)):
         if not isinstance(v, Real) or not math.isfinite(v):

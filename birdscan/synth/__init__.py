@@ -2,7 +2,8 @@
 BirdVox-70k-layout files or long recordings with ground truth.
 
 Inside: ``dsp`` (shared signal helpers) <- ``calls``, ``creatures`` (insects, frogs, owls,
-song) <- ``negatives``, ``backgrounds`` <- ``ambience`` <- ``recording`` (long recordings with a
+song) <- ``noises`` (long stretches: thunder, wind, traffic, aircraft) <- ``negatives`` (hard
+negatives for clips), ``backgrounds`` <- ``ambience`` <- ``recording`` (long recordings with a
 truth table) <- ``compose`` (BirdVox-70k-layout clips). Imports :mod:`birdscan.birdvox70k`,
 :mod:`birdscan.realsounds` (real recordings as beds), :mod:`birdscan.files`, :mod:`birdscan.tables`
 and :mod:`birdscan.errors`; never ``detect``, ``train``, ``review`` or ``cli``.

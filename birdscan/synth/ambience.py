@@ -1,8 +1,9 @@
 """Night ambience without flight calls, drawn from a per-unit profile.
 
 :func:`synth_background` makes night ambience with the hard negatives a detector
-meets (clicks, rain, wind, insect choruses, traffic, aircraft, handling noise,
-non-call tonal sounds, made in :mod:`birdscan.synth.negatives`), drawn from a per-unit
+meets (clicks, rain, insect choruses, handling noise, non-call tonal sounds, made in
+:mod:`birdscan.synth.negatives`; wind, traffic, aircraft, made in
+:mod:`birdscan.synth.noises`), drawn from a per-unit
 :class:`UnitProfile`, optionally over real excerpts from
 :class:`birdscan.synth.backgrounds.RealBackgrounds`.
 :mod:`birdscan.synth.compose` composes these with :mod:`birdscan.synth.calls` into BirdVox-70k
@@ -17,6 +18,7 @@ from typing import Callable
 import numpy as np
 
 from . import negatives as neg
+from . import noises
 from .backgrounds import RealBackgrounds, check_real
 from .dsp import (
     band_noise,
@@ -148,11 +150,11 @@ def _add_ambient(rng: np.random.Generator, mix: Mix, profile: UnitProfile) -> No
             plink = neg.plink(rng, sr)
             mix.add((plink, 1000.0, 6000.0), _random_start(rng, n, plink.size), rng.uniform(-5, 15))
     if rng.random() < profile.wind_prob:
-        mix.add(neg.wind(rng, n, sr), 0, rng.uniform(5, 30))
+        mix.add(noises.wind(rng, n, sr), 0, rng.uniform(5, 30))
     if rng.random() < profile.traffic_prob:
-        mix.add(neg.traffic(rng, n, sr), 0, rng.uniform(0, 25))
+        mix.add(noises.traffic(rng, n, sr), 0, rng.uniform(0, 25))
     if rng.random() < profile.airplane_prob:
-        mix.add(neg.airplane(rng, n, sr), 0, rng.uniform(5, 30))
+        mix.add(noises.airplane(rng, n, sr), 0, rng.uniform(5, 30))
     kernel = neg.click_kernel(rng, sr, profile.click_hz)
     rate = profile.click_rate * rng.uniform(0.5, 1.5)
     times = neg.event_times(rng, n, sr, rate, profile.click_periodic, kernel.size)

@@ -1,7 +1,8 @@
 """Small numpy signal helpers shared by the sound generators: argument checks, coloured noise,
 envelopes, tones and harmonics, band RMS and placing a sound into a longer one.
 
-Used by :mod:`birdscan.synth.calls`, :mod:`birdscan.synth.negatives`, :mod:`birdscan.synth.ambience` and :mod:`birdscan.synth.compose`.
+Used by :mod:`birdscan.synth.calls`, :mod:`birdscan.synth.noises`, :mod:`birdscan.synth.negatives`,
+:mod:`birdscan.synth.ambience` and :mod:`birdscan.synth.compose`.
 Sample rates are integers in Hz, lengths integer samples; numpy only.
 """
 

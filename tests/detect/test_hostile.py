@@ -1,5 +1,5 @@
 """Integration: hostile inputs through ``birdscan.detect.pipeline.scan`` (exercising detect.discover,
-detect.audio, detect.run and the writers): every bad recording is a per-file error or a correct
+detect.audiofile, detect.audio, detect.run and the writers): every bad recording is a per-file error or a correct
 result, never a stopped batch or a hang, and hostile names are safe in every output."""
 
 from __future__ import annotations
