@@ -152,6 +152,7 @@ def test_no_module_imports_another_modules_private_names():
             if isinstance(node, ast.ImportFrom):
                 bad += [f"{path.relative_to(ROOT)}: {a.name}" for a in node.names
                         if a.name.startswith("_") and not a.name.startswith("__")]
+    assert not bad, bad
 
 
 # ------------------------------------------------------------------- no import cycles
