@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from ..calltypes import TYPE_BOUNDARY_HZ, call_type
-from ..errors import ParameterError
+from ..errors import AudioError, ParameterError
 from . import audiofile
 
 
@@ -256,9 +256,13 @@ def event_band(
     return float(freqs[lo]), float(freqs[hi])
 
 
-def measure_bands(events, path, channel: int | None, fmin: float, fmax: float) -> None:
+def measure_bands(events, path, channel: int | None, fmin: float, fmax: float,
+                  readable_s: float | None = None) -> str | None:
     """Add each event's frequency band (:func:`event_band`) to ``events`` as ``low_freq_hz``
     and ``high_freq_hz`` (Hz, one decimal), reading 0.3 s of context around every event.
+
+    A damaged recording keeps its events: the context is cut at ``readable_s``, and events
+    whose audio cannot be read again get the searched band ``[fmin, fmax]`` instead.
 
     Parameters
     ----------
@@ -266,17 +270,35 @@ def measure_bands(events, path, channel: int | None, fmin: float, fmax: float) -
     path : the recording, read at its own sample rate through one open file
     channel : index of the channel the events were found in (from 0), or None for the mix
     fmin, fmax : float, Hz, the band searched (the model's)
+    readable_s : float or None, seconds of audio the scan decoded (None: the whole file); context
+        is not read past it
+
+    Returns
+    -------
+    str or None
+        a warning naming the file when some bands could not be measured, else None
     """
-    lows, highs = [], []
-    spans = [(max(start - 0.3, 0.0), end + 0.3) for start, end in zip(events["start_s"], events["end_s"])]
-    segments = audiofile.read_segments(path, spans)
-    for (a, b), start, end, (x, sr) in zip(spans, events["start_s"], events["end_s"], segments):
-        mono = x.mean(1) if channel is None else x[:, min(channel, x.shape[1] - 1)]
-        lo, hi = event_band(mono, sr, (start - a, end - a), fmin, fmax)
-        lows.append(lo)
-        highs.append(hi)
+    lows: list[float] = []
+    highs: list[float] = []
+    end_cap = np.inf if readable_s is None else float(readable_s)
+    spans = [(max(start - 0.3, 0.0), min(end + 0.3, max(end_cap, end))) for start, end in
+             zip(events["start_s"], events["end_s"])]
+    warning = None
+    try:
+        segments = audiofile.read_segments(path, spans)
+        for (a, b), start, end, (x, sr) in zip(spans, events["start_s"], events["end_s"], segments):
+            mono = x.mean(1) if channel is None else x[:, min(channel, x.shape[1] - 1)]
+            lo, hi = event_band(mono, sr, (start - a, end - a), fmin, fmax)
+            lows.append(lo)
+            highs.append(hi)
+    except AudioError as e:
+        missing = len(spans) - len(lows)
+        lows += [float(fmin)] * missing
+        highs += [float(fmax)] * missing
+        warning = f"{e}; the band of {missing} event(s) there is the model's band, {fmin:.0f}-{fmax:.0f} Hz"
     events["low_freq_hz"] = np.round(lows, 1) if lows else np.zeros(0)
     events["high_freq_hz"] = np.round(highs, 1) if highs else np.zeros(0)
+    return warning
 
 
 def add_call_types(events: Any, freq_hz: np.ndarray, hop: int, window: int, sr: int,

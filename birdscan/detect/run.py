@@ -338,7 +338,10 @@ class Run:
             res.duration_s = (len(probs) - 1) * self.hop / self.sr + self.window / self.sr
         events = find_events(probs, self.hop, self.window, self.sr, self.opts.rule, res.duration_s)
         channel = None if self.opts.channel is None else self.opts.channel - 1
-        measure_bands(events, res.rec.path, channel, *self._band)
+        band_warning = measure_bands(events, res.rec.path, channel, *self._band,
+                                     readable_s=res.scanned_s if res.status == "partial" else None)
+        if band_warning:
+            res.warnings.append(band_warning)
         if freq is not None:
             add_call_types(events, freq, self.hop, self.window, self.sr, self.opts.type_boundary)
         res.recording_start, _ = recording_start(res.rec.path)

@@ -132,3 +132,41 @@ def test_power_frames_transform_all_frames_in_one_call(monkeypatch):
     monkeypatch.setattr(fft, "rfft", lambda *a, **kw: calls.append(1) or real_rfft(*a, **kw))
     assert power_frames(np.random.default_rng(1).standard_normal(24000), 512, 256).shape == (92, 257)
     assert len(calls) == 1
+
+
+def test_measure_bands_gives_the_model_band_where_audio_cannot_be_read(monkeypatch, tmp_path):
+    import pandas as pd
+
+    from birdscan.detect import audiofile
+    from birdscan.detect.events import measure_bands
+    from birdscan.errors import AudioError
+
+    def first_then_break(path, spans):
+        yield np.zeros((24000, 1), np.float32), 24000
+        raise AudioError(f"{path}: cannot read a segment (lost sync)")
+
+    monkeypatch.setattr(audiofile, "read_segments", first_then_break)
+    events = pd.DataFrame({"start_s": [0.3, 2.0, 3.0], "end_s": [0.4, 2.1, 3.1]})
+    warning = measure_bands(events, tmp_path / "cut.flac", None, 1000.0, 11000.0)
+    assert events["low_freq_hz"].tolist()[1:] == [1000.0, 1000.0] and events["high_freq_hz"].tolist()[1:] == [11000.0] * 2
+    assert warning == (f"{tmp_path / 'cut.flac'}: cannot read a segment (lost sync); the band of 2 event(s) there "
+                       "is the model's band, 1000-11000 Hz")
+
+
+def test_measure_bands_reads_no_context_past_the_readable_part(monkeypatch, tmp_path):
+    import pandas as pd
+
+    from birdscan.detect import audiofile
+    from birdscan.detect.events import measure_bands
+
+    asked = []
+
+    def spans_only(path, spans):
+        asked.extend(spans)
+        for a, b in spans:
+            yield np.zeros((int((b - a) * 8000), 1), np.float32), 8000
+
+    monkeypatch.setattr(audiofile, "read_segments", spans_only)
+    events = pd.DataFrame({"start_s": [1.0, 4.5], "end_s": [1.2, 4.9]})
+    assert measure_bands(events, tmp_path / "a.flac", None, 1000.0, 3900.0, readable_s=5.0) is None
+    assert asked == [(0.7, 1.5), (4.2, 5.0)]

@@ -199,3 +199,15 @@ def test_hostile_names_are_safe_in_every_output(tmp_path, write_tone_file):
     assert any(t.startswith("x" * 100) and "~" in t for t in tables)
     clips = export_clips(out / "detections.csv", tmp_path / "clips")
     assert (clips["status"] == "ok").all() and len(list((tmp_path / "clips").iterdir())) == len(clips)
+
+
+def test_a_cut_file_keeps_its_events_up_to_the_break(tmp_path, write_tone_file):
+    # threshold 0: one event runs to the last decoded window, so measuring its band reads context
+    # up to the break; that read used to fail the whole recording ("cannot read a segment")
+    flac = write_tone_file(tmp_path / "calls.flac", 24000, 8.0, [1.0, 3.0, 5.0, 7.0]).read_bytes()
+    (tmp_path / "cut.flac").write_bytes(flac[: len(flac) // 2])
+    res = scan([tmp_path / "cut.flac"], out=tmp_path / "out" / "d.csv", threshold=0.0, device="cpu")
+    (f,) = res.files
+    assert f.status == "partial" and "decoding failed after" in f.error, f.error
+    assert f.n_events >= 1 and f.events["end_s"].max() <= f.scanned_s + 0.05
+    assert np.isfinite(f.events[["low_freq_hz", "high_freq_hz"]].to_numpy()).all()
