@@ -134,7 +134,8 @@ def read_manifest(path: str | Path) -> pd.DataFrame:
     Returns
     -------
     pd.DataFrame, one row per entry of its ``files``: ``file, path, status`` (``ok`` when not
-    given), ``duration_s`` (seconds; NaN when unknown), ``recording_start`` (ISO 8601; missing, None or NaN, when unknown: test with ``pd.isna``)
+    given), ``duration_s`` (seconds; NaN when unknown), ``recording_start`` (ISO 8601; None or
+    NaN when unknown: test it with ``pd.isna``)
     """
     keys = ("file", "path", "status", "duration_s", "recording_start")
     manifest = read_manifest_json(path)
