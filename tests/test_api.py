@@ -80,3 +80,16 @@ def test_help_does_not_import_torch():
         "print(sorted(m for m in ('torch', 'rich', 'pandas', 'matplotlib', 'h5py') if m in sys.modules))\n"
     )
     assert _fresh(code).splitlines()[-1] == "[]"
+
+
+def test_names_moved_by_module_splits_stay_importable_where_they_were():
+    from birdscan.calltypes import TYPE_BOUNDARY_HZ
+    from birdscan.detect import audio, audiofile
+    from birdscan.review import frequency
+    from birdscan.synth import negatives, noises
+
+    for name in ("read_segment", "read_segments", "seconds_to_samples", "RATE_RANGE", "info", "AudioInfo"):
+        assert getattr(audio, name) is getattr(audiofile, name), name
+    for name in ("thunder", "wind", "traffic", "airplane"):
+        assert getattr(negatives, name) is getattr(noises, name), name
+    assert frequency.TYPE_BOUNDARY_HZ is TYPE_BOUNDARY_HZ

@@ -22,7 +22,12 @@ from ..birdvox70k import SAMPLE_RATE
 from ..errors import AudioError, ParameterError
 from ..tables import SAMPLE_BYTES
 from .audiofile import AudioInfo, check_channel, error_reason, info, open_sound, read_frames, to_mono
+# where they lived before detect.audiofile was split off: still importable from here
+from .audiofile import RATE_RANGE, read_segment, read_segments, seconds_to_samples
 from .decoder_output import decoder_note
+
+__all__ = ["DEFAULT_BLOCK", "ESTIMATED_LENGTH", "DecodeReport", "stream", "RATE_RANGE", "read_segment",
+           "read_segments", "seconds_to_samples", "AudioInfo", "info"]
 
 DEFAULT_BLOCK = 1 << 18  # input frames per decoded block
 _BLOCK_SAMPLES = 8 * DEFAULT_BLOCK  # samples (frames x channels) decoded at most at a time

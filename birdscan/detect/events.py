@@ -257,7 +257,7 @@ def event_band(
 
 
 def measure_bands(events, path, channel: int | None, fmin: float, fmax: float,
-                  readable_s: float | None = None) -> str | None:
+                  readable_s: float | None = None, sample_rate: int | None = None) -> str | None:
     """Add each event's frequency band (:func:`event_band`) to ``events`` as ``low_freq_hz``
     and ``high_freq_hz`` (Hz, one decimal), reading 0.3 s of context around every event.
 
@@ -272,6 +272,8 @@ def measure_bands(events, path, channel: int | None, fmin: float, fmax: float,
     fmin, fmax : float, Hz, the band searched (the model's)
     readable_s : float or None, seconds of audio the scan decoded (None: the whole file); context
         is not read past it
+    sample_rate : int or None, Hz, the recording's; caps the fallback band below its Nyquist
+        frequency as :func:`event_band` does (None: not capped)
 
     Returns
     -------
@@ -293,9 +295,11 @@ def measure_bands(events, path, channel: int | None, fmin: float, fmax: float,
             highs.append(hi)
     except AudioError as e:
         missing = len(spans) - len(lows)
-        lows += [float(fmin)] * missing
-        highs += [float(fmax)] * missing
-        warning = f"{e}; the band of {missing} event(s) there is the model's band, {fmin:.0f}-{fmax:.0f} Hz"
+        nyq = np.inf if sample_rate is None else sample_rate / 2
+        lo, hi = min(float(fmin), nyq), min(float(fmax), nyq * 0.98)
+        lows += [lo] * missing
+        highs += [hi] * missing
+        warning = f"{e}; the band of {missing} event(s) there is the model's band, {lo:.0f}-{hi:.0f} Hz"
     events["low_freq_hz"] = np.round(lows, 1) if lows else np.zeros(0)
     events["high_freq_hz"] = np.round(highs, 1) if highs else np.zeros(0)
     return warning

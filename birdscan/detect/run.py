@@ -339,7 +339,8 @@ class Run:
         events = find_events(probs, self.hop, self.window, self.sr, self.opts.rule, res.duration_s)
         channel = None if self.opts.channel is None else self.opts.channel - 1
         band_warning = measure_bands(events, res.rec.path, channel, *self._band,
-                                     readable_s=res.scanned_s if res.status == "partial" else None)
+                                     readable_s=res.scanned_s if res.status == "partial" else None,
+                                     sample_rate=res.sample_rate)
         if band_warning:
             res.warnings.append(band_warning)
         if freq is not None:

@@ -15,6 +15,10 @@ import numpy as np
 import pandas as pd
 
 from ..calltypes import call_type, semitones
+from ..calltypes import TYPE_BOUNDARY_HZ  # importable from here as before (see __all__)
+
+__all__ = ["reference_freq", "detection_freq_and_type", "frequency_scores", "TYPE_BOUNDARY_HZ", "call_type",
+           "semitones"]
 
 
 def reference_freq(r: pd.DataFrame) -> np.ndarray:

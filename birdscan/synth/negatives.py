@@ -15,6 +15,7 @@ import numpy as np
 
 from .creatures import Event, chorus, coqui, frog, insect_pulses, owl, song
 from .noises import thunder, wind
+from .noises import airplane, traffic  # lived here before synth.noises (see __all__)
 from .profile import Insect, UnitProfile
 from .dsp import (
     band_noise,
@@ -27,6 +28,10 @@ from .dsp import (
     smooth,
     tone,
 )
+
+__all__ = ["click_kernel", "impulse_train", "event_times", "drop_kernel", "plink", "steady", "band_transient",
+           "handling", "tonal", "HARD_NEGATIVES", "hard_negative", "draw_snr_db", "airplane", "traffic",
+           "thunder", "wind"]
 
 
 # ---------------------------------------------------------------- hard-negative events

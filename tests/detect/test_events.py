@@ -151,6 +151,9 @@ def test_measure_bands_gives_the_model_band_where_audio_cannot_be_read(monkeypat
     assert events["low_freq_hz"].tolist()[1:] == [1000.0, 1000.0] and events["high_freq_hz"].tolist()[1:] == [11000.0] * 2
     assert warning == (f"{tmp_path / 'cut.flac'}: cannot read a segment (lost sync); the band of 2 event(s) there "
                        "is the model's band, 1000-11000 Hz")
+    events = events[["start_s", "end_s"]].copy()
+    measure_bands(events, tmp_path / "cut.flac", None, 1000.0, 11000.0, sample_rate=16000)  # Nyquist 8 kHz
+    assert events["high_freq_hz"].tolist()[1:] == [7840.0, 7840.0]
 
 
 def test_measure_bands_reads_no_context_past_the_readable_part(monkeypatch, tmp_path):
