@@ -13,7 +13,6 @@ runtime options only say how the run is computed.
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass
 from numbers import Integral, Real
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Any, Sequence
 from .. import birdvox70k as bdata
 from ..errors import ParameterError
 from ..model import ModelConfig
+from .resume import plain
 
 __all__ = ["DEFAULT_MODEL", "FitOptions", "RealSoundsOptions", "RuntimeOptions", "SplitOptions", "parse_channels"]
 
@@ -38,9 +38,17 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, Real) and not isinstance(value, bool)
 
 
-def _plain(options: Any) -> dict[str, Any]:
-    """A dataclass's fields as JSON types: tuples become lists, paths strings."""
-    return json.loads(json.dumps(asdict(options), default=str))
+class _Options:
+    """What every option group shares: its fields as the checkpoint records them."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain types, as the checkpoint records them (``train["arguments"][<group>]``).
+
+        Returns
+        -------
+        dict of str to JSON-ready values (tuples become lists, paths strings)
+        """
+        return plain(asdict(self))  # type: ignore[call-overload]
 
 
 def _refuse(checks: list[tuple[bool, str]]) -> None:
@@ -59,7 +67,7 @@ def _units(option: str, units: Any) -> tuple[str, ...] | None:
 
 
 @dataclass(frozen=True)
-class SplitOptions:
+class SplitOptions(_Options):
     """Which recording units validate and which are held out for testing; the others train.
 
     Attributes
@@ -93,18 +101,9 @@ class SplitOptions:
         object.__setattr__(self, "val_units", _units("val_units", self.val_units))
         object.__setattr__(self, "test_units", _units("test_units", self.test_units))
 
-    def to_dict(self) -> dict[str, Any]:
-        """Plain types, as the checkpoint records them (``train["arguments"]["split"]``).
-
-        Returns
-        -------
-        dict of str to JSON-ready values (tuples become lists, paths strings)
-        """
-        return _plain(self)
-
 
 @dataclass(frozen=True)
-class FitOptions:
+class FitOptions(_Options):
     """How the weights are fitted: AdamW with a one-cycle schedule, the loss, early stopping, the seed.
 
     Attributes
@@ -155,18 +154,9 @@ class FitOptions:
                  (self.freq_weight >= 0, f"freq_weight={self.freq_weight} must be >= 0 (0: the frequency head "
                                          "is not trained)")])
 
-    def to_dict(self) -> dict[str, Any]:
-        """Plain types, as the checkpoint records them (``train["arguments"]["fit"]``).
-
-        Returns
-        -------
-        dict of str to JSON-ready values (tuples become lists, paths strings)
-        """
-        return _plain(self)
-
 
 @dataclass(frozen=True)
-class RealSoundsOptions:
+class RealSoundsOptions(_Options):
     """Real sounds added to the BirdVox units (:class:`birdscan.realsounds.RealSounds`).
 
     Attributes
@@ -216,18 +206,9 @@ class RealSoundsOptions:
                  (_is_number(self.heldout) and 0.0 <= self.heldout < 1.0,
                   f"heldout={self.heldout} must be in [0, 1) (a fraction of each negatives folder)")])
 
-    def to_dict(self) -> dict[str, Any]:
-        """Plain types, as the checkpoint records them (``train["arguments"]["real"]``).
-
-        Returns
-        -------
-        dict of str to JSON-ready values (tuples become lists, paths strings)
-        """
-        return _plain(self)
-
 
 @dataclass(frozen=True)
-class RuntimeOptions:
+class RuntimeOptions(_Options):
     """Where and how a run computes; none of these changes what it learns beyond rounding, and a
     resumed run may change them.
 
@@ -263,15 +244,6 @@ class RuntimeOptions:
     def __post_init__(self) -> None:
         _refuse([(_is_int(self.num_workers), f"num_workers={self.num_workers!r} must be an integer")])
         _refuse([(self.num_workers >= 0, f"num_workers={self.num_workers} must be >= 0")])
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain types, as the checkpoint records them (``train["arguments"]["runtime"]``).
-
-        Returns
-        -------
-        dict of str to JSON-ready values (tuples become lists, paths strings)
-        """
-        return _plain(self)
 
 
 def parse_channels(channels: str | Sequence[int]) -> tuple[int, ...]:
