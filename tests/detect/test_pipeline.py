@@ -230,3 +230,19 @@ def test_a_second_run_on_the_same_outputs_is_refused(tmp_path, make_corpus):
         assert r.exit_code == 2
     assert scan([rec], out=out, device="cpu").n_errors == 1  # released: the next run goes ahead
     assert not (out.parent / ".detections.csv.lock").exists()
+
+
+def test_a_scan_does_not_import_scipy(tmp_path):
+    # every scan pays for its imports: SciPy's FFT took a quarter to half a second of a
+    # one-hour scan just for the event bands, which NumPy's FFT gives bit for bit
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[2] / "examples" / "night_example.flac"
+    code = ("import sys, birdscan\n"
+            f"res = birdscan.scan([{str(example)!r}], out={str(tmp_path / 'det.csv')!r}, device='cpu')\n"
+            "assert len(res.detections) > 0, 'no events: the bands were not measured'\n"
+            "print(sorted(m for m in sys.modules if m == 'scipy' or m.startswith('scipy.')))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "[]"
