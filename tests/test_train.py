@@ -323,3 +323,13 @@ def test_resume_can_extend_the_epochs_of_a_finished_run(run, toy, tmp_path):
     a, b = read_checkpoint(run.last)["state_dict"], read_checkpoint(longer.last)["state_dict"]
     assert any(not torch.equal(a[k], b[k]) for k in a)  # epoch 4 trained
     assert [r["val_auprc"] for r in longer.history[:3]] == [r["val_auprc"] for r in run.history]
+
+
+def test_a_0_1_0_script_with_the_old_keywords_trains_the_same_model_and_is_told_what_to_change(run, toy, tmp_path):
+    with pytest.warns(DeprecationWarning, match=r"epochs=, batch_size=, seed= -> fit=FitOptions\(\.\.\.\)") as caught:
+        old = train(toy, tmp_path / "old.pt", epochs=3, batch_size=16, seed=1, channels="4,8,8", progress=False)
+    assert caught[0].filename == __file__  # the warning points at the caller's line
+    new, ref = read_checkpoint(old.best), read_checkpoint(run.best)
+    assert new["config"] == ref["config"]
+    assert all(torch.equal(new["state_dict"][k], v) for k, v in ref["state_dict"].items())
+    assert new["train"]["arguments"]["fit"] == ref["train"]["arguments"]["fit"]

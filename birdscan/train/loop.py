@@ -38,6 +38,7 @@ from ..model import Detector, ModelConfig, save_checkpoint
 from .log import Reporter, reporter
 from .resume import RESUME_FORMAT, RunSpec, check_resume, plain, read_resume
 from .options import DEFAULT_MODEL, FitOptions, RealSoundsOptions, RuntimeOptions, SplitOptions
+from .legacy import fold_legacy
 from .setup import augmentation, datasets
 
 
@@ -114,6 +115,7 @@ def train(
     overwrite: bool = False,
     progress: bool | Callable[[dict[str, Any]], None] | Reporter = True,
     command: str | None = None,
+    **legacy: Any,
 ) -> TrainResult:
     """Train a detector on BirdVox-70k-layout data, validating on held-out units.
 
@@ -147,6 +149,10 @@ def train(
         row instead; a :class:`birdscan.train.log.Reporter` (e.g. the command line's live
         table); False for silence
     command : the command line to record in the checkpoint (default ``sys.argv``)
+    **legacy : the keywords ``train()`` took before its option groups (birdscan 0.1.0:
+        ``epochs=``, ``seed=``, ``val_units=``, ``negatives=``, ``model_options=``, ...): still
+        accepted, folded into their groups (:func:`birdscan.train.legacy.fold_legacy`), with a
+        ``DeprecationWarning`` naming the new spelling
 
     Returns
     -------
@@ -164,6 +170,9 @@ def train(
     ...                real=RealSoundsOptions(negatives=["site_noise"]))
     >>> result.best_metrics["auprc"], result.clips_per_s                                   # doctest: +SKIP
     """
+    if legacy:
+        folded = fold_legacy(legacy, {"split": split, "real": real, "model": model, "fit": fit, "runtime": runtime})
+        split, real, model, fit, runtime = (folded[k] for k in ("split", "real", "model", "fit", "runtime"))
     groups = (("split", split, SplitOptions), ("real", real, RealSoundsOptions), ("model", model, ModelConfig),
               ("fit", fit, FitOptions), ("runtime", runtime, RuntimeOptions))
     for name, value, kind in groups:
