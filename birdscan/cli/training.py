@@ -31,6 +31,8 @@ from ..errors import BirdscanError
 @click.option("--cache", is_flag=True, help="Load all clips into RAM once (float16).")
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--device", default="auto", show_default=True)
+@click.option("--amp/--no-amp", default=True, show_default=True,
+              help="Mixed precision on CUDA (bfloat16 where supported); the spectrogram stays in float32.")
 @click.option("--resume", type=click.Path(dir_okay=False), metavar="FILE",
               help="Continue an interrupted run: give its checkpoint (the --out .pt or .last.pt) or the <out>.resume.pt "
                    "train keeps next to it (optimiser, schedule and history after each epoch); the other options must be the same.")
@@ -44,13 +46,15 @@ from ..errors import BirdscanError
 @click.option("--negative-windows", default=6000, show_default=True, type=int, help="Varied negative windows cut from --negatives.")
 @click.option("--heldout", default=0.25, show_default=True, type=float, help="Fraction of each --negatives folder never trained on.")
 @click.option("--freq-head/--no-freq-head", default=True, show_default=True, help="Also learn each call's centre frequency.")
+@click.option("--freq-weight", default=1.0, show_default=True, type=float,
+              help="Weight of the frequency head's loss against the detection loss (0: not trained).")
 @click.option("--bg-stats/--no-bg-stats", default=False, show_default=True,
               help="Give the network per-band background statistics of each window (steady choruses).")
 @click.option("--overwrite", is_flag=True, help="Replace existing outputs.")
 @click.option("--quiet", "-q", is_flag=True)
 def train(data, out, val_units, test_units, epochs, batch_size, lr, weight_decay, arch, frontend, channels, augment,
-          time_shift, num_workers, cache, seed, device, resume, patience, extra, negatives, negative_windows, heldout,
-          freq_head, bg_stats, overwrite, quiet) -> None:
+          time_shift, num_workers, cache, seed, device, amp, resume, patience, extra, negatives, negative_windows, heldout,
+          freq_head, freq_weight, bg_stats, overwrite, quiet) -> None:
     """Train a detector on BirdVox-70k HDF5 files (split by recording unit).
 
     \b
@@ -67,8 +71,8 @@ def train(data, out, val_units, test_units, epochs, batch_size, lr, weight_decay
         model = ModelConfig(arch=arch, frontend=frontend, freq_head=freq_head, bg_stats=bg_stats,
                             channels=DEFAULT_MODEL.channels if channels is None else parse_channels(channels))
         fit = FitOptions(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay, patience=patience,
-                         seed=seed)
-        runtime = RuntimeOptions(device=device, num_workers=num_workers, cache=cache)
+                         seed=seed, freq_weight=freq_weight)
+        runtime = RuntimeOptions(device=device, amp=amp, num_workers=num_workers, cache=cache)
         real = RealSoundsOptions(extra=extra, negatives=negatives, negative_windows=negative_windows, heldout=heldout)
         split = SplitOptions(val_units=val_units, test_units=test_units)
         result = run_train(data, out, split=split, real=real, model=model, augment=augment, time_shift=time_shift,

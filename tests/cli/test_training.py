@@ -27,3 +27,23 @@ def test_cli_train(tmp_path, write_toy_units, invoke):
     assert "m.pt exists; pass --overwrite to replace it" in out
     out = invoke(*base, "--out", tmp_path / "n.pt", "--epochs", 0, code=1)
     assert "--epochs 0 must be >= 1" in out and not (tmp_path / "n.pt").exists()
+
+
+def test_cli_train_passes_amp_and_the_frequency_loss_weight(tmp_path, write_toy_units, invoke):
+    import torch
+
+    from birdscan.model import read_checkpoint
+
+    write_toy_units(tmp_path / "bv", units=("unit01", "unit02"), clips=16)
+    base = ["train", "--data", tmp_path / "bv", "--channels", "4,8,8", "--batch-size", 8, "--device", "cpu", "-q",
+            "--epochs", 1]
+    invoke(*base, "--out", tmp_path / "a.pt", "--no-amp", "--freq-weight", 0)
+    args = read_checkpoint(tmp_path / "a.pt")["train"]["arguments"]
+    assert args["runtime"]["amp"] is False and args["fit"]["freq_weight"] == 0.0
+    invoke(*base, "--out", tmp_path / "b.pt")
+    args = read_checkpoint(tmp_path / "b.pt")["train"]["arguments"]
+    assert args["runtime"]["amp"] is True and args["fit"]["freq_weight"] == 1.0
+    # with the frequency loss off, the frequency head keeps its initial weights
+    a, b = read_checkpoint(tmp_path / "a.pt")["state_dict"], read_checkpoint(tmp_path / "b.pt")["state_dict"]
+    assert not torch.equal(a["freq.weight"], b["freq.weight"])
+    assert "--freq-weight -1.0 must be >= 0" in invoke(*base, "--out", tmp_path / "c.pt", "--freq-weight", -1, code=1)
