@@ -10,7 +10,8 @@ from click.testing import CliRunner
 from birdscan.cli import main
 
 
-def test_retry_failed_rescans_only_the_failed_recordings(tmp_path, monkeypatch, write_tone_file, make_corpus, outputs_of, comparable):
+def test_retry_failed_rescans_only_the_failed_recordings(tmp_path, monkeypatch, write_tone_file, make_corpus,
+                                                         assert_same_outputs):
     rec = make_corpus(tmp_path / "rec", [3.0, 2.0, 4.0])
     outs = ["--windows", "windows.csv.gz", "--raven", "raven", "--audacity", "audacity"]
 
@@ -32,17 +33,12 @@ def test_retry_failed_rescans_only_the_failed_recordings(tmp_path, monkeypatch, 
     assert json.loads((tmp_path / "work/run.json").read_text())["retried"]["files"] == ["unitB/broken.wav"]
     monkeypatch.undo()
     assert cli("ref").exit_code == 0
-    a, b = outputs_of(tmp_path / "ref"), outputs_of(tmp_path / "work")
-    assert sorted(a) == sorted(b)
-    for name in a:
-        if name != "run.json":
-            assert a[name] == b[name], name
-    ma, mb = comparable(tmp_path / "ref/run.json"), comparable(tmp_path / "work/run.json")
-    assert ma["files"] == mb["files"] and ma["summary"] == mb["summary"]
+    assert_same_outputs(tmp_path / "ref", tmp_path / "work", run_keys=("files", "summary"))
     assert cli("work", "--retry-failed").output.count("nothing to do") == 1
 
 
-def test_retry_failed_rescans_partial_recordings_too(tmp_path, monkeypatch, write_tone_file, outputs_of, comparable):
+def test_retry_failed_rescans_partial_recordings_too(tmp_path, monkeypatch, write_tone_file, outputs_of,
+                                                       assert_same_outputs):
     rec = tmp_path / "rec"
     rec.mkdir()
     write_tone_file(rec / "a.wav", 24000, 3.0, [1.5])
@@ -66,13 +62,8 @@ def test_retry_failed_rescans_partial_recordings_too(tmp_path, monkeypatch, writ
     assert json.loads((tmp_path / "work/run.json").read_text())["retried"]["files"] == ["b.flac"]
     assert entry("work")["status"] == "ok"
     assert cli("ref").exit_code == 0
-    a, b = outputs_of(tmp_path / "ref"), outputs_of(tmp_path / "work")
-    assert sorted(a) == sorted(b)
-    for name in a:
-        if name != "run.json":
-            assert a[name] == b[name], name  # the partial results replaced, not added to
-    ma, mb = comparable(tmp_path / "ref/run.json"), comparable(tmp_path / "work/run.json")
-    assert ma["files"] == mb["files"] and ma["summary"] == mb["summary"]
+    # the partial results replaced, not added to
+    assert_same_outputs(tmp_path / "ref", tmp_path / "work", run_keys=("files", "summary"))
 
     before = outputs_of(tmp_path / "kept")
     (rec / "b.flac").write_text("not audio any more")  # a rescan that fails outright
