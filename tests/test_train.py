@@ -218,6 +218,7 @@ def test_real_noise_validates_on_whole_unseen_recordings_and_sets_the_threshold(
     m = res.best_metrics
     assert m["noise_windows"] == 200  # max(200, negative_windows // 2)
     assert ckpt["detect"]["threshold"] >= round(max(m["threshold_noise"], m["threshold_p90"] or 0), 4) - 1e-4
+    assert res.detect == ckpt["detect"]
 
 
 def test_evaluate_clips_agrees_with_the_logged_best_epoch(run, toy):

@@ -87,6 +87,8 @@ def train(data, out, val_units, test_units, epochs, batch_size, lr, weight_decay
             if "freq_median_semitones" in m else "")
     click.echo(f"best epoch {result.best_epoch}: val accuracy {m.get('accuracy', float('nan')):.3f}, "
                f"AUPRC {m.get('auprc', float('nan')):.3f}{freq}; {speed}; wrote {result.best}")
+    if result.detect is not None:
+        click.echo(f"recommended threshold {result.detect['threshold']}: {result.detect['note']}")
 
 
 @main.command("evaluate-clips")

@@ -61,6 +61,7 @@ class TrainResult:
     epoch_s: float
     device: str
     counts: dict[str, Any] = field(default_factory=dict)
+    detect: dict[str, Any] | None = None  # the best checkpoint's recommended threshold and why
 
 
 @dataclass(frozen=True)
@@ -255,6 +256,7 @@ def _fit(sets: dict[str, ClipDataset], paths: TrainPaths, info: dict[str, Any], 
         clips_per_s=float(np.mean([t[0] for t in timing])) if timing else float("nan"),
         epoch_s=float(np.mean([t[1] for t in timing])) if timing else float("nan"),
         device=str(dev), counts=info["data"]["clips"],
+        detect=recommended_threshold(log.best["metrics"], noise_window_rate(config)),
     )
     return result
 

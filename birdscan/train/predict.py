@@ -3,6 +3,7 @@ validates, and as ``birdscan evaluate-clips`` reports)."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -173,7 +174,7 @@ def noise_window_rate(config: ModelConfig) -> float:
 
 
 NOISE_WINDOW_RATE = noise_window_rate(ModelConfig())
-""":func:`noise_window_rate` of the default model config (50 ms hop): 0.25 * 2 / 1,200."""
+""":func:`noise_window_rate` of the default model config (50 ms hop): 0.25 * 1 / 1,200."""
 MAX_THRESHOLD = 0.99
 
 
@@ -275,6 +276,22 @@ def noise_threshold(noise_logits: np.ndarray, rate: float = NOISE_WINDOW_RATE) -
             "noise_above_0.5": float(np.mean(p >= 0.5)), "noise_above_0.9": float(np.mean(p >= 0.9))}
 
 
+def steady_noise_windows(rate: float = NOISE_WINDOW_RATE) -> int:
+    """The real-noise validation windows that let :func:`noise_threshold` rank its threshold at
+    the third loudest window (``floor(rate * n) == 2``) rather than rest on the single loudest.
+
+    Parameters
+    ----------
+    rate : float in (0, 1), the share of windows allowed to reach the threshold
+
+    Returns
+    -------
+    int, ``ceil(2 / rate)``: 9,600 at the default 50 ms hop (``--negative-windows`` cuts half as
+    many validation windows as training ones)
+    """
+    return int(math.ceil(2 / rate - 1e-9))
+
+
 def recommended_threshold(metrics: dict[str, Any], rate: float = NOISE_WINDOW_RATE) -> dict[str, Any] | None:
     """The checkpoint's ``detect`` entry from validation metrics: the threshold reaching 90%
     precision on the validation clips, raised to the one that keeps real-noise validation
@@ -299,9 +316,13 @@ def recommended_threshold(metrics: dict[str, Any], rate: float = NOISE_WINDOW_RA
     tn = metrics.get("threshold_noise")
     if tn is not None and tn > t:
         t = tn
-        note = (f"at most {rate:.2%} of real-noise validation windows ({metrics['noise_windows']}) "
+        n = metrics["noise_windows"]
+        note = (f"at most {rate:.2%} of real-noise validation windows ({n}) "
                 f"reach it (recall on validation calls {metrics.get('recall_noise', float('nan')):.3f}); "
                 "90% precision on the validation clips needs less")
+        if n * rate < 1:
+            note += (f"; with so few windows the loudest one sets it: {steady_noise_windows(rate)} validation windows "
+                     f"(--negative-windows {2 * steady_noise_windows(rate)}) give a steadier estimate")
     return {"threshold": round(float(t), 4), "note": note}
 
 

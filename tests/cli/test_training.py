@@ -18,11 +18,17 @@ def test_cli_synth_recording(tmp_path, invoke):
 
 
 def test_cli_train(tmp_path, write_toy_units, invoke):
+    from birdscan.model import read_checkpoint
+
     write_toy_units(tmp_path / "bv", units=("unit01", "unit02"), clips=16)
     base = ["train", "--data", tmp_path / "bv", "--channels", "4,8,8", "--batch-size", 8, "--device", "cpu", "-q"]
     out = invoke(*base, "--out", tmp_path / "m.pt", "--epochs", 1)
     assert out.startswith("best epoch 1: val accuracy ") and f"wrote {tmp_path / 'm.pt'}" in out
+    assert read_checkpoint(tmp_path / "m.pt")["detect"] == {} and "recommended threshold" not in out  # none reached
     assert (tmp_path / "m.pt").is_file() and len((tmp_path / "m.metrics.jsonl").read_text().splitlines()) == 1
+    out = invoke(*base, "--out", tmp_path / "m3.pt", "--epochs", 3)
+    detect = read_checkpoint(tmp_path / "m3.pt")["detect"]  # the recommended threshold is said, not only stored
+    assert detect and out.endswith(f"\nrecommended threshold {detect['threshold']}: {detect['note']}\n")
     out = invoke(*base, "--out", tmp_path / "m.pt", "--epochs", 1, code=1)
     assert "m.pt exists; pass --overwrite to replace it" in out
     out = invoke(*base, "--out", tmp_path / "n.pt", "--epochs", 0, code=1)

@@ -16,7 +16,8 @@ from birdscan import birdvox70k as bdata
 from birdscan.errors import DataError, ParameterError
 from birdscan.train import predict as predict_module
 from birdscan.train.predict import (NOISE_FALSE_ALARMS_PER_MIN, NOISE_WINDOW_RATE, Predictions, freq_loss, freq_metrics,
-                                    noise_threshold, noise_window_rate, octaves, predict, recommended_threshold)
+                                    noise_threshold, noise_window_rate, octaves, predict, recommended_threshold,
+                                    steady_noise_windows)
 
 def test_octaves_above_1_khz():
     torch.testing.assert_close(octaves(torch.tensor([1000.0, 2000.0, 500.0, 0.0])),
@@ -50,10 +51,19 @@ def test_recommended_threshold_from_validation_metrics():
     assert recommended_threshold({"threshold_p90": None}) is None
     assert recommended_threshold({"threshold_p90": 0.812345}) == {"threshold": 0.8123,
                                                                   "note": "reaches 90% precision on the validation units"}
-    noisy = recommended_threshold({"threshold_p90": 0.8, "threshold_noise": 0.93456, "noise_windows": 400, "recall_noise": 0.8125})
-    assert noisy == {"threshold": 0.9346, "note": "at most 0.02% of real-noise validation windows (400) reach it (recall on "
+    noisy = recommended_threshold({"threshold_p90": 0.8, "threshold_noise": 0.93456, "noise_windows": 4800, "recall_noise": 0.8125})
+    assert noisy == {"threshold": 0.9346, "note": "at most 0.02% of real-noise validation windows (4800) reach it (recall on "
                                                   "validation calls 0.812); 90% precision on the validation clips needs less"}
     assert recommended_threshold({"threshold_p90": 0.8, "threshold_noise": 0.7, "noise_windows": 400})["threshold"] == 0.8
+
+
+def test_recommended_threshold_says_when_the_loudest_noise_window_sets_it():
+    assert steady_noise_windows() == 9600 and steady_noise_windows(0.01) == 200  # floor(rate * n) == 2
+    few = recommended_threshold({"threshold_p90": 0.8, "threshold_noise": 0.95, "noise_windows": 3000, "recall_noise": 0.7})
+    assert few["note"].endswith("; with so few windows the loudest one sets it: 9600 validation windows "
+                                "(--negative-windows 19200) give a steadier estimate")
+    enough = recommended_threshold({"threshold_p90": 0.8, "threshold_noise": 0.95, "noise_windows": 4800, "recall_noise": 0.7})
+    assert "loudest" not in enough["note"]  # 4,800 windows: the second loudest sets it
 
 
 def test_metrics_with_real_noise_windows_among_the_clips():
