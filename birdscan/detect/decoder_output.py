@@ -7,6 +7,7 @@ descriptor 2.
 
 from __future__ import annotations
 
+import atexit
 import io
 import os
 import re
@@ -39,9 +40,24 @@ class DecoderOutput:
         self._saved: int | None = None  # the real stderr (a copy of fd 2) while redirected
         self._sink: IO[bytes] | None = None
         self._python: TextIO | None = None  # sys.stderr as it was, while replaced
-        # Python's stand-in stderr on a copy of the real one. Never closed: a thread that took
-        # it during a call may write to it afterwards, and it still reaches the real stderr.
+        # Python's stand-in stderr on a copy of the real one. Not closed after a call: a thread
+        # that took it during a call may write to it afterwards, and it still reaches the real
+        # stderr. Both files close when the interpreter exits (close()).
         self._stand_in: TextIO | None = None
+        atexit.register(self.close)
+
+    def close(self) -> None:
+        """Close the temporary file and the stand-in stderr, unless a call is running (then the
+        process is ending mid-call, and they are left to the operating system)."""
+        if not self._calls.acquire(blocking=False):
+            return
+        try:
+            for f in (self._sink, self._stand_in):
+                if f is not None and f is not sys.stderr:
+                    f.close()
+            self._sink = self._stand_in = None
+        finally:
+            self._calls.release()
 
     @contextmanager
     def call(self, said: list[str] | None = None) -> Iterator[None]:

@@ -25,10 +25,27 @@ def test_decoder_output_is_captured_and_python_stderr_still_reaches_the_terminal
         "print('birdscan: after', file=sys.stderr)\n"
         "print(repr(said))\n"
     )
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    # -W default shows ResourceWarnings: the temporary file and the stand-in close at exit
+    r = subprocess.run([sys.executable, "-W", "default", "-c", code], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     assert r.stderr.splitlines() == ["birdscan: progress", "birdscan: after"]
     assert r.stdout.strip() == repr(["Note: Illegal Audio-MPEG-Header\n"])
+
+
+def test_close_leaves_nothing_open_and_a_later_call_opens_again():
+    from birdscan.detect.decoder_output import DecoderOutput
+
+    out = DecoderOutput()
+    with out.call([]):
+        pass
+    sink = out._sink
+    out.close()
+    assert sink is None or sink.closed  # (no sink when this process has no fd 2)
+    said: list[str] = []
+    with out.call(said):
+        pass
+    assert said == []
+    out.close()
 
 
 def test_decoder_note_names_the_file_once_per_line():
