@@ -141,8 +141,8 @@ NOISE_EVENT_S = 0.05
 """How long a false alarm on real noise stays at the recommended threshold, in seconds: one
 window at a 50 ms hop. Measured on full scans of the real-noise recordings that trained and
 validated a model of the shipped one's recipe (never the held-out ones), at its threshold: 16
-windows in 15 false alarms, and 20 in 18 for the shipped model at the old rule's threshold. (It was 0.1 s, two windows, which let the rule
-aim at twice the false alarms it meant to.)"""
+windows in 15 false alarms, and 20 in 18 for the shipped model at the old rule's threshold.
+(It was 0.1 s, two windows, which let the rule aim at twice the false alarms it meant to.)"""
 
 
 def noise_window_rate(config: ModelConfig) -> float:
@@ -269,11 +269,16 @@ def noise_threshold(noise_logits: np.ndarray, rate: float = NOISE_WINDOW_RATE) -
         at or above 0.5 and 0.9 (NaN when ``n`` is 0).
     """
     p = sigmoid(noise_logits)
-    k = int(np.floor(rate * p.size))
+    k = _windows_allowed(rate, p.size)
     top = np.sort(p)[::-1]
     t = float(min(MAX_THRESHOLD, top[k] + 1e-6)) if top.size else 0.5
     return {"threshold_noise": t, "noise_windows": int(p.size),
             "noise_above_0.5": float(np.mean(p >= 0.5)), "noise_above_0.9": float(np.mean(p >= 0.9))}
+
+
+def _windows_allowed(rate: float, n: int) -> int:
+    """How many of ``n`` real-noise validation windows may reach the threshold at ``rate``."""
+    return int(np.floor(rate * n))
 
 
 def steady_noise_windows(rate: float = NOISE_WINDOW_RATE) -> int:
@@ -289,7 +294,7 @@ def steady_noise_windows(rate: float = NOISE_WINDOW_RATE) -> int:
     int, ``ceil(2 / rate)``: 9,600 at the default 50 ms hop (``--negative-windows`` cuts half as
     many validation windows as training ones)
     """
-    return int(math.ceil(2 / rate - 1e-9))
+    return int(math.ceil(2 / rate))
 
 
 def recommended_threshold(metrics: dict[str, Any], rate: float = NOISE_WINDOW_RATE) -> dict[str, Any] | None:
@@ -320,9 +325,10 @@ def recommended_threshold(metrics: dict[str, Any], rate: float = NOISE_WINDOW_RA
         note = (f"at most {rate:.2%} of real-noise validation windows ({n}) "
                 f"reach it (recall on validation calls {metrics.get('recall_noise', float('nan')):.3f}); "
                 "90% precision on the validation clips needs less")
-        if n * rate < 1:
-            note += (f"; with so few windows the loudest one sets it: {steady_noise_windows(rate)} validation windows "
-                     f"(--negative-windows {2 * steady_noise_windows(rate)}) give a steadier estimate")
+        if _windows_allowed(rate, n) == 0:
+            steady = steady_noise_windows(rate)
+            note += (f"; with so few windows the loudest one sets it: {steady} validation windows "
+                     f"(--negative-windows {2 * steady}) give a steadier estimate")
     return {"threshold": round(float(t), 4), "note": note}
 
 
