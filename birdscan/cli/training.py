@@ -48,13 +48,15 @@ from ..errors import BirdscanError
 @click.option("--freq-head/--no-freq-head", default=True, show_default=True, help="Also learn each call's centre frequency.")
 @click.option("--freq-weight", default=1.0, show_default=True, type=float,
               help="Weight of the frequency head's loss against the detection loss (0: not trained).")
+@click.option("--ema", default=0.0, show_default=True, type=float,
+              help="Validate and save a moving average of the weights with this per-step decay (e.g. 0.998; 0: none).")
 @click.option("--bg-stats/--no-bg-stats", default=False, show_default=True,
               help="Give the network per-band background statistics of each window (steady choruses).")
 @click.option("--overwrite", is_flag=True, help="Replace existing outputs.")
 @click.option("--quiet", "-q", is_flag=True)
 def train(data, out, val_units, test_units, epochs, batch_size, lr, weight_decay, arch, frontend, channels, augment,
           time_shift, num_workers, cache, seed, device, amp, resume, patience, extra, negatives, negative_windows, heldout,
-          freq_head, freq_weight, bg_stats, overwrite, quiet) -> None:
+          freq_head, freq_weight, ema, bg_stats, overwrite, quiet) -> None:
     """Train a detector on BirdVox-70k HDF5 files (split by recording unit).
 
     \b
@@ -71,7 +73,7 @@ def train(data, out, val_units, test_units, epochs, batch_size, lr, weight_decay
         model = ModelConfig(arch=arch, frontend=frontend, freq_head=freq_head, bg_stats=bg_stats,
                             channels=DEFAULT_MODEL.channels if channels is None else parse_channels(channels))
         fit = FitOptions(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay, patience=patience,
-                         seed=seed, freq_weight=freq_weight)
+                         seed=seed, freq_weight=freq_weight, ema=ema)
         runtime = RuntimeOptions(device=device, amp=amp, num_workers=num_workers, cache=cache)
         real = RealSoundsOptions(extra=extra, negatives=negatives, negative_windows=negative_windows, heldout=heldout)
         split = SplitOptions(val_units=val_units, test_units=test_units)

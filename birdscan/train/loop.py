@@ -201,7 +201,8 @@ def train(
     run = RunSpec(split={part: sorted(set(ds.units)) for part, ds in sets.items()},
                   clips={part: len(ds) for part, ds in sets.items()}, epochs=fit.epochs, batch_size=batch_size,
                   lr=fit.lr, weight_decay=fit.weight_decay, config=model.to_dict(),
-                  augment=aug.to_dict() if aug else None, seed=fit.seed, freq_weight=fit.freq_weight)
+                  augment=aug.to_dict() if aug else None, seed=fit.seed, freq_weight=fit.freq_weight,
+                  ema=fit.ema)
     if state is not None:
         check_resume(state, run)
     info = {"data": {"dir": str(Path(data).resolve()), "units": run.split,
@@ -222,7 +223,7 @@ def _fit(sets: dict[str, ClipDataset], paths: TrainPaths, info: dict[str, Any], 
     train_batches = ClipBatches(sets["train"], batch_size, dev, shuffle=True, num_workers=workers, seed=seed)
     val_batches = ClipBatches(sets["val"], batch_size, dev, num_workers=workers)
     loop = _Loop(config, dev, runtime.amp, run.lr, run.weight_decay, epochs, len(train_batches), seed, aug,
-                 run.freq_weight)
+                 run.freq_weight, run.ema)
     log = _Log(paths, info, config, state)
     if state is not None:
         loop.load(state, extended=state["run"]["epochs"] != epochs, done=state["epoch"])
@@ -236,7 +237,7 @@ def _fit(sets: dict[str, ClipDataset], paths: TrainPaths, info: dict[str, Any], 
                 t0 = time.perf_counter()
                 train_loss = loop.train_epoch(train_batches, epoch, reporter)
                 t_train = time.perf_counter() - t0
-                pred = predict(loop.model, val_batches, loop.amp)
+                pred = predict(loop.scored(), val_batches, loop.amp)
                 if not np.isfinite(pred.logits).all():
                     raise ParameterError(f"epoch {epoch}: the model's outputs are not finite (training diverged); "
                                          f"try a lower lr={run.lr}")
@@ -291,7 +292,7 @@ class _Log:
         else:
             self.bad_epochs += 1
         self.history.append(row)
-        save_checkpoint(self.paths.last, loop.model,
+        save_checkpoint(self.paths.last, loop.scored(),
                         {**self.info, "epoch": self.epoch, "best_epoch": self.best["epoch"], "metrics": metrics})
         state = {"format": RESUME_FORMAT, "epoch": self.epoch, **loop.state(), "history": self.history,
                  "best": self.best, "bad_epochs": self.bad_epochs, "run": run.to_dict()}
@@ -309,12 +310,14 @@ class _Log:
 
 
 class _Loop:
-    """Model, AdamW, one-cycle schedule and mixed precision on one device."""
+    """Model, AdamW, one-cycle schedule, mixed precision and the weights' moving average on one device."""
 
     def __init__(self, config: ModelConfig, dev: torch.device, amp: bool, lr: float, weight_decay: float,
-                 epochs: int, steps: int, seed: int, aug: Augment | None, freq_weight: float = 1.0) -> None:
+                 epochs: int, steps: int, seed: int, aug: Augment | None, freq_weight: float = 1.0,
+                 ema: float = 0.0) -> None:
         torch.manual_seed(seed)
         self.model = Detector(config).to(dev)
+        self.average = WeightAverage(self.model, ema) if ema > 0 else None
         self.dev, self.seed, self.aug, self.steps = dev, seed, aug, steps
         self.freq_weight = freq_weight
         self.amp = amp_dtype(dev) if amp else None
@@ -348,23 +351,33 @@ class _Loop:
             self.scaler.step(self.optimizer)
             self.scaler.update()
             self.scheduler.step()
+            if self.average is not None:
+                self.average.update(self.model)
             total += loss.detach() * len(y)  # summed on the device: no GPU sync per step
             n += len(y)
             reporter.batch(step, self.steps)
         return float(total) / max(n, 1)
 
+    def scored(self) -> Detector:
+        """The weights that are validated and saved: the moving average when there is one."""
+        return self.model if self.average is None else self.average.model
+
     def model_state(self) -> dict[str, torch.Tensor]:
-        return {k: v.detach().cpu().clone() for k, v in self.model.state_dict().items()}
+        """The scored weights (:meth:`scored`) on the CPU."""
+        return {k: v.detach().cpu().clone() for k, v in self.scored().state_dict().items()}
 
     def state(self) -> dict[str, Any]:
-        return {"model": self.model_state(), "optimizer": self.optimizer.state_dict(),
-                "scheduler": self.scheduler.state_dict(), "scaler": self.scaler.state_dict()}
+        raw = {k: v.detach().cpu().clone() for k, v in self.model.state_dict().items()}
+        return {"model": raw, "optimizer": self.optimizer.state_dict(), "scheduler": self.scheduler.state_dict(),
+                "scaler": self.scaler.state_dict(), "average": None if self.average is None else self.average.state()}
 
     def load(self, state: dict[str, Any], extended: bool = False, done: int = 0) -> None:
         """Take back a run's state. ``extended``: the run now has more epochs; its one-cycle
         schedule is redrawn over the new total and continues from the ``done`` epochs' step
         (a warm restart of the learning rate when the run had finished)."""
         self.model.load_state_dict(state["model"])
+        if self.average is not None:
+            self.average.load(state["average"])
         self.optimizer.load_state_dict(state["optimizer"])
         if extended:
             import warnings
@@ -377,3 +390,51 @@ class _Loop:
             self.scheduler.load_state_dict(state["scheduler"])
         if state.get("scaler"):
             self.scaler.load_state_dict(state["scaler"])
+
+
+class WeightAverage:
+    """An exponential moving average of a model's weights and batch-norm statistics.
+
+    After each optimiser step, every floating-point entry of the state dict moves towards the
+    model's: ``avg = d * avg + (1 - d) * w`` with ``d = min(decay, (1 + n) / (10 + n))`` after
+    ``n`` earlier updates, so the first steps do not weigh the random initial weights for long.
+    Integer entries (batch norm's step count) are copied. Averaged weights change less from
+    epoch to epoch than the last step's, which the validation, the best epoch and the
+    threshold then rest on.
+
+    Parameters
+    ----------
+    model : Detector, whose current weights start the average (a copy is kept on its device)
+    decay : float in (0, 1), per-step weight of the old average: about ``1 / (1 - decay)``
+        steps are averaged
+    """
+
+    def __init__(self, model: Detector, decay: float) -> None:
+        import copy
+
+        self.model = copy.deepcopy(model).eval()
+        for p in self.model.parameters():
+            p.requires_grad_(False)
+        self.decay, self.updates = float(decay), 0
+
+    @torch.no_grad()
+    def update(self, model: Detector) -> None:
+        """Move the average one step towards ``model``'s current weights."""
+        d = min(self.decay, (1 + self.updates) / (10 + self.updates))
+        new = model.state_dict()
+        for k, avg in self.model.state_dict().items():
+            if avg.is_floating_point():
+                avg.mul_(d).add_(new[k].detach(), alpha=1 - d)
+            else:
+                avg.copy_(new[k])
+        self.updates += 1
+
+    def state(self) -> dict[str, Any]:
+        """The average and its update count (for the resume state), on the CPU."""
+        return {"model": {k: v.detach().cpu().clone() for k, v in self.model.state_dict().items()},
+                "updates": self.updates}
+
+    def load(self, state: dict[str, Any]) -> None:
+        """Take back :meth:`state`."""
+        self.model.load_state_dict(state["model"])
+        self.updates = int(state["updates"])

@@ -120,6 +120,10 @@ class FitOptions(_Options):
         from real noise: a seeded run gives the same weights again, and a resumed run those
         of the uninterrupted one.
     freq_weight : float >= 0, weight of the frequency head's loss (models with ``freq_head``).
+    ema : float in [0, 1), keep an exponential moving average of the weights with this
+        per-step decay (:class:`birdscan.train.loop.WeightAverage`; 0.998 averages about the
+        last 500 steps) and validate, keep and save the average instead of the last step's
+        weights; 0: no average.
 
     Raises
     ------
@@ -139,12 +143,13 @@ class FitOptions(_Options):
     patience: int = 8
     seed: int = 0
     freq_weight: float = 1.0
+    ema: float = 0.0
 
     def __post_init__(self) -> None:
         _refuse([(_is_int(getattr(self, k)), f"{k}={getattr(self, k)!r} must be an integer")
                  for k in ("epochs", "batch_size", "patience", "seed")]
                 + [(_is_number(getattr(self, k)), f"{k}={getattr(self, k)!r} must be a number")
-                   for k in ("lr", "weight_decay", "freq_weight")])
+                   for k in ("lr", "weight_decay", "freq_weight", "ema")])
         _refuse([(self.epochs >= 1, f"epochs={self.epochs} must be >= 1"),
                  (self.batch_size >= 2, f"batch_size={self.batch_size} must be >= 2"),
                  (self.lr > 0, f"lr={self.lr} must be > 0"),
@@ -152,7 +157,8 @@ class FitOptions(_Options):
                  (self.patience >= 0, f"patience={self.patience} must be >= 0 (0: no early stopping)"),
                  (self.seed >= 0, f"seed={self.seed} must be >= 0"),
                  (self.freq_weight >= 0, f"freq_weight={self.freq_weight} must be >= 0 (0: the frequency head "
-                                         "is not trained)")])
+                                         "is not trained)"),
+                 (0 <= self.ema < 1, f"ema={self.ema} must be >= 0 and < 1 (0: no moving average)")])
 
 
 @dataclass(frozen=True)

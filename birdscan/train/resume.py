@@ -8,7 +8,7 @@ run would have.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import MISSING, asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,7 @@ class RunSpec:
     augment: dict[str, Any] | None
     seed: int
     freq_weight: float = 1.0
+    ema: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         """Plain types, as the resume state stores them.
@@ -49,6 +50,7 @@ class RunSpec:
 
 
 RUN_KEYS = tuple(f.name for f in fields(RunSpec))
+_DEFAULTS = {f.name: f.default for f in fields(RunSpec) if f.default is not MISSING}  # keys older runs lack
 
 
 def read_resume(path: str | Path) -> dict[str, Any]:
@@ -101,12 +103,13 @@ def check_resume(state: dict[str, Any], run: RunSpec) -> None:
         when ``run.epochs`` is below the epochs done, or when any setting differs (compared as
         plain types), each listed as ``"<key>: run <saved>, now <new>"``
     """
-    saved, now = state["run"], run.to_dict()
+    now = run.to_dict()
+    saved = {k: state["run"].get(k, _DEFAULTS.get(k)) for k in RUN_KEYS}
     if run.epochs < state["epoch"]:
         raise ParameterError(f"resume: epochs={run.epochs} is fewer than the {state['epoch']} epochs the run has done "
                              "(epochs= can extend a run, not shorten it)")
-    keys = [k for k in RUN_KEYS if k != "epochs" or run.epochs < saved.get("epochs", 0)]
-    diff = [f"{k}: run {saved.get(k)!r}, now {now[k]!r}" for k in keys if plain(saved.get(k)) != plain(now[k])]
+    keys = [k for k in RUN_KEYS if k != "epochs" or run.epochs < (saved["epochs"] or 0)]
+    diff = [f"{k}: run {saved[k]!r}, now {now[k]!r}" for k in keys if plain(saved[k]) != plain(now[k])]
     if diff:
         raise ParameterError("resume: options differ from the run being continued (pass the same ones): " + "; ".join(diff))
 

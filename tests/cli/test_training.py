@@ -35,7 +35,7 @@ def test_cli_train(tmp_path, write_toy_units, invoke):
     assert "--epochs 0 must be >= 1" in out and not (tmp_path / "n.pt").exists()
 
 
-def test_cli_train_passes_amp_and_the_frequency_loss_weight(tmp_path, write_toy_units, invoke):
+def test_cli_train_passes_amp_the_frequency_loss_weight_and_the_weight_average(tmp_path, write_toy_units, invoke):
     import torch
 
     from birdscan.model import read_checkpoint
@@ -53,3 +53,7 @@ def test_cli_train_passes_amp_and_the_frequency_loss_weight(tmp_path, write_toy_
     a, b = read_checkpoint(tmp_path / "a.pt")["state_dict"], read_checkpoint(tmp_path / "b.pt")["state_dict"]
     assert not torch.equal(a["freq.weight"], b["freq.weight"])
     assert "--freq-weight -1.0 must be >= 0" in invoke(*base, "--out", tmp_path / "c.pt", "--freq-weight", -1, code=1)
+    assert args["fit"]["ema"] == 0.0
+    invoke(*base, "--out", tmp_path / "d.pt", "--ema", 0.5)
+    assert read_checkpoint(tmp_path / "d.pt")["train"]["arguments"]["fit"]["ema"] == 0.5
+    assert "--ema 1.0 must be >= 0 and < 1" in invoke(*base, "--out", tmp_path / "e.pt", "--ema", 1, code=1)

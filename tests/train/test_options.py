@@ -26,6 +26,8 @@ from birdscan.train.resume import RunSpec, read_resume
     ({"patience": -1}, r"^patience=-1 must be >= 0 \(0: no early stopping\)$"),
     ({"seed": -3}, r"^seed=-3 must be >= 0$"),
     ({"freq_weight": -1.0}, r"^freq_weight=-1.0 must be >= 0 \(0: the frequency head is not trained\)$"),
+    ({"ema": 1.0}, r"^ema=1.0 must be >= 0 and < 1 \(0: no moving average\)$"),
+    ({"ema": -0.1}, r"^ema=-0.1 must be >= 0 and < 1 \(0: no moving average\)$"),
     ({"epochs": 2.5, "seed": True}, r"^epochs=2.5 must be an integer; seed=True must be an integer$"),
     ({"lr": "0.1"}, r"^lr='0.1' must be a number$"),
 ])

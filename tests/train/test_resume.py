@@ -28,7 +28,7 @@ def test_plain_makes_json_able_copies():
 
 def test_run_keys_are_the_run_spec_fields():
     assert RUN_KEYS == ("split", "clips", "epochs", "batch_size", "lr", "weight_decay", "config", "augment", "seed",
-                        "freq_weight")
+                        "freq_weight", "ema")
     assert spec().to_dict()["split"] == {"train": ["unit01"], "val": ["unit02"], "test": []}
 
 
@@ -44,6 +44,13 @@ def test_check_resume_lists_what_differs():
         check_resume(state, spec(epochs=4, lr=1e-3, seed=2))
     assert str(e.value) == ("resume: options differ from the run being continued (pass the same ones): "
                             "epochs: run 10, now 4; lr: run 0.003, now 0.001; seed: run 1, now 2")
+
+
+def test_a_run_saved_before_a_setting_existed_takes_its_default():
+    old = {k: v for k, v in spec().to_dict().items() if k not in ("freq_weight", "ema")}
+    check_resume({"run": old, "epoch": 1}, spec())  # freq_weight 1.0 and no average, as such runs trained
+    with pytest.raises(ParameterError, match=r"^resume: options differ .*: ema: run 0.0, now 0.998$"):
+        check_resume({"run": old, "epoch": 1}, spec(ema=0.998))
 
 
 def test_read_resume_from_the_state_file_or_a_checkpoint(tmp_path):
