@@ -27,6 +27,7 @@ from ..files import OutputSet, atomic_open, cannot_write
 from ..tables import DETECTION_COLUMNS, WINDOW_COLUMNS, WINDOW_FREQ_COLUMN, csv_cell
 
 FLOAT_FORMAT = "%.4f"
+ROWS_PER_WRITE = 10_000  # windows formatted and written at a time
 
 
 def check_targets(paths: Sequence[Path | None], overwrite: bool) -> None:
@@ -170,8 +171,10 @@ class WindowsWriter:
         columns = [start_s, end_s, prob]
         if self.freq:
             columns.append(np.round(freq_hz, 1) if freq_hz is not None else np.full(len(prob), np.nan))
-        text = csv_rows(csv_cell(rel), columns)
-        self._write(lambda f: f.write(text))
+        cell = csv_cell(rel)
+        for a in range(0, len(prob), ROWS_PER_WRITE):  # a ten-hour recording's 720,000 rows in pieces: flat memory
+            text = csv_rows(cell, [c[a:a + ROWS_PER_WRITE] for c in columns])
+            self._write(lambda f: f.write(text))
 
     def _write(self, write) -> None:
         try:

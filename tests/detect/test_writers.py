@@ -73,3 +73,13 @@ def test_windows_table_with_frequencies_reads_back(tmp_path):
                                                 "a.wav,0.0000,0.5000,0.1235,2812.3000\n"
                                                 "a.wav,0.0500,0.5500,0.9000,7000.0000\n"
                                                 "b.wav,0.0000,0.5000,0.5000,\n")
+
+
+def test_windows_written_in_pieces_are_the_whole_table(tmp_path, monkeypatch):
+    monkeypatch.setattr(writers, "ROWS_PER_WRITE", 3)
+    w = writers.WindowsWriter(tmp_path / "w.csv")
+    start = np.arange(7) * 0.05
+    w.add("a.wav", start, start + 0.5, np.linspace(0, 1, 7))
+    w.close()
+    expected = pd.DataFrame({"file": "a.wav", "start_s": start, "end_s": start + 0.5, "prob": np.linspace(0, 1, 7)})
+    assert (tmp_path / "w.csv").read_text() == expected.to_csv(index=False, float_format="%.4f", lineterminator="\n")
