@@ -3,7 +3,8 @@
 :func:`train` splits the data by recording unit (:func:`birdscan.birdvox70k.split_units`), trains
 a :class:`~birdscan.model.Detector` with AdamW and a one-cycle schedule, validates every
 epoch, keeps the best epoch by validation AUPRC (early stopping after ``fit.patience`` epochs
-without improvement) and writes, next to ``out`` (``model.pt``):
+without improvement; with ``fit.ema`` a moving average of the weights, :class:`WeightAverage`, is
+what is validated and saved) and writes, next to ``out`` (``model.pt``):
 
 - ``model.pt``: the best epoch's checkpoint; ``model.last.pt``: the last epoch's;
 - ``model.resume.pt``: optimiser, schedule and history, for ``resume=``;
