@@ -420,7 +420,12 @@ class WeightAverage:
 
     @torch.no_grad()
     def update(self, model: Detector) -> None:
-        """Move the average one step towards ``model``'s current weights."""
+        """Move the average one step towards ``model``'s current weights.
+
+        Parameters
+        ----------
+        model : Detector, the model being trained (same architecture, same device)
+        """
         d = min(self.decay, (1 + self.updates) / (10 + self.updates))
         new = model.state_dict()
         for k, avg in self.model.state_dict().items():
@@ -431,11 +436,21 @@ class WeightAverage:
         self.updates += 1
 
     def state(self) -> dict[str, Any]:
-        """The average and its update count (for the resume state), on the CPU."""
+        """The average and its update count, for the resume state.
+
+        Returns
+        -------
+        dict with ``model`` (the averaged state dict, on the CPU) and ``updates`` (int)
+        """
         return {"model": {k: v.detach().cpu().clone() for k, v in self.model.state_dict().items()},
                 "updates": self.updates}
 
     def load(self, state: dict[str, Any]) -> None:
-        """Take back :meth:`state`."""
+        """Take back what :meth:`state` returned.
+
+        Parameters
+        ----------
+        state : dict, from :meth:`state` (as saved in a resume file)
+        """
         self.model.load_state_dict(state["model"])
         self.updates = int(state["updates"])
