@@ -20,7 +20,7 @@ from birdscan.train.augment import Augment, resample
 from birdscan.errors import DataError, OutputError, ParameterError
 from birdscan.model import Detector, ModelConfig, read_checkpoint
 from birdscan.train.log import LineReporter
-from birdscan.train.loop import WeightAverage, output_paths, train
+from birdscan.train.loop import output_paths, train
 from birdscan.train.resume import read_resume
 from birdscan.train.options import DEFAULT_MODEL, FitOptions, RealSoundsOptions, SplitOptions
 from birdscan.train.predict import evaluate_clips
@@ -264,31 +264,6 @@ def test_resume_continues_the_run_exactly(run, toy, tmp_path, capfd):
     for k in a:
         torch.testing.assert_close(a[k], b[k], rtol=1e-4, atol=1e-5, msg=k)
     assert resumed.history[-1]["val_auprc"] == pytest.approx(run.history[-1]["val_auprc"], abs=1e-4)
-
-
-def test_weight_average_moves_each_float_entry_by_the_warmed_up_decay_and_copies_counts():
-    torch.manual_seed(0)
-    model = Detector(ModelConfig(channels=(4, 8, 8)))
-    average = WeightAverage(model, decay=0.9)
-    expected = {k: v.clone().double() for k, v in model.state_dict().items()}
-    for n in range(25):
-        with torch.no_grad():
-            for v in model.state_dict().values():
-                v.add_(torch.randn_like(v) if v.is_floating_point() else torch.ones_like(v))
-        average.update(model)
-        d = min(0.9, (1 + n) / (10 + n))  # 0.1 on the first step: the initial weights fade fast
-        new = model.state_dict()
-        expected = {k: d * e + (1 - d) * new[k].double() if new[k].is_floating_point() else new[k].clone()
-                    for k, e in expected.items()}
-    got = average.model.state_dict()
-    assert average.updates == 25 and any(not v.is_floating_point() for v in got.values())  # batch-norm counts
-    for k, v in got.items():
-        if v.is_floating_point():
-            torch.testing.assert_close(v.double(), expected[k], rtol=1e-5, atol=1e-6, msg=k)
-            assert not torch.allclose(v, model.state_dict()[k])  # an average, not the last weights
-        else:
-            assert torch.equal(v, model.state_dict()[k]), k
-    assert not any(p.requires_grad for p in average.model.parameters())
 
 
 def test_a_moving_average_is_what_training_validates_saves_and_resumes(run, toy, tmp_path):

@@ -102,8 +102,8 @@ def write_detections(path: str | os.PathLike[str], table, outputs: OutputSet | N
 
 def csv_rows(cell: str, columns: Sequence[np.ndarray]) -> str:
     """CSV rows ``cell,v1,v2,...``, one per value of the columns: the bytes of pandas'
-    ``to_csv(header=False, index=False, float_format=FLOAT_FORMAT, lineterminator="\\n")``, made
-    four times faster (a windows table of an hour is 72,000 rows).
+    ``to_csv(header=False, index=False, float_format=FLOAT_FORMAT, lineterminator="\\n")``, two
+    to three times faster (an hour's 72,000 rows: 0.20 s against 0.41-0.60 s).
 
     Parameters
     ----------

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from .checkpoint import (
     FORMAT,
+    cpu_state,
     default_model_path,
     default_threshold,
     file_sha256,
@@ -32,7 +33,7 @@ from .frontend import Frontend, mel_filterbank
 from .network import Detector, for_inference
 
 __all__ = [
-    "ARCHS", "FORMAT", "FRONTENDS", "LIMITS", "Detector", "Frontend", "ModelConfig", "default_model_path",
+    "ARCHS", "FORMAT", "FRONTENDS", "LIMITS", "Detector", "Frontend", "ModelConfig", "cpu_state", "default_model_path",
     "default_threshold", "file_sha256", "for_inference", "load_model", "mel_filterbank", "model_from_checkpoint",
     "read_checkpoint", "save_checkpoint", "set_threshold", "torch_load",
 ]

@@ -41,7 +41,7 @@ def save_checkpoint(
     from .._version import __version__
 
     path = Path(path)
-    state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+    state = cpu_state(model)
     ckpt = {
         "format": FORMAT,
         "config": model.config.to_dict(),
@@ -53,6 +53,20 @@ def save_checkpoint(
     with atomic_path(path) as tmp:
         torch.save(ckpt, tmp)
     return path
+
+
+def cpu_state(model: torch.nn.Module) -> dict[str, torch.Tensor]:
+    """A copy of a model's state dict on the CPU, detached from autograd.
+
+    Parameters
+    ----------
+    model : torch.nn.Module (a :class:`Detector`, or any module)
+
+    Returns
+    -------
+    dict name -> tensor, each a fresh CPU copy (later training steps do not change it)
+    """
+    return {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
 
 
 def torch_load(path: str | Path, error: Callable[[str], BirdscanError]) -> Any:

@@ -3,8 +3,9 @@
 :func:`train` splits the data by recording unit (:func:`birdscan.birdvox70k.split_units`), trains
 a :class:`~birdscan.model.Detector` with AdamW and a one-cycle schedule, validates every
 epoch, keeps the best epoch by validation AUPRC (early stopping after ``fit.patience`` epochs
-without improvement; with ``fit.ema`` a moving average of the weights, :class:`WeightAverage`, is
-what is validated and saved) and writes, next to ``out`` (``model.pt``):
+without improvement; with ``fit.ema`` a moving average of the weights,
+:class:`~birdscan.train.average.WeightAverage`, is what is validated and saved) and writes,
+next to ``out`` (``model.pt``):
 
 - ``model.pt``: the best epoch's checkpoint; ``model.last.pt``: the last epoch's;
 - ``model.resume.pt``: optimiser, schedule and history, for ``resume=``;
@@ -29,13 +30,14 @@ from torch.nn import functional as F
 
 from .dataset import ClipBatches, ClipDataset, epoch_seed
 from .augment import Augment
+from .average import WeightAverage
 from ..device import amp_dtype, resolve_device, torch_settings
 from ..errors import OutputError, ParameterError
 from ..files import atomic_path
 from .metrics import append_jsonl, plot_curves, write_jsonl
 from ..realsounds import RealSounds
 from .predict import freq_loss, noise_window_rate, outputs, predict, recommended_threshold
-from ..model import Detector, ModelConfig, save_checkpoint
+from ..model import Detector, ModelConfig, cpu_state, save_checkpoint
 from .log import Reporter, reporter
 from .resume import RESUME_FORMAT, RunSpec, check_resume, plain, read_resume
 from .options import DEFAULT_MODEL, FitOptions, RealSoundsOptions, RuntimeOptions, SplitOptions
@@ -365,12 +367,11 @@ class _Loop:
 
     def model_state(self) -> dict[str, torch.Tensor]:
         """The scored weights (:meth:`scored`) on the CPU."""
-        return {k: v.detach().cpu().clone() for k, v in self.scored().state_dict().items()}
+        return cpu_state(self.scored())
 
     def state(self) -> dict[str, Any]:
-        raw = {k: v.detach().cpu().clone() for k, v in self.model.state_dict().items()}
-        return {"model": raw, "optimizer": self.optimizer.state_dict(), "scheduler": self.scheduler.state_dict(),
-                "scaler": self.scaler.state_dict(), "average": None if self.average is None else self.average.state()}
+        return {"model": cpu_state(self.model), "optimizer": self.optimizer.state_dict(),
+                "scheduler": self.scheduler.state_dict(), "scaler": self.scaler.state_dict(), "average": None if self.average is None else self.average.state()}
 
     def load(self, state: dict[str, Any], extended: bool = False, done: int = 0) -> None:
         """Take back a run's state. ``extended``: the run now has more epochs; its one-cycle
@@ -391,66 +392,3 @@ class _Loop:
             self.scheduler.load_state_dict(state["scheduler"])
         if state.get("scaler"):
             self.scaler.load_state_dict(state["scaler"])
-
-
-class WeightAverage:
-    """An exponential moving average of a model's weights and batch-norm statistics.
-
-    After each optimiser step, every floating-point entry of the state dict moves towards the
-    model's: ``avg = d * avg + (1 - d) * w`` with ``d = min(decay, (1 + n) / (10 + n))`` after
-    ``n`` earlier updates, so the first steps do not weigh the random initial weights for long.
-    Integer entries (batch norm's step count) are copied. Averaged weights change less from
-    epoch to epoch than the last step's, which the validation, the best epoch and the
-    threshold then rest on.
-
-    Parameters
-    ----------
-    model : Detector, whose current weights start the average (a copy is kept on its device)
-    decay : float in (0, 1), per-step weight of the old average: about ``1 / (1 - decay)``
-        steps are averaged
-    """
-
-    def __init__(self, model: Detector, decay: float) -> None:
-        import copy
-
-        self.model = copy.deepcopy(model).eval()
-        for p in self.model.parameters():
-            p.requires_grad_(False)
-        self.decay, self.updates = float(decay), 0
-
-    @torch.no_grad()
-    def update(self, model: Detector) -> None:
-        """Move the average one step towards ``model``'s current weights.
-
-        Parameters
-        ----------
-        model : Detector, the model being trained (same architecture, same device)
-        """
-        d = min(self.decay, (1 + self.updates) / (10 + self.updates))
-        new = model.state_dict()
-        for k, avg in self.model.state_dict().items():
-            if avg.is_floating_point():
-                avg.mul_(d).add_(new[k].detach(), alpha=1 - d)
-            else:
-                avg.copy_(new[k])
-        self.updates += 1
-
-    def state(self) -> dict[str, Any]:
-        """The average and its update count, for the resume state.
-
-        Returns
-        -------
-        dict with ``model`` (the averaged state dict, on the CPU) and ``updates`` (int)
-        """
-        return {"model": {k: v.detach().cpu().clone() for k, v in self.model.state_dict().items()},
-                "updates": self.updates}
-
-    def load(self, state: dict[str, Any]) -> None:
-        """Take back what :meth:`state` returned.
-
-        Parameters
-        ----------
-        state : dict, from :meth:`state` (as saved in a resume file)
-        """
-        self.model.load_state_dict(state["model"])
-        self.updates = int(state["updates"])

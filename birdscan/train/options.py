@@ -121,7 +121,7 @@ class FitOptions(_Options):
         of the uninterrupted one.
     freq_weight : float >= 0, weight of the frequency head's loss (models with ``freq_head``).
     ema : float in [0, 1), keep an exponential moving average of the weights with this
-        per-step decay (:class:`birdscan.train.loop.WeightAverage`; 0.998 averages about the
+        per-step decay (:class:`birdscan.train.average.WeightAverage`; 0.998 averages about the
         last 500 steps) and validate, keep and save the average instead of the last step's
         weights; 0: no average.
 

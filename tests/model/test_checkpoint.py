@@ -7,7 +7,8 @@ import torch
 
 from birdscan.detect.pipeline import scan
 from birdscan.errors import ModelError
-from birdscan.model import Detector, ModelConfig, default_model_path, load_model, read_checkpoint, save_checkpoint
+from birdscan.model import (Detector, ModelConfig, cpu_state, default_model_path, load_model, read_checkpoint,
+                            save_checkpoint)
 
 
 def test_checkpoint_roundtrip(tmp_path):
@@ -19,6 +20,18 @@ def test_checkpoint_roundtrip(tmp_path):
     x = torch.randn(2, 12000)
     with torch.no_grad():
         torch.testing.assert_close(m(x), m2(x))
+
+
+def test_cpu_state_is_a_copy_that_later_steps_do_not_change():
+    m = Detector(ModelConfig(channels=(4, 8, 8)))
+    state = cpu_state(m)
+    assert state.keys() == m.state_dict().keys()
+    before = {k: v.clone() for k, v in state.items()}
+    with torch.no_grad():
+        for p in m.parameters():
+            p.add_(1.0)
+    assert all(torch.equal(state[k], before[k]) for k in state)
+    assert not any(v.requires_grad for v in state.values())
 
 
 def test_checkpoint_is_never_unpickled(tmp_path):
