@@ -20,6 +20,9 @@ For each model, every file is scanned once (at the model's recommended threshold
 ``--negatives DIR`` adds any folder of call-free audio (your own sites); ``--reference DIR``
 any folder of annotated audio (recordings with Raven, Audacity or CSV tables next to them).
 ``--sweep`` adds hits and false alarms per threshold. ``--json FILE`` writes everything.
+``--gain-db G`` (repeatable) scans the call-free folders, the known calls and the Jura nights
+again at G dB (float WAV copies in a temporary folder; not the ``--reference`` folders): a
+model should not fire more often on the same noise recorded quieter.
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 import birdscan
 from birdscan.detect.events import EventRule, add_call_types, find_events
@@ -62,6 +67,12 @@ class Scanned:
     files: list[Any]
     seconds: float
     wall_s: float
+    copy_suffix: str = ""  # appended to the names of rescaled copies (``--gain-db``)
+
+    def rel(self, f: Any) -> str:
+        """A file's path in its folder, as the original recording is named."""
+        rel = str(f.rec.rel)
+        return rel[: -len(self.copy_suffix)] if self.copy_suffix and rel.endswith(self.copy_suffix) else rel
 
 
 @dataclass
@@ -93,7 +104,44 @@ PARTS = ("unseen", "validation", "trained")
 PER_FILE_LIMIT = 2.0  # false alarms per minute on any single file (the issue's target)
 
 
-def _scan(paths: list[Path], model: str, threshold: float) -> Scanned:
+COPY_SUFFIX = ".wav"
+
+
+def _rescaled(folder: Path, gain_db: float, tmp: Path) -> Path:
+    """A copy of ``folder`` in ``tmp`` (same folder name) with every recording scaled by
+    ``gain_db`` dB, as float WAV named ``<original name>.wav`` (no clipping, no re-encoding),
+    written a block at a time. A file that cannot be read is copied as it is (the scan reports it)."""
+    import shutil
+
+    import soundfile as sf
+
+    from birdscan.tables import is_audio_name
+
+    out = tmp / folder.name
+    for f in sorted(folder.rglob("*")):
+        if not f.is_file() or not is_audio_name(f.name):
+            continue
+        dst = out / f.relative_to(folder)
+        dst = dst.with_name(dst.name + COPY_SUFFIX)
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with sf.SoundFile(str(f)) as src:
+                big = src.frames * src.channels * 4 > 3_900_000_000  # past WAV's 4 GB: RF64
+                with sf.SoundFile(str(dst), "w", src.samplerate, src.channels, "FLOAT", format="RF64" if big else "WAV") as w:
+                    for block in src.blocks(blocksize=1 << 20, dtype="float32", always_2d=True):
+                        w.write(block * np.float32(10 ** (gain_db / 20)))
+        except (sf.SoundFileError, RuntimeError):
+            shutil.copyfile(f, dst)
+    return out
+
+
+def _scan(paths: list[Path], model: str, threshold: float, gain_db: float = 0.0) -> Scanned:
+    if gain_db:
+        with tempfile.TemporaryDirectory() as tmp:
+            copies = [_rescaled(p, gain_db, Path(tmp)) for p in paths]
+            s = _scan(copies, model, threshold)
+        s.copy_suffix = COPY_SUFFIX
+        return s
     t0 = time.perf_counter()
     res = birdscan.scan([str(p) for p in paths], model=model, threshold=threshold, device="cpu", workers=1)
     wall = time.perf_counter() - t0
@@ -112,7 +160,7 @@ def _negatives(report: ModelReport, folders: list[Path], threshold: float, scann
         res = scanned[str(folder)]
         per = {part: [0, 0.0] for part in PARTS}
         for f in res.files:
-            name = f"{folder.name}/{f.rec.rel}"
+            name = f"{folder.name}/{res.rel(f)}"
             n = len(_events(f, threshold))
             part = ("trained" if name in report.trained_on else
                     "validation" if name in report.validated_on else "unseen")
@@ -147,7 +195,7 @@ def _known(real: Path, threshold: float, scanned: Scanned, tolerance: float) -> 
     hits = misses = other = typed = typed_ok = 0
     detail = {}
     for f in scanned.files:
-        key = f"{f.rec.path.parent.name}/{f.rec.path.name}"
+        key = f"{f.rec.path.parent.name}/{Path(scanned.rel(f)).name}"
         if key not in KNOWN_CALLS:
             continue
         ev = _events(f, threshold)
@@ -184,7 +232,7 @@ def _jura_night(name: str) -> bool:
 
 
 def _jura(threshold: float, scanned: Scanned) -> dict[str, Any]:
-    files = [f for f in scanned.files if _jura_night(f.rec.path.name)]
+    files = [f for f in scanned.files if _jura_night(Path(scanned.rel(f)).name)]
     hours = sum(f.duration_s for f in files) / 3600
     n = sum(len(_events(f, threshold)) for f in files)
     return {"files": len(files), "events": n, "per_hour": n / hours if hours else None}
@@ -213,6 +261,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--tolerance", type=float, default=0.25, help="seconds between a call and a detection's peak")
     ap.add_argument("--sweep", action="store_true", help="also tabulate by threshold")
     ap.add_argument("--json", help="write all numbers to this file")
+    ap.add_argument("--gain-db", type=float, action="append", default=[],
+                    help="also scan every recording scaled by this many dB (repeatable; e.g. -20)")
     args = ap.parse_args(argv)
     models = args.model or [str(default_model_path())]
     real = Path(args.real)
@@ -236,6 +286,13 @@ def main(argv: list[str] | None = None) -> int:
         audio = sum(s.seconds for s in scanned.values())
         wall = sum(s.wall_s for s in scanned.values())
         rep.rows["speed"] = {"audio_s": audio, "wall_s": wall, "x_real_time": audio / wall if wall else None}
+        for gain in args.gain_db:
+            at = {str(f): _scan([f], model, t, gain) for f in neg_folders}
+            known = _scan(known_dirs, model, t, gain) if known_dirs else Scanned([], 0.0, 0.0)
+            jura = _scan([real / JURA], model, t, gain) if (real / JURA).is_dir() else Scanned([], 0.0, 0.0)
+            rep.rows.setdefault("gain_db", {})[f"{gain:g}"] = {
+                "negatives": _negatives(rep, neg_folders, t, at), "known": _known(real, t, known, args.tolerance),
+                "jura": _jura(t, jura)}
         if args.reference:
             with tempfile.TemporaryDirectory() as tmp:
                 rep.rows["reference"] = _reference(Path(tmp), [Path(r) for r in args.reference],
@@ -244,6 +301,8 @@ def main(argv: list[str] | None = None) -> int:
     print_table(reports, neg_folders)
     if args.sweep:
         print_sweep(reports)
+    if args.gain_db:
+        print_levels(reports)
     if args.json:
         Path(args.json).write_text(json.dumps([{"model": r.name, "path": r.path, "sha256": r.sha256,
                                                 "threshold": r.threshold, "results": r.rows} for r in reports],
@@ -307,13 +366,29 @@ def print_sweep(reports: list[ModelReport]) -> None:
     print("|---|---|---|---|---|---|---|---|---|")
     for r in reports:
         for key, rows in r.rows.items():
-            if key in ("speed", "reference"):
+            if key in ("speed", "reference", "gain_db"):
                 continue
             n = rows["negatives"]
             print(f"| {r.name} | {key} | {_fmt(n['unseen']['per_min'])} | {_fmt(n['validation']['per_min'])} | "
                   f"{_fmt(n['trained']['per_min'])} | "
                   f"{_fmt(n['worst_file']['per_min'])} | {rows['known']['hits']} | {rows['known']['other']} | "
                   f"{_fmt(rows['jura']['per_hour'], 0)} |")
+
+
+
+def print_levels(reports: list[ModelReport]) -> None:
+    """False alarms, known calls and Jura nights of each model at each ``--gain-db`` (0: as recorded)."""
+    print("\n| model | gain dB | FA/min all | unseen | validation | trained | files over "
+          f"{PER_FILE_LIMIT:g}/min | calls hit | other | Jura FA/h |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for r in reports:
+        levels = {"0": r.rows[f"{r.threshold:g}"], **r.rows.get("gain_db", {})}
+        for gain, rows in sorted(levels.items(), key=lambda kv: -float(kv[0])):
+            n = rows["negatives"]
+            over = sum(len(n["files_over_limit"][part]["files"]) for part in PARTS)
+            print(f"| {r.name} | {gain} | {_fmt(n['all']['per_min'])} | {_fmt(n['unseen']['per_min'])} | "
+                  f"{_fmt(n['validation']['per_min'])} | {_fmt(n['trained']['per_min'])} | {over} | "
+                  f"{rows['known']['hits']} | {rows['known']['other']} | {_fmt(rows['jura']['per_hour'], 0)} |")
 
 
 if __name__ == "__main__":

@@ -117,7 +117,7 @@ def test_augment_is_seeded_keeps_shape_and_only_mixes_negatives():
     b = aug(x, y, torch.Generator().manual_seed(5))
     assert a.shape == x.shape and torch.equal(a, b) and not torch.equal(a, x)
     # mixing only: every clip gains a scaled negative clip (maybe time-reversed)
-    only_mix = Augment(pitch=0, polarity=False, mix_prob=1.0, bandstop_prob=0, noise_prob=0, gain_db=0)
+    only_mix = Augment(pitch=0, polarity=False, mix_prob=1.0, bandstop_prob=0, noise_prob=0, lowpass_prob=0, gain_db=0)
     calls = torch.stack([_tone(3000.0)] * 2)
     noise = torch.randn(2, 12000, generator=g)
     batch = torch.cat([calls, noise])
@@ -132,11 +132,11 @@ def test_augment_is_seeded_keeps_shape_and_only_mixes_negatives():
 
 def test_bandstop_removes_a_band_and_gain_scales():
     x = torch.stack([_tone(f) for f in (2000.0, 5000.0)]).sum(0, keepdim=True)
-    stop = Augment(pitch=0, polarity=False, mix_prob=0, noise_prob=0, gain_db=0, bandstop_prob=1.0,
+    stop = Augment(pitch=0, polarity=False, mix_prob=0, noise_prob=0, lowpass_prob=0, gain_db=0, bandstop_prob=1.0,
                    bandstop_hz=(400.0, 400.0), band=(4800.0, 5200.0))
     spec = torch.fft.rfft(stop(x, torch.zeros(1), torch.Generator().manual_seed(0))).abs()[0]
     assert spec[2000 // 2] > 5000 and spec[5000 // 2] < 1e-2
-    gain = Augment(pitch=0, polarity=False, mix_prob=0, noise_prob=0, bandstop_prob=0, gain_db=12.0)
+    gain = Augment(pitch=0, polarity=False, mix_prob=0, noise_prob=0, bandstop_prob=0, lowpass_prob=0, gain_db=12.0)
     ratio = gain(torch.ones(64, 12000), torch.zeros(64), torch.Generator().manual_seed(0))[:, 0]
     assert 10 ** (-12 / 20) - 1e-6 <= float(ratio.min()) < float(ratio.max()) <= 10 ** (12 / 20) + 1e-6
 

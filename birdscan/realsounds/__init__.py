@@ -7,7 +7,8 @@ Two sources a monitoring project has and BirdVox-70k lacks:
   and cuts negative windows at random offsets, each made into a variant: played at a
   random speed (pitch shifts of up to an octave either way: an insect's song frequency
   moves with temperature), time-stretched without changing pitch, summed out of step with
-  other sources into a chorus, filtered as if farther away, at a random gain. The same
+  other sources into a chorus, filtered as if farther away, at a random level spanning quiet
+  and loud recordings (:data:`~birdscan.realsounds.noise.LEVEL_DB`). The same
   windows, mixed under positives during training (see ``Augment.mix_prob``), become beds.
   :func:`split_recordings` keeps a fixed part of each folder out of training.
 - **Reviewed clips** (``--extra DIR``): :func:`read_labelled` reads a folder of clips
@@ -30,10 +31,10 @@ import numpy as np
 from ..birdvox70k import CLIP_SAMPLES, SAMPLE_RATE
 from ..errors import ParameterError
 from .clips import LabelledClips, read_labelled
-from .noise import (VALIDATION_FRACTION, NoiseBank, Variants, audio_files, load_mono, noise_recordings,
+from .noise import (LEVEL_DB, VALIDATION_FRACTION, NoiseBank, Variants, audio_files, load_mono, noise_recordings,
                     split_recordings)
 
-__all__ = ["LabelledClips", "NoiseBank", "RealArrays", "RealSounds", "Variants", "audio_files", "load_mono",
+__all__ = ["LEVEL_DB", "LabelledClips", "NoiseBank", "RealArrays", "RealSounds", "Variants", "audio_files", "load_mono",
            "noise_recordings", "read_labelled", "split_recordings"]
 
 
@@ -148,7 +149,8 @@ class RealSounds:
         Returns
         -------
         dict, ``extra`` (unit -> absolute folder) and ``negatives`` (folders, fractions, the
-        recordings of each part named ``<folder name>/<path in it>``, ``windows``); each key
+        recordings of each part named ``<folder name>/<path in it>``, ``windows``, the windows'
+        ``level_db``); each key
         only when those inputs were given
         """
         meta: dict[str, object] = {}
@@ -166,6 +168,6 @@ class RealSounds:
                 "validation_fraction": self.validation,
                 "train": [rel(p) for p in self.noise["train"]], "heldout": [rel(p) for p in self.noise["heldout"]],
                 "validation": [rel(p) for p in self.noise["validation"]],
-                "windows": self.negative_windows,
+                "windows": self.negative_windows, "level_db": list(LEVEL_DB),
             }
         return meta

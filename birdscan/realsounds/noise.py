@@ -16,6 +16,13 @@ from ..errors import AudioError, DataError, ParameterError
 from ..tables import AUDIO_EXTENSIONS, is_audio_name
 
 
+# The RMS level of every negative window, dBFS, drawn uniformly in dB: about the levels of the
+# generated clips (peaks of 0.003-0.5, RMS about -62 to -21 dBFS) and of real night recordings.
+# Noise windows louder than the clips teach a model that loud means noise: it then fires more
+# often on the same noise recorded quieter (MODEL_CARD.md, "Recording level").
+LEVEL_DB = (-65.0, -20.0)
+
+
 def load_mono(path: str | Path, sr: int) -> np.ndarray:
     """A whole recording as mono float32 at ``sr`` Hz (channels averaged, DC removed, soxr).
 
@@ -140,7 +147,6 @@ class Variants:
         this probability (a chorus of many individuals).
     distance_prob, distance_hz : low-pass as air absorption over distance, amplitude
         ``exp(-(f / fc) ** 2)`` with ``fc`` in ``distance_hz``, with this probability.
-    gain_db : range of the window's level, dB relative to the source's RMS.
     """
 
     octaves: float = 1.0
@@ -150,7 +156,6 @@ class Variants:
     chorus_max: int = 4
     distance_prob: float = 0.4
     distance_hz: tuple[float, float] = (2500.0, 10000.0)
-    gain_db: tuple[float, float] = (-20.0, 6.0)
 
     def __post_init__(self) -> None:
         for name in ("stretch_prob", "chorus_prob", "distance_prob"):
@@ -219,7 +224,7 @@ class NoiseBank:
         return sum(a.size for a in self.audio) / self.sr
 
     def windows(self, n: int, rng: np.random.Generator, size: int = CLIP_SAMPLES,
-                variants: Variants | None = Variants()) -> np.ndarray:
+                variants: Variants | None = Variants(), level_db: tuple[float, float] = LEVEL_DB) -> np.ndarray:
         """Negative windows cut at random offsets, each a random variant.
 
         Parameters
@@ -229,16 +234,21 @@ class NoiseBank:
         size : int, samples per window
         variants : Variants or None, how windows are varied; None cuts plain windows (for
             validation: the sounds as recorded)
+        level_db : (low, high), dBFS: each window's RMS level, drawn uniformly in dB (the
+            default, :data:`LEVEL_DB`, spans the levels of generated clips and real nights, so
+            that loudness tells nothing about the label)
 
         Returns
         -------
-        np.ndarray [shape=(n, size), float32]; plain windows have unit RMS, variants a random gain
-        within ``variants.gain_db``
+        np.ndarray [shape=(n, size), float32], each window at its drawn RMS level
         """
+        lo, hi = level_db
+        if not -120.0 <= lo <= hi <= 0.0:
+            raise ParameterError(f"level_db={level_db} must be (low, high) dBFS with -120 <= low <= high <= 0")
         out = np.empty((n, size), dtype=np.float32)
         for i in range(n):
             if variants is None:
-                out[i] = self._excerpt(rng, size)
+                out[i] = self._excerpt(rng, size) * 10 ** (rng.uniform(lo, hi) / 20)
                 continue
             x = self._variant(rng, size, variants)
             if rng.random() < variants.chorus_prob:
@@ -247,7 +257,8 @@ class NoiseBank:
                     x = x + y * 10 ** (rng.uniform(-12, 0) / 20)
             if rng.random() < variants.distance_prob:
                 x = _distance(x, self.sr, rng.uniform(*variants.distance_hz))
-            out[i] = x * 10 ** (rng.uniform(*variants.gain_db) / 20)
+            rms = math.sqrt(float(np.mean(np.square(x, dtype=np.float64)))) or 1.0
+            out[i] = x * (10 ** (rng.uniform(lo, hi) / 20) / rms)
         return out
 
     def _pick(self, rng: np.random.Generator) -> np.ndarray:

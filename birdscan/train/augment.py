@@ -16,6 +16,10 @@ from ..birdvox70k import SAMPLE_RATE
 from ..errors import ParameterError
 
 _EPS = 1e-8
+_ROLL_OFF = 300.0  # Hz, the low-pass's transition band
+# A call's band, from its centre frequency: generated high calls sweep up to 1.75 kHz above a
+# 6-8.8 kHz centre (at most 1.3 times it); thrush-type strokes up to 650 Hz above 2-4 kHz.
+KEEP_ABOVE = 1.3
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,11 @@ class Augment:
     noise_prob, noise_db, noise_exponent : add, with this probability, noise with power
         spectrum ``1 / f ** beta`` (``beta`` drawn in ``noise_exponent``: 0 white, 1 pink,
         2 brown) at ``noise_db`` (range, dB) relative to the clip's RMS.
+    lowpass_prob, lowpass_hz : low-pass, with this probability, at a cutoff drawn in
+        ``lowpass_hz`` (Hz; 300 Hz roll-off, nothing above): a recording made at 16 kHz, or
+        band-limited by its recorder. A positive's cutoff stays above its whole call: at least
+        ``KEEP_ABOVE`` times its centre frequency (``keep_hz``) plus the roll-off, which clears
+        the top of the widest generated sweeps; positives of unknown frequency are not filtered.
     gain_db : float >= 0. Scale every clip by a gain drawn in ``[-gain_db, gain_db]`` dB.
     sample_rate : int, Hz.
     """
@@ -54,22 +63,26 @@ class Augment:
     noise_prob: float = 0.5
     noise_db: tuple[float, float] = (-30.0, -10.0)
     noise_exponent: tuple[float, float] = (0.0, 2.0)
+    lowpass_prob: float = 0.15
+    lowpass_hz: tuple[float, float] = (7000.0, 10500.0)
     gain_db: float = 12.0
     sample_rate: int = SAMPLE_RATE
 
     def __post_init__(self) -> None:
-        for name in ("mix_db", "bandstop_hz", "band", "noise_db", "noise_exponent"):
+        for name in ("mix_db", "bandstop_hz", "band", "noise_db", "noise_exponent", "lowpass_hz"):
             lo, hi = getattr(self, name)
             object.__setattr__(self, name, (float(lo), float(hi)))
             if lo > hi:
                 raise ParameterError(f"augment {name}=({lo}, {hi}) must be a (low, high) range")
-        for name in ("mix_prob", "bandstop_prob", "noise_prob"):
+        for name in ("mix_prob", "bandstop_prob", "noise_prob", "lowpass_prob"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ParameterError(f"augment {name}={getattr(self, name)} must be a probability in [0, 1]")
         if not 0.0 <= self.pitch < 0.5:
             raise ParameterError(f"augment pitch={self.pitch} must be in [0, 0.5)")
         if self.time_shift < 0 or self.gain_db < 0:
             raise ParameterError(f"time_shift={self.time_shift} and gain_db={self.gain_db} must be >= 0")
+        if not (0 < self.lowpass_hz[0] and self.lowpass_hz[1] <= self.sample_rate / 2):
+            raise ParameterError(f"augment lowpass_hz={self.lowpass_hz} Hz must lie in (0, {self.sample_rate / 2:g}] Hz (Nyquist)")
         lo, hi = self.band
         if not (0 < lo and hi <= self.sample_rate / 2 and hi - lo >= self.bandstop_hz[1]):
             raise ParameterError(f"augment band={self.band} Hz must fit a {self.bandstop_hz[1]} Hz stop band below Nyquist")
@@ -84,7 +97,8 @@ class Augment:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
 
     def __call__(self, x: torch.Tensor, y: torch.Tensor, generator: torch.Generator | None = None,
-                 return_factor: bool = False) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+                 return_factor: bool = False, keep_hz: torch.Tensor | None = None,
+                 ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
         """Augment a batch.
 
         Parameters
@@ -94,6 +108,8 @@ class Augment:
         generator : torch.Generator on ``x.device``, for reproducible draws
 
         return_factor : also return each clip's pitch factor (frequencies are multiplied by it)
+        keep_hz : torch.Tensor [shape=(batch,)] or None, each positive's call centre frequency
+            in Hz before the pitch change (0 or None: unknown), whose band the low-pass keeps
 
         Returns
         -------
@@ -115,6 +131,8 @@ class Augment:
             x = self._bandstop(x, rand)
         if self.noise_prob > 0:
             x = self._noise(x, rand)
+        if self.lowpass_prob > 0:
+            x = self._lowpass(x, y, rand, None if keep_hz is None else keep_hz.to(x.device) * factor)
         if self.gain_db > 0:
             x = x * _db(rand.uniform(-self.gain_db, self.gain_db))[:, None]
         return (x, factor) if return_factor else x
@@ -137,6 +155,25 @@ class Augment:
         stop = (freqs >= lo[:, None]) & (freqs <= (lo + width)[:, None]) & rand.chance(self.bandstop_prob)[:, None]
         spec = torch.fft.rfft(x).masked_fill(stop, 0)
         return torch.fft.irfft(spec, n=n)
+
+    def _lowpass(self, x: torch.Tensor, y: torch.Tensor, rand: _Rand, keep_hz: torch.Tensor | None) -> torch.Tensor:
+        n = x.shape[1]
+        cutoff = rand.uniform(*self.lowpass_hz)
+        on = rand.chance(self.lowpass_prob)
+        positive = y.to(x.device) >= 0.5
+        if keep_hz is None:
+            on &= ~positive
+        else:
+            on &= ~positive | (keep_hz > 0)
+            cutoff = torch.where(positive, torch.maximum(cutoff, KEEP_ABOVE * keep_hz + _ROLL_OFF), cutoff)
+        idx = torch.nonzero(on).squeeze(1)
+        if idx.numel() == 0:
+            return x
+        freqs = torch.fft.rfftfreq(n, 1.0 / self.sample_rate, device=x.device)
+        gain = ((cutoff[idx, None] - freqs) / _ROLL_OFF).clamp(0.0, 1.0)
+        x = x.clone()  # clips left unfiltered keep their exact samples
+        x[idx] = torch.fft.irfft(torch.fft.rfft(x[idx]) * gain, n=n)
+        return x
 
     def _noise(self, x: torch.Tensor, rand: _Rand) -> torch.Tensor:
         b, n = x.shape

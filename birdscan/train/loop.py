@@ -35,7 +35,7 @@ from ..device import amp_dtype, resolve_device, torch_settings
 from ..errors import OutputError, ParameterError
 from ..files import atomic_path
 from .metrics import append_jsonl, plot_curves, write_jsonl
-from ..realsounds import RealSounds
+from ..realsounds import LEVEL_DB, RealSounds
 from .predict import freq_loss, noise_window_rate, outputs, predict, recommended_threshold
 from ..model import Detector, ModelConfig, cpu_state, save_checkpoint
 from .log import Reporter, reporter
@@ -205,7 +205,7 @@ def train(
                   clips={part: len(ds) for part, ds in sets.items()}, epochs=fit.epochs, batch_size=batch_size,
                   lr=fit.lr, weight_decay=fit.weight_decay, config=model.to_dict(),
                   augment=aug.to_dict() if aug else None, seed=fit.seed, freq_weight=fit.freq_weight,
-                  ema=fit.ema)
+                  ema=fit.ema, noise_level_db=list(LEVEL_DB) if sounds.noise else None)
     if state is not None:
         check_resume(state, run)
     info = {"data": {"dir": str(Path(data).resolve()), "units": run.split,
@@ -343,7 +343,7 @@ class _Loop:
         n = 0
         for step, (x, y, f) in enumerate(batches.epoch(epoch), 1):
             if self.aug is not None:
-                x, factor = self.aug(x, y, gen, return_factor=True)
+                x, factor = self.aug(x, y, gen, return_factor=True, keep_hz=f)
                 f = f * factor  # pitch augmentation moves the call's frequency
             z, freq = outputs(self.model, x, self.amp)
             loss = F.binary_cross_entropy_with_logits(z, y)

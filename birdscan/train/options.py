@@ -177,8 +177,8 @@ class RealSoundsOptions(_Options):
         (whole recordings) gives validation windows (unit ``noise-val``), from which the
         recommended threshold is chosen, so that it estimates false alarms on recordings
         training never heard; the rest gives ``negative_windows`` varied negative windows (unit
-        ``noise``: pitch shifts of up to an octave, time stretch, choruses, distance, gain),
-        which augmentation also mixes under positives as beds.
+        ``noise``: pitch shifts of up to an octave, time stretch, choruses, distance, a level
+        spanning quiet and loud recordings), which augmentation also mixes under positives as beds.
     negative_windows : int >= 0, varied training windows cut from ``negatives``.
     heldout : float in [0, 1), fraction of each ``negatives`` folder kept out of training and
         validation.

@@ -24,7 +24,9 @@ class RunSpec:
     """The settings that define a training run: a resumed run must share every one of them.
 
     ``split``: {part: units}; ``clips``: {part: number of clips}; ``config``: the model
-    config as plain types; ``augment``: the augmentation settings, None for none.
+    config as plain types; ``augment``: the augmentation settings, None for none;
+    ``noise_level_db``: the level range of the real-noise windows, None without ``negatives``
+    (and in runs begun before the windows had one: those cannot be continued with negatives).
     """
 
     split: dict[str, list[str]]
@@ -38,6 +40,7 @@ class RunSpec:
     seed: int
     freq_weight: float = 1.0
     ema: float = 0.0
+    noise_level_db: list[float] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain types, as the resume state stores them.
@@ -101,7 +104,8 @@ def check_resume(state: dict[str, Any], run: RunSpec) -> None:
     ------
     ParameterError
         when ``run.epochs`` is below the epochs done, or when any setting differs (compared as
-        plain types), each listed as ``"<key>: run <saved>, now <new>"``
+        plain types), each listed as ``"<key>: run <saved>, now <new>"`` (``"augment.<name>: ..."``
+        for a setting inside a dict, ``'absent'`` where one side lacks it)
     """
     now = run.to_dict()
     saved = {k: state["run"].get(k, _DEFAULTS.get(k)) for k in RUN_KEYS}
@@ -109,7 +113,14 @@ def check_resume(state: dict[str, Any], run: RunSpec) -> None:
         raise ParameterError(f"resume: epochs={run.epochs} is fewer than the {state['epoch']} epochs the run has done "
                              "(epochs= can extend a run, not shorten it)")
     keys = [k for k in RUN_KEYS if k != "epochs" or run.epochs < (saved["epochs"] or 0)]
-    diff = [f"{k}: run {saved[k]!r}, now {now[k]!r}" for k in keys if plain(saved[k]) != plain(now[k])]
+    diff = []
+    for k in keys:
+        was, new = plain(saved[k]), plain(now[k])
+        if isinstance(was, dict) and isinstance(new, dict):  # name the settings inside (augment)
+            diff += [f"{k}.{sub}: run {was.get(sub, 'absent')!r}, now {new.get(sub, 'absent')!r}"
+                     for sub in sorted(set(was) | set(new)) if was.get(sub, "absent") != new.get(sub, "absent")]
+        elif was != new:
+            diff.append(f"{k}: run {saved[k]!r}, now {now[k]!r}")
     if diff:
         raise ParameterError("resume: options differ from the run being continued (pass the same ones): " + "; ".join(diff))
 

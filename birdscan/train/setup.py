@@ -49,7 +49,9 @@ def augmentation(augment: bool | Augment, time_shift: int, config: ModelConfig) 
         return augment
     if not augment:
         return None
-    return Augment(time_shift=time_shift, band=(config.fmin, config.fmax), sample_rate=config.sample_rate)
+    nyquist = config.sample_rate / 2
+    lowpass = (min(Augment.lowpass_hz[0], 0.6 * nyquist), min(Augment.lowpass_hz[1], 0.875 * nyquist))
+    return Augment(time_shift=time_shift, band=(config.fmin, config.fmax), lowpass_hz=lowpass, sample_rate=config.sample_rate)
 
 
 def datasets(data: str | Path, val_units: Any, test_units: Any, sample_rate: int, cache: bool,

@@ -171,3 +171,47 @@ def test_measure_bands_reads_no_context_past_the_readable_part(monkeypatch, tmp_
     events = pd.DataFrame({"start_s": [1.0, 4.5], "end_s": [1.2, 4.9]})
     assert measure_bands(events, tmp_path / "a.flac", None, 1000.0, 3900.0, readable_s=5.0) is None
     assert asked == [(0.7, 1.5), (4.2, 5.0)]
+
+
+def test_measure_bands_of_many_events_in_threads_match_one_by_one(monkeypatch, tmp_path):
+    """Bands are computed by a few threads while this one reads: the same bands, in event order,
+    however many events (more than the threads keep in flight) and when a read fails midway."""
+    import pandas as pd
+
+    from birdscan.detect import audiofile
+    from birdscan.detect.events import BAND_THREADS, measure_bands
+    from birdscan.errors import AudioError
+
+    sr, rng = 24000, np.random.default_rng(3)
+    n = 8 * BAND_THREADS + 20
+    freqs = rng.uniform(1500, 9000, n)
+    t = np.arange(int(0.1 * sr)) / sr
+
+    def segment(i):  # a tone at its own frequency 0.3-0.4 s into 0.7 s of noise
+        x = rng.standard_normal(int(0.7 * sr)) * 0.01
+        x[int(0.3 * sr): int(0.3 * sr) + t.size] += np.sin(2 * np.pi * freqs[i] * t)
+        return x[:, None].astype(np.float32)
+
+    segments = [segment(i) for i in range(n)]
+    expected = [event_band(s[:, 0], sr, (0.3, 0.4), 1000.0, 11000.0) for s in segments]
+    starts = 1.0 + np.arange(n) * 2.0
+    events = pd.DataFrame({"start_s": starts, "end_s": starts + 0.1})
+
+    def read(path, spans, broken_at=None):
+        for i, _ in enumerate(spans):
+            if i == broken_at:
+                raise AudioError(f"{path}: cannot read a segment (lost sync)")
+            yield segments[i], sr
+
+    monkeypatch.setattr(audiofile, "read_segments", read)
+    assert measure_bands(events, tmp_path / "a.flac", None, 1000.0, 11000.0) is None
+    assert list(zip(events.low_freq_hz, events.high_freq_hz)) == [(round(lo, 1), round(hi, 1)) for lo, hi in expected]
+    assert len(set(np.round(events.low_freq_hz, -2))) > n // 2  # the tones' bands, not a fallback
+
+    broken = n - 7
+    monkeypatch.setattr(audiofile, "read_segments", lambda path, spans: read(path, spans, broken))
+    events = events[["start_s", "end_s"]].copy()
+    assert "the band of 7 event(s) there is the model's band" in measure_bands(events, tmp_path / "a.flac", None, 1000.0, 11000.0)
+    got = list(zip(events.low_freq_hz, events.high_freq_hz))
+    assert got[:broken] == [(round(lo, 1), round(hi, 1)) for lo, hi in expected[:broken]]
+    assert got[broken:] == [(1000.0, 11000.0)] * 7

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from birdscan.errors import DataError, ParameterError
-from birdscan.realsounds.noise import NoiseBank, Variants, audio_files, noise_recordings, split_recordings
+from birdscan.realsounds.noise import LEVEL_DB, NoiseBank, Variants, audio_files, noise_recordings, split_recordings
 
 
 def test_split_holds_out_a_fixed_part_of_each_folder_whatever_the_order(noise_dir):
@@ -59,3 +59,24 @@ def test_noise_bank_part_cuts_validation_from_the_end(noise_dir, tone, write, do
     assert {round(dominant_hz(w), -2) for w in val.windows(10, np.random.default_rng(0), variants=None)} == {6000.0}
     with pytest.raises(ParameterError, match="part="):
         NoiseBank([noise_dir / "split" / "two.wav"], part=(0.9, 0.2))
+
+
+def test_noise_windows_spread_over_recording_levels_whatever_the_source_level(noise_dir, tone, write):
+    # the same sound recorded 40 dB apart gives windows at the same spread of levels: a model
+    # must not learn that loud means noise (generated calls are quiet as often as loud)
+    write(noise_dir / "loud" / "a.wav", 0.5 * tone(3000, 3.0))
+    write(noise_dir / "quiet" / "a.wav", 0.005 * tone(3000, 3.0))
+    lo, hi = LEVEL_DB
+    for folder in ("loud", "quiet"):
+        bank = NoiseBank([noise_dir / folder / "a.wav"])
+        for variants in (None, Variants()):
+            x = bank.windows(300, np.random.default_rng(2), variants=variants).astype(np.float64)
+            level = 10 * np.log10(np.mean(x**2, axis=1))
+            assert lo - 0.01 <= level.min() and level.max() <= hi + 0.01
+            # spread evenly in dB: each third of the range holds about a third of the windows
+            thirds = np.histogram(level, bins=3, range=(lo, hi))[0]
+            assert thirds.min() > 60, thirds
+    quiet = NoiseBank([noise_dir / "quiet" / "a.wav"]).windows(50, np.random.default_rng(3), level_db=(-30.0, -30.0))
+    np.testing.assert_allclose(10 * np.log10(np.mean(quiet.astype(np.float64) ** 2, axis=1)), -30.0, atol=0.01)
+    with pytest.raises(ParameterError, match="level_db"):
+        bank.windows(1, np.random.default_rng(0), level_db=(-20.0, 6.0))

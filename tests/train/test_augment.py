@@ -1,5 +1,6 @@
 """birdscan.train.augment (beyond tests/test_train.py): plain-type settings, option checks, and the
-single transforms: identity when all are off, polarity, noise at its level, pitch factors."""
+single transforms: identity when all are off, polarity, noise at its level, pitch factors, the
+low-pass that keeps calls."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import torch
 from birdscan.errors import ParameterError
 from birdscan.train.augment import Augment
 
-OFF = dict(pitch=0, polarity=False, mix_prob=0, bandstop_prob=0, noise_prob=0, gain_db=0)
+OFF = dict(pitch=0, polarity=False, mix_prob=0, bandstop_prob=0, noise_prob=0, lowpass_prob=0, gain_db=0)
 
 
 def test_settings_as_plain_types_rebuild_the_same_augment():
@@ -27,6 +28,8 @@ def test_settings_as_plain_types_rebuild_the_same_augment():
     ({"noise_prob": -0.1}, "augment noise_prob=-0.1 must be a probability in [0, 1]"),
     ({"band": (1000, 1500)}, "augment band=(1000.0, 1500.0) Hz must fit a 1000.0 Hz stop band below Nyquist"),
     ({"band": (1000, 13000)}, "augment band=(1000.0, 13000.0) Hz must fit a 1000.0 Hz stop band below Nyquist"),
+    ({"lowpass_hz": (7000, 13000)}, "augment lowpass_hz=(7000.0, 13000.0) Hz must lie in (0, 12000] Hz (Nyquist)"),
+    ({"lowpass_prob": 1.5}, "augment lowpass_prob=1.5 must be a probability in [0, 1]"),
 ])
 def test_bad_settings_are_named(kw, message):
     with pytest.raises(ParameterError) as e:
@@ -62,3 +65,36 @@ def test_pitch_factors_are_drawn_within_the_range():
     _, factor = Augment(**{**OFF, "pitch": 0.04})(torch.randn(256, 12000), torch.zeros(256), torch.Generator().manual_seed(3),
                                                   return_factor=True)
     assert factor.shape == (256,) and 0.96 <= float(factor.min()) < 0.97 and 1.03 < float(factor.max()) <= 1.04
+
+
+def _tone(freq: float, n: int = 12000, sr: int = 24000) -> torch.Tensor:
+    return torch.sin(2 * torch.pi * freq * torch.arange(n) / sr)
+
+
+def test_lowpass_is_a_band_limited_recorder_that_keeps_every_call():
+    lowpass = Augment(**{**OFF, "lowpass_prob": 1.0, "lowpass_hz": (7000.0, 7000.0)})
+    x = torch.stack([_tone(3000.0) + _tone(9000.0)] * 4)
+    y = torch.tensor([0.0, 1.0, 1.0, 1.0])
+    out = lowpass(x, y, torch.Generator().manual_seed(0), keep_hz=torch.tensor([0.0, 2900.0, 7000.0, 0.0]))
+    spec = torch.fft.rfft(out).abs()
+    below, above = spec[:, 3000 // 2], spec[:, 9000 // 2]
+    assert (below > 5000).all()  # the thrush band passes everywhere
+    assert above[0] < 1e-2 and above[1] < 1e-2  # a negative, and a positive whose call is low, lose 9 kHz
+    assert above[2] > 5000  # a call centred at 7 kHz keeps its band up to 9.1 kHz: the cutoff rises to 9.4 kHz
+    assert above[3] > 5000  # a positive of unknown frequency is left alone
+    torch.testing.assert_close(out[3], x[3], rtol=0, atol=1e-5)
+    assert (lowpass(x, y, torch.Generator().manual_seed(0))[1:] - x[1:]).abs().max() < 1e-5  # no keep_hz: positives untouched
+    some = Augment(**{**OFF, "lowpass_prob": 0.25})
+    hit = torch.fft.rfft(some(torch.stack([_tone(10900.0)] * 400), torch.zeros(400), torch.Generator().manual_seed(1))).abs()
+    assert 60 <= int((hit[:, 10900 // 2] < 1000).sum()) <= 140  # about a quarter are filtered
+
+
+def test_lowpass_follows_a_call_moved_by_the_pitch_change():
+    # a 7.6 kHz call (keep 7 kHz before a pitch factor of about 1.08) survives a cutoff drawn at 7 kHz
+    aug = Augment(**{**OFF, "pitch": 0.49, "lowpass_prob": 1.0, "lowpass_hz": (7000.0, 7000.0)})
+    g = torch.Generator().manual_seed(4)
+    x = torch.stack([_tone(7000.0)] * 64)
+    out, factor = aug(x, torch.ones(64), g, return_factor=True, keep_hz=torch.full((64,), 7000.0))
+    level = out.square().mean(1).sqrt() / x.square().mean(1).sqrt()
+    assert float(factor.max()) > 1.36 and float(factor.min()) < 0.7  # 1.36: above 9.4 kHz without the pitch factor
+    assert float(level.min()) > 0.8  # every call kept, whether moved up or down

@@ -28,7 +28,7 @@ def test_plain_makes_json_able_copies():
 
 def test_run_keys_are_the_run_spec_fields():
     assert RUN_KEYS == ("split", "clips", "epochs", "batch_size", "lr", "weight_decay", "config", "augment", "seed",
-                        "freq_weight", "ema")
+                        "freq_weight", "ema", "noise_level_db")
     assert spec().to_dict()["split"] == {"train": ["unit01"], "val": ["unit02"], "test": []}
 
 
@@ -51,6 +51,20 @@ def test_a_run_saved_before_a_setting_existed_takes_its_default():
     check_resume({"run": old, "epoch": 1}, spec())  # freq_weight 1.0 and no average, as such runs trained
     with pytest.raises(ParameterError, match=r"^resume: options differ .*: ema: run 0.0, now 0.998$"):
         check_resume({"run": old, "epoch": 1}, spec(ema=0.998))
+
+
+def test_a_run_from_before_a_training_change_is_refused_naming_the_change():
+    # runs begun before the low-pass augmentation and the levelled noise windows trained differently
+    old = spec().to_dict()
+    old["augment"] = {k: v for k, v in old["augment"].items() if not k.startswith("lowpass")}
+    del old["noise_level_db"]
+    check_resume({"run": old, "epoch": 1}, spec(augment=old["augment"]))  # as it was: no negatives, no low-pass
+    with pytest.raises(ParameterError) as e:
+        check_resume({"run": old, "epoch": 1}, spec(noise_level_db=[-65.0, -20.0]))
+    assert str(e.value) == ("resume: options differ from the run being continued (pass the same ones): "
+                            "augment.lowpass_hz: run 'absent', now [7000.0, 10500.0]; "
+                            "augment.lowpass_prob: run 'absent', now 0.15; "
+                            "noise_level_db: run None, now [-65.0, -20.0]")
 
 
 def test_read_resume_from_the_state_file_or_a_checkpoint(tmp_path):
