@@ -18,6 +18,8 @@
 #   insects-xeno-canto-nc is non-commercial: it is for testing only and never used here.
 # A quarter of the generated calls are short high (tseep) calls, twice their share in real
 # nights, so that the model learns this rarer type as well as the thrush-type strokes.
+# Training's own defaults do the rest: real-noise windows at -65 to -20 dBFS (the levels of the
+# generated clips, so loudness tells nothing) and a low-pass on 15% of the clips (16 kHz recorders).
 # On 2 quiet cores: about 5 minutes for the data, 15 minutes for round 1 and 25 for round 2.
 set -euo pipefail
 SHARED=${SHARED:-$(cd "$(dirname "$0")/../.." && pwd)/shared}
