@@ -55,6 +55,10 @@ def test_recommended_threshold_from_validation_metrics():
     assert noisy == {"threshold": 0.9346, "note": "at most 0.02% of real-noise validation windows (4800) reach it (recall on "
                                                   "validation calls 0.812); 90% precision on the validation clips needs less"}
     assert recommended_threshold({"threshold_p90": 0.8, "threshold_noise": 0.7, "noise_windows": 400})["threshold"] == 0.8
+    capped = recommended_threshold({"threshold_p90": 0.3, "threshold_noise": 0.99, "noise_windows": 16000, "recall_noise": 0.644})
+    assert capped == {"threshold": 0.99, "note": "the cap, 0.99: more than 0.02% of the real-noise validation windows "
+                                                 "(16000) reach it (recall on validation calls 0.644); 90% precision on "
+                                                 "the validation clips needs less"}
 
 
 def test_recommended_threshold_says_when_the_loudest_noise_window_sets_it():
