@@ -115,12 +115,10 @@ def _rescaled(folder: Path, gain_db: float, tmp: Path) -> Path:
 
     import soundfile as sf
 
-    from birdscan.tables import is_audio_name
+    from birdscan.realsounds import audio_files
 
     out = tmp / folder.name
-    for f in sorted(folder.rglob("*")):
-        if not f.is_file() or not is_audio_name(f.name):
-            continue
+    for f in audio_files(folder):
         dst = out / f.relative_to(folder)
         dst = dst.with_name(dst.name + COPY_SUFFIX)
         dst.parent.mkdir(parents=True, exist_ok=True)
@@ -147,6 +145,16 @@ def _scan(paths: list[Path], model: str, threshold: float, gain_db: float = 0.0)
     wall = time.perf_counter() - t0
     ok = [f for f in res.files if f.probs is not None]
     return Scanned(ok, sum(f.duration_s or 0 for f in ok), wall)
+
+
+def _scan_all(real: Path, neg_folders: list[Path], model: str, threshold: float, gain_db: float = 0.0) -> dict[str, Scanned]:
+    """Every negative folder (by path), the known calls' folders (``known``) and the Jura nights
+    (``jura``), each scanned once, at ``gain_db`` dB."""
+    scanned = {str(f): _scan([f], model, threshold, gain_db) for f in neg_folders}
+    known_dirs = sorted({real / k.split("/")[0] for k in KNOWN_CALLS if (real / k).exists()})
+    scanned["known"] = _scan(known_dirs, model, threshold, gain_db) if known_dirs else Scanned([], 0.0, 0.0)
+    scanned["jura"] = _scan([real / JURA], model, threshold, gain_db) if (real / JURA).is_dir() else Scanned([], 0.0, 0.0)
+    return scanned
 
 
 def _negatives(report: ModelReport, folders: list[Path], threshold: float, scanned: dict[str, Scanned]) -> dict[str, Any]:
@@ -274,10 +282,7 @@ def main(argv: list[str] | None = None) -> int:
         rep = ModelReport(Path(model).name, str(model), birdscan.model.file_sha256(model), t, _noise_files(ckpt, "train"),
                           _noise_files(ckpt, "validation"))
         low = min((t, *SWEEP)) if args.sweep else t
-        scanned = {str(f): _scan([f], model, low) for f in neg_folders}
-        known_dirs = sorted({real / k.split("/")[0] for k in KNOWN_CALLS if (real / k).exists()})
-        scanned["known"] = _scan(known_dirs, model, low) if known_dirs else Scanned([], 0.0, 0.0)
-        scanned["jura"] = _scan([real / JURA], model, low) if (real / JURA).is_dir() else Scanned([], 0.0, 0.0)
+        scanned = _scan_all(real, neg_folders, model, low)
         for thr in sorted({t, *(SWEEP if args.sweep else ())}):
             rows = {"negatives": _negatives(rep, neg_folders, thr, scanned),
                     "known": _known(real, thr, scanned["known"], args.tolerance),
@@ -287,12 +292,10 @@ def main(argv: list[str] | None = None) -> int:
         wall = sum(s.wall_s for s in scanned.values())
         rep.rows["speed"] = {"audio_s": audio, "wall_s": wall, "x_real_time": audio / wall if wall else None}
         for gain in args.gain_db:
-            at = {str(f): _scan([f], model, t, gain) for f in neg_folders}
-            known = _scan(known_dirs, model, t, gain) if known_dirs else Scanned([], 0.0, 0.0)
-            jura = _scan([real / JURA], model, t, gain) if (real / JURA).is_dir() else Scanned([], 0.0, 0.0)
+            at = _scan_all(real, neg_folders, model, t, gain)
             rep.rows.setdefault("gain_db", {})[f"{gain:g}"] = {
-                "negatives": _negatives(rep, neg_folders, t, at), "known": _known(real, t, known, args.tolerance),
-                "jura": _jura(t, jura)}
+                "negatives": _negatives(rep, neg_folders, t, at), "known": _known(real, t, at["known"], args.tolerance),
+                "jura": _jura(t, at["jura"])}
         if args.reference:
             with tempfile.TemporaryDirectory() as tmp:
                 rep.rows["reference"] = _reference(Path(tmp), [Path(r) for r in args.reference],
@@ -373,7 +376,6 @@ def print_sweep(reports: list[ModelReport]) -> None:
                   f"{_fmt(n['trained']['per_min'])} | "
                   f"{_fmt(n['worst_file']['per_min'])} | {rows['known']['hits']} | {rows['known']['other']} | "
                   f"{_fmt(rows['jura']['per_hour'], 0)} |")
-
 
 
 def print_levels(reports: list[ModelReport]) -> None:

@@ -17,7 +17,6 @@ widened by half a hop on each side; its peak is the centre of its best window.
 
 from __future__ import annotations
 
-import os
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -258,8 +257,7 @@ def event_band(
     return float(freqs[lo]), float(freqs[hi])
 
 
-# threads measuring event bands (measure_bands): the cores this process may use, at most four
-BAND_THREADS = min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+MAX_BAND_THREADS = 4  # threads measuring event bands (measure_bands), at most the usable cores
 
 
 def measure_bands(events, path, channel: int | None, fmin: float, fmax: float,
@@ -294,33 +292,31 @@ def measure_bands(events, path, channel: int | None, fmin: float, fmax: float,
     warning = None
     pending: deque[Future[tuple[float, float]]] = deque()
 
-    def collect(keep: int) -> None:
+    def collect(keep: int, failed: bool = False) -> None:
         while len(pending) > keep:
-            lo, hi = pending.popleft().result()
+            fut = pending.popleft()
+            if failed and fut.exception() is not None:  # keep the bands measured before a read failed
+                pending.clear()
+                return
+            lo, hi = fut.result()
             lows.append(lo)
             highs.append(hi)
 
-    def collect_after_error() -> None:  # keep the bands measured before a read failed
-        while pending:
-            fut = pending.popleft()
-            if fut.exception() is not None:
-                pending.clear()
-                return
-            lows.append(fut.result()[0])
-            highs.append(fut.result()[1])
-
     # This thread reads (libsndfile lets go of the GIL), a few others compute the bands (NumPy's
     # FFT and sorts do too): an hour with a few hundred events took 1.3 s in this one thread.
+    from ..device import usable_cores
+
+    threads = min(MAX_BAND_THREADS, usable_cores())
     try:
-        with ThreadPoolExecutor(max_workers=BAND_THREADS) as pool:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
             try:
                 segments = audiofile.read_segments(path, spans)
                 for (a, b), start, end, (x, sr) in zip(spans, events["start_s"], events["end_s"], segments):
                     mono = x.mean(1) if channel is None else x[:, min(channel, x.shape[1] - 1)]
                     pending.append(pool.submit(event_band, mono, sr, (start - a, end - a), fmin, fmax))
-                    collect(keep=4 * BAND_THREADS)  # a bounded number of segments in memory
+                    collect(keep=4 * threads)  # a bounded number of segments in memory
             except AudioError:
-                collect_after_error()
+                collect(keep=0, failed=True)
                 raise
             collect(keep=0)
     except AudioError as e:

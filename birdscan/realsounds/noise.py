@@ -257,8 +257,7 @@ class NoiseBank:
                     x = x + y * 10 ** (rng.uniform(-12, 0) / 20)
             if rng.random() < variants.distance_prob:
                 x = _distance(x, self.sr, rng.uniform(*variants.distance_hz))
-            rms = math.sqrt(float(np.mean(np.square(x, dtype=np.float64)))) or 1.0
-            out[i] = x * (10 ** (rng.uniform(lo, hi) / 20) / rms)
+            out[i] = x * (10 ** (rng.uniform(lo, hi) / 20) / _rms(x))
         return out
 
     def _pick(self, rng: np.random.Generator) -> np.ndarray:
@@ -271,8 +270,7 @@ class NoiseBank:
             a = np.tile(a, reps)
         s = int(rng.integers(0, a.size - size + 1))
         x = a[s: s + size].astype(np.float64)
-        rms = math.sqrt(float(np.mean(x**2))) or 1.0
-        return (x / rms).astype(np.float32)
+        return (x / _rms(x)).astype(np.float32)
 
     def _variant(self, rng: np.random.Generator, size: int, v: Variants) -> np.ndarray:
         import soxr
@@ -287,8 +285,12 @@ class NoiseBank:
         if speed != 1.0:
             x = soxr.resample(x, self.sr * speed, self.sr, quality="MQ")
         x = x[:size] if x.size >= size else np.pad(x, (0, size - x.size), mode="wrap")
-        rms = math.sqrt(float(np.mean(np.square(x, dtype=np.float64)))) or 1.0
-        return (x / rms).astype(np.float32)
+        return (x / _rms(x)).astype(np.float32)
+
+
+def _rms(x: np.ndarray) -> float:
+    """RMS of ``x`` computed in float64; 1 for silence (so dividing by it leaves silence alone)."""
+    return math.sqrt(float(np.mean(np.square(x, dtype=np.float64)))) or 1.0
 
 
 def _stretch(x: np.ndarray, factor: float, grain: int = 480) -> np.ndarray:

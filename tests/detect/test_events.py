@@ -179,11 +179,11 @@ def test_measure_bands_of_many_events_in_threads_match_one_by_one(monkeypatch, t
     import pandas as pd
 
     from birdscan.detect import audiofile
-    from birdscan.detect.events import BAND_THREADS, measure_bands
+    from birdscan.detect.events import MAX_BAND_THREADS, measure_bands
     from birdscan.errors import AudioError
 
     sr, rng = 24000, np.random.default_rng(3)
-    n = 8 * BAND_THREADS + 20
+    n = 8 * MAX_BAND_THREADS + 20
     freqs = rng.uniform(1500, 9000, n)
     t = np.arange(int(0.1 * sr)) / sr
 
