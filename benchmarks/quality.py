@@ -23,6 +23,10 @@ any folder of annotated audio (recordings with Raven, Audacity or CSV tables nex
 ``--gain-db G`` (repeatable) scans the call-free folders, the known calls and the Jura nights
 again at G dB (float WAV copies in a temporary folder; not the ``--reference`` folders): a
 model should not fire more often on the same noise recorded quieter.
+``--grid-shifts N`` scans the known calls again N - 1 times, each copy starting with silence
+(k/N of the 50 ms hop, k = 1 .. N - 1): windows are scored every 50 ms, so where a call falls
+between two window centres is chance, and a model whose score peaks sharply at the centred
+window finds a call at one shift and misses it at another.
 """
 
 from __future__ import annotations
@@ -107,10 +111,11 @@ PER_FILE_LIMIT = 2.0  # false alarms per minute on any single file (the issue's 
 COPY_SUFFIX = ".wav"
 
 
-def _rescaled(folder: Path, gain_db: float, tmp: Path) -> Path:
+def _copied(folder: Path, tmp: Path, gain_db: float = 0.0, lead_s: float = 0.0) -> Path:
     """A copy of ``folder`` in ``tmp`` (same folder name) with every recording scaled by
-    ``gain_db`` dB, as float WAV named ``<original name>.wav`` (no clipping, no re-encoding),
-    written a block at a time. A file that cannot be read is copied as it is (the scan reports it)."""
+    ``gain_db`` dB and starting with ``lead_s`` seconds of silence, as float WAV named
+    ``<original name>.wav`` (no clipping, no re-encoding), written a block at a time. A file
+    that cannot be read is copied as it is (the scan reports it)."""
     import shutil
 
     import soundfile as sf
@@ -126,6 +131,7 @@ def _rescaled(folder: Path, gain_db: float, tmp: Path) -> Path:
             with sf.SoundFile(str(f)) as src:
                 big = src.frames * src.channels * 4 > 3_900_000_000  # past WAV's 4 GB: RF64
                 with sf.SoundFile(str(dst), "w", src.samplerate, src.channels, "FLOAT", format="RF64" if big else "WAV") as w:
+                    w.write(np.zeros((round(lead_s * src.samplerate), src.channels), np.float32))
                     for block in src.blocks(blocksize=1 << 20, dtype="float32", always_2d=True):
                         w.write(block * np.float32(10 ** (gain_db / 20)))
         except (sf.SoundFileError, RuntimeError):
@@ -133,10 +139,10 @@ def _rescaled(folder: Path, gain_db: float, tmp: Path) -> Path:
     return out
 
 
-def _scan(paths: list[Path], model: str, threshold: float, gain_db: float = 0.0) -> Scanned:
-    if gain_db:
+def _scan(paths: list[Path], model: str, threshold: float, gain_db: float = 0.0, lead_s: float = 0.0) -> Scanned:
+    if gain_db or lead_s:
         with tempfile.TemporaryDirectory() as tmp:
-            copies = [_rescaled(p, gain_db, Path(tmp)) for p in paths]
+            copies = [_copied(p, Path(tmp), gain_db, lead_s) for p in paths]
             s = _scan(copies, model, threshold)
         s.copy_suffix = COPY_SUFFIX
         return s
@@ -199,7 +205,8 @@ def _negatives(report: ModelReport, folders: list[Path], threshold: float, scann
     return out
 
 
-def _known(real: Path, threshold: float, scanned: Scanned, tolerance: float) -> dict[str, Any]:
+def _known(real: Path, threshold: float, scanned: Scanned, tolerance: float, lead_s: float = 0.0) -> dict[str, Any]:
+    """Known calls hit and missed; ``lead_s``: seconds of silence the scanned copies start with."""
     hits = misses = other = typed = typed_ok = 0
     detail = {}
     for f in scanned.files:
@@ -207,7 +214,7 @@ def _known(real: Path, threshold: float, scanned: Scanned, tolerance: float) -> 
         if key not in KNOWN_CALLS:
             continue
         ev = _events(f, threshold)
-        peaks = list(ev.peak_s.to_numpy())
+        peaks = list(ev.peak_s.to_numpy() - lead_s)
         types = list(ev["call_type"]) if "call_type" in ev else [None] * len(peaks)
         used: set[int] = set()
         found = []
@@ -257,6 +264,19 @@ def _reference(det_dir: Path, refs: list[Path], res_inputs: list[Path], model: s
     return evaluate(out, [str(r) for r in refs], tolerance=tolerance).overall
 
 
+HOP_S = 0.05  # the scan's hop (birdscan run's default)
+
+
+def _grid_shifts(rep: ModelReport, real: Path, model: str, low: float, n: int, as_recorded: Scanned,
+                 tolerance: float) -> None:
+    """Known calls hit at each of ``n`` shifts of the window grid, for every threshold in ``rep.rows``
+    (``rows[t]["known_shifts"]``: hits at shift 0, 1/n, ... of the hop)."""
+    known_dirs = sorted({real / k.split("/")[0] for k in KNOWN_CALLS if (real / k).exists()})
+    shifted = [(0.0, as_recorded)] + [(k * HOP_S / n, _scan(known_dirs, model, low, lead_s=k * HOP_S / n)) for k in range(1, n)]
+    for thr, rows in rep.rows.items():
+        rows["known_shifts"] = [_known(real, float(thr), s, tolerance, lead)["hits"] for lead, s in shifted]
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", action="append", help="checkpoint (repeatable; default: the shipped model)")
@@ -271,6 +291,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", help="write all numbers to this file")
     ap.add_argument("--gain-db", type=float, action="append", default=[],
                     help="also scan every recording scaled by this many dB (repeatable; e.g. -20)")
+    ap.add_argument("--grid-shifts", type=int, default=1, metavar="N",
+                    help="scan the known calls at N shifts of the 50 ms window grid (default 1: as recorded)")
     args = ap.parse_args(argv)
     models = args.model or [str(default_model_path())]
     real = Path(args.real)
@@ -288,6 +310,8 @@ def main(argv: list[str] | None = None) -> int:
                     "known": _known(real, thr, scanned["known"], args.tolerance),
                     "jura": _jura(thr, scanned["jura"])}
             rep.rows[f"{thr:g}"] = rows
+        if args.grid_shifts > 1:
+            _grid_shifts(rep, real, model, low, args.grid_shifts, scanned["known"], args.tolerance)
         audio = sum(s.seconds for s in scanned.values())
         wall = sum(s.wall_s for s in scanned.values())
         rep.rows["speed"] = {"audio_s": audio, "wall_s": wall, "x_real_time": audio / wall if wall else None}
@@ -346,6 +370,8 @@ def print_table(reports: list[ModelReport], folders: list[Path]) -> None:
              [f"{len(rows['negatives']['files_over_limit'][part]['files'])} of {rows['negatives']['files_over_limit'][part]['of']}"
               for rows in main_rows])
     line("known real calls hit / missed", [f"{rows['known']['hits']} / {rows['known']['misses']}" for rows in main_rows])
+    if "known_shifts" in main_rows[0]:
+        line("known calls hit at each grid shift (min-max; mean)", [_shifts(rows["known_shifts"]) for rows in main_rows])
     line("other detections in those clips", [str(rows["known"]["other"]) for rows in main_rows])
     line("call type right (of calls hit with a type)", [f"{rows['known']['type_correct']} / {rows['known']['typed']}" for rows in main_rows])
     neg = "birdvox-dcase-20k-clips/ff3d3feb-3371-44ad-a3b3-85969c2cd5ab.wav"
@@ -363,6 +389,10 @@ def print_table(reports: list[ModelReport], folders: list[Path]) -> None:
             print(f"  {r.name}: reference: {r.rows['reference']}")
 
 
+def _shifts(hits: list[int]) -> str:
+    return f"{min(hits)}-{max(hits)}; {sum(hits) / len(hits):.1f}"
+
+
 def print_sweep(reports: list[ModelReport]) -> None:
     print("\n| model | threshold | FA/min unseen | FA/min validation | FA/min trained | worst file FA/min | calls hit | other "
           "| Jura FA/h |")
@@ -374,8 +404,9 @@ def print_sweep(reports: list[ModelReport]) -> None:
             n = rows["negatives"]
             print(f"| {r.name} | {key} | {_fmt(n['unseen']['per_min'])} | {_fmt(n['validation']['per_min'])} | "
                   f"{_fmt(n['trained']['per_min'])} | "
-                  f"{_fmt(n['worst_file']['per_min'])} | {rows['known']['hits']} | {rows['known']['other']} | "
-                  f"{_fmt(rows['jura']['per_hour'], 0)} |")
+                  f"{_fmt(n['worst_file']['per_min'])} | {rows['known']['hits']}"
+                  + (f" (shifted: {_shifts(rows['known_shifts'])})" if "known_shifts" in rows else "")
+                  + f" | {rows['known']['other']} | {_fmt(rows['jura']['per_hour'], 0)} |")
 
 
 def print_levels(reports: list[ModelReport]) -> None:
