@@ -84,15 +84,25 @@ TONES_HZ = (2500.0, 2800.0, 3000.0, 3100.0)
 
 
 @pytest.fixture(scope="module")
-def tone_rates(tmp_path_factory):
-    """Events a minute on one minute of a pure steady tone at each of TONES_HZ, in the thrush band."""
+def tone_folder(tmp_path_factory):
+    """One minute of a pure steady tone at each of TONES_HZ, in the thrush band."""
     sr = 24000
     t = np.arange(60 * sr) / sr
     folder = tmp_path_factory.mktemp("tones")
     for freq in TONES_HZ:
         _night_with(folder, f"tone{int(freq)}", np.sin(2 * np.pi * freq * t), sr, 3)
-    det = scan([folder], device="cpu").detections
+    return folder
+
+
+def _rates(folder, threshold=None):
+    det = scan([folder], device="cpu", threshold=threshold).detections
     return {freq: int((det.file == f"tone{int(freq)}.wav").sum()) for freq in TONES_HZ}
+
+
+@pytest.fixture(scope="module")
+def tone_rates(tone_folder):
+    """Events a minute on each tone at the model's threshold."""
+    return _rates(tone_folder)
 
 
 def test_steady_tones_in_the_thrush_band_no_longer_flicker_all_minute(tone_rates):
@@ -103,3 +113,45 @@ def test_steady_tones_in_the_thrush_band_no_longer_flicker_all_minute(tone_rates
 def test_quiet_on_steady_tones_in_the_thrush_band(tone_rates):
     # the model before this one fired up to 31 times a minute on the 3.1 kHz tone
     assert max(tone_rates.values()) <= 2, tone_rates
+
+
+def test_a_call_between_two_window_centres_scores_like_a_centred_one():
+    """Windows are scored every 50 ms, so a call lies up to 25 ms from the nearest window centre,
+    and where is chance. The shipped model was trained with clips shifted by up to 25 ms: of the
+    generated calls its centred window detects, most are still detected by windows 50 ms off
+    on both sides (a model trained on centred clips only, the default before it: 38%; this one 78%)."""
+    import torch
+
+    from birdscan.model import load_model
+
+    ck = read_checkpoint(default_model_path())
+    assert ck["train"]["arguments"]["time_shift"] == 600  # samples: half the hop
+    model = load_model(default_model_path()).eval()
+    sr, t = 24000, ck["detect"]["threshold"]
+    rng = np.random.default_rng(11)
+    offsets_ms = (0, -50, 50)
+    windows = []
+    for i in range(40):
+        x = synth_background(rng, 2 * sr, sr).astype(np.float32)
+        call, info = synth_call(rng, sr, kind="high" if i % 4 == 0 else "thrush")
+        a = sr - int(info["duration_s"] * sr) // 2  # the call's centre at 1 s
+        x[a : a + len(call)] += call * 3 * np.sqrt(np.mean(x**2)) / np.sqrt(np.mean(call**2))
+        windows += [x[sr - 6000 + ms * 24 :][:12000] for ms in offsets_ms]
+    with torch.inference_mode():
+        p = torch.sigmoid(model.forward_all(torch.from_numpy(np.stack(windows)))[0]).numpy().reshape(40, 3)
+    centred = p[:, 0] >= t
+    assert centred.mean() >= 0.9
+    off_both = (p[:, 1:].min(1) >= t) & centred
+    assert off_both.sum() >= 0.6 * centred.sum(), p
+
+
+def test_steady_tones_stay_quiet_at_the_lower_threshold_the_card_offers(tone_folder):
+    # the model before this one scored these tones 0.85-0.94 (median window) and fired up to
+    # 131 times a minute at 0.95; trained with whole-window tones (synth.tones) it fires at most once
+    assert max(_rates(tone_folder, 0.95).values()) <= 2
+
+
+def test_checkpoint_records_the_whole_window_tones_it_trained_on():
+    data = read_checkpoint(default_model_path())["train"]["data"]
+    tones = data["clips"]["train"]["extra-tones"]
+    assert tones["clips"] == 4000 and 0.25 < tones["positives"] / tones["clips"] < 0.4  # a third with a call over the tone
