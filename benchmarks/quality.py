@@ -26,7 +26,9 @@ model should not fire more often on the same noise recorded quieter.
 ``--grid-shifts N`` scans the known calls again N - 1 times, each copy starting with silence
 (k/N of the 50 ms hop, k = 1 .. N - 1): windows are scored every 50 ms, so where a call falls
 between two window centres is chance, and a model whose score peaks sharply at the centred
-window finds a call at one shift and misses it at another.
+window finds a call at one shift and misses it at another. A recording shorter than a window
+and a hop (the Vesper clip, 0.42 s) has one window wherever the grid falls: it counts as
+recorded at every shift.
 """
 
 from __future__ import annotations
@@ -205,12 +207,17 @@ def _negatives(report: ModelReport, folders: list[Path], threshold: float, scann
     return out
 
 
+def _known_key(scanned: Scanned, f: Any) -> str:
+    """A scanned file's key in :data:`KNOWN_CALLS` (``folder/name`` of the original recording)."""
+    return f"{f.rec.path.parent.name}/{Path(scanned.rel(f)).name}"
+
+
 def _known(real: Path, threshold: float, scanned: Scanned, tolerance: float, lead_s: float = 0.0) -> dict[str, Any]:
     """Known calls hit and missed; ``lead_s``: seconds of silence the scanned copies start with."""
     hits = misses = other = typed = typed_ok = 0
     detail = {}
     for f in scanned.files:
-        key = f"{f.rec.path.parent.name}/{Path(scanned.rel(f)).name}"
+        key = _known_key(scanned, f)
         if key not in KNOWN_CALLS:
             continue
         ev = _events(f, threshold)
@@ -265,16 +272,28 @@ def _reference(det_dir: Path, refs: list[Path], res_inputs: list[Path], model: s
 
 
 HOP_S = 0.05  # the scan's hop (birdscan run's default)
+SHIFTABLE_S = 0.55  # a recording shorter than a window and a hop has one window wherever the grid falls
 
 
-def _grid_shifts(rep: ModelReport, real: Path, model: str, low: float, n: int, as_recorded: Scanned,
+def _grid_shifts(rep: ModelReport, real: Path, model: str, thresholds: list[float], n: int, as_recorded: Scanned,
                  tolerance: float) -> None:
-    """Known calls hit at each of ``n`` shifts of the window grid, for every threshold in ``rep.rows``
-    (``rows[t]["known_shifts"]``: hits at shift 0, 1/n, ... of the hop)."""
+    """Known calls hit at each of ``n`` shifts of the window grid, for each of ``thresholds``
+    (``rep.rows[f"{t:g}"]["known_shifts"]``: hits at shift 0, 1/n, ... of the hop). Silence in
+    front of a recording shorter than :data:`SHIFTABLE_S` moves its audio inside its one window
+    instead of moving the grid: such a recording counts as recorded at every shift."""
     known_dirs = sorted({real / k.split("/")[0] for k in KNOWN_CALLS if (real / k).exists()})
+    if not known_dirs:
+        return
+    short = {_known_key(as_recorded, f) for f in as_recorded.files if (f.duration_s or 0) < SHIFTABLE_S}
+    low = min(thresholds)
     shifted = [(0.0, as_recorded)] + [(k * HOP_S / n, _scan(known_dirs, model, low, lead_s=k * HOP_S / n)) for k in range(1, n)]
-    for thr, rows in rep.rows.items():
-        rows["known_shifts"] = [_known(real, float(thr), s, tolerance, lead)["hits"] for lead, s in shifted]
+    for thr in thresholds:
+        base = _known(real, thr, as_recorded, tolerance)["files"]
+        hits = []
+        for lead, s in shifted:
+            files = _known(real, thr, s, tolerance, lead)["files"]
+            hits.append(sum(sum(x is not None for x in (base if key in short else files)[key]["found"]) for key in files))
+        rep.rows[f"{thr:g}"]["known_shifts"] = hits
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -294,6 +313,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--grid-shifts", type=int, default=1, metavar="N",
                     help="scan the known calls at N shifts of the 50 ms window grid (default 1: as recorded)")
     args = ap.parse_args(argv)
+    if args.grid_shifts < 1:
+        ap.error(f"--grid-shifts {args.grid_shifts}: give 1 or more shifts of the window grid (1: as recorded)")
     models = args.model or [str(default_model_path())]
     real = Path(args.real)
     neg_folders = [real / n for n in NEGATIVE_FOLDERS if (real / n).is_dir()] + [Path(p) for p in args.negatives]
@@ -303,15 +324,15 @@ def main(argv: list[str] | None = None) -> int:
         t = args.threshold if args.threshold is not None else default_threshold(ckpt)
         rep = ModelReport(Path(model).name, str(model), birdscan.model.file_sha256(model), t, _noise_files(ckpt, "train"),
                           _noise_files(ckpt, "validation"))
-        low = min((t, *SWEEP)) if args.sweep else t
-        scanned = _scan_all(real, neg_folders, model, low)
-        for thr in sorted({t, *(SWEEP if args.sweep else ())}):
+        thresholds = sorted({t, *(SWEEP if args.sweep else ())})
+        scanned = _scan_all(real, neg_folders, model, thresholds[0])
+        for thr in thresholds:
             rows = {"negatives": _negatives(rep, neg_folders, thr, scanned),
                     "known": _known(real, thr, scanned["known"], args.tolerance),
                     "jura": _jura(thr, scanned["jura"])}
             rep.rows[f"{thr:g}"] = rows
         if args.grid_shifts > 1:
-            _grid_shifts(rep, real, model, low, args.grid_shifts, scanned["known"], args.tolerance)
+            _grid_shifts(rep, real, model, thresholds, args.grid_shifts, scanned["known"], args.tolerance)
         audio = sum(s.seconds for s in scanned.values())
         wall = sum(s.wall_s for s in scanned.values())
         rep.rows["speed"] = {"audio_s": audio, "wall_s": wall, "x_real_time": audio / wall if wall else None}

@@ -59,7 +59,8 @@ birdscan clips "$WORK/mining/detections.csv" --out "$WORK/mined/not_call" --pad 
 #   with a call over the tone), so that a tone in the thrush band is not taken for a flat call;
 # - --time-shift 600: each clip moved by up to 25 ms (half the 50 ms hop) either way, so that a call
 #   between two window centres scores as high as a centred one.
-python -c "from birdscan.synth import write_tone_clips; write_tone_clips('$WORK/tones', 4000, seed=0, overwrite=True)"
+python -c "import sys; from birdscan.synth import write_tone_clips; write_tone_clips(sys.argv[1], 4000, seed=0, overwrite=True)" \
+    "$WORK/tones"
 birdscan train --data "$WORK/birdvox70k" --out "$WORK/birdscan-default.pt" --epochs 12 --time-shift 600 --patience 3 \
     --cache --seed 0 --bg-stats "${NEGATIVES[@]}" --negative-windows 32000 --extra "$WORK/mined" --extra "$WORK/tones" \
     --overwrite

@@ -26,7 +26,7 @@ from ..errors import BirdscanError
 @click.option("--frontend", type=click.Choice(["pcen", "logmel"]), default="pcen", show_default=True)
 @click.option("--channels", help="Conv channels per block, e.g. 16,32,48.")
 @click.option("--augment/--no-augment", default=True, show_default=True)
-@click.option("--time-shift", default=0, show_default=True, type=int, help="Max random time shift in samples (calls are centred: keep 0).")
+@click.option("--time-shift", default=0, show_default=True, type=int, help="Move each clip by up to this many samples either way (BirdVox-70k clips are centred on the call; the shipped model used 600, half the 50 ms hop, so that a call between two window centres scores like a centred one).")
 @click.option("--num-workers", default=0, show_default=True, type=int, help="DataLoader worker processes.")
 @click.option("--cache", is_flag=True, help="Load all clips into RAM once (float16).")
 @click.option("--seed", default=0, show_default=True, type=int)

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..birdvox70k import CLIP_SAMPLES, SAMPLE_RATE
 from ..errors import OutputError
+from ..files import atomic_open
 from ..realsounds import LEVEL_DB
 from .ambience import synth_background
 from .calls import POSITIVE_MIN_SNR_DB, draw_call, scaled_call
@@ -26,20 +27,32 @@ TONE_SNR_DB = (0.0, 40.0)  # the tone over the background in its band: faint to 
 LABELS_FILE = "labels.csv"
 
 
-def tone_window(rng: np.random.Generator, sr: int = SAMPLE_RATE, n: int = CLIP_SAMPLES) -> tuple[np.ndarray, float, float]:
+def _window_samples(sr: int) -> int:
+    return int(round(CLIP_SAMPLES * sr / SAMPLE_RATE))  # half a second
+
+
+def tone_window(rng: np.random.Generator, sr: int = SAMPLE_RATE, n: int | None = None) -> tuple[np.ndarray, float, float]:
     """A generated night background with a steady tone or harmonic stack (:func:`~birdscan.synth.negatives.steady`)
     over all of its ``n`` samples, at a band SNR drawn in :data:`TONE_SNR_DB`.
 
     Parameters
     ----------
     rng : np.random.Generator
-    sr : int, Hz
-    n : int > 0, samples
+    sr : int >= 8000, Hz
+    n : int > 0 or None, samples, at most 0.5 s (None: 0.5 s, a window)
 
     Returns
     -------
     (x [shape=(n,), float64], lo_hz, hi_hz): the window and the tone's band
+
+    Examples
+    --------
+    >>> x, lo, hi = tone_window(np.random.default_rng(0))
+    >>> x.shape, lo < hi
+    ((12000,), True)
     """
+    check_int("sr", sr, 8000)
+    n = _window_samples(sr) if n is None else check_int("n", n, 1, _window_samples(sr))
     bed = synth_background(rng, n, sr)
     wave, lo, hi = steady(rng, sr)
     edge = max(int(0.1 * wave.size), int(0.03 * sr))  # past the fade-in and before the fade-out
@@ -65,7 +78,7 @@ def write_tone_clips(folder: str | Path, n: int, seed: int = 0, call_fraction: f
     n : int > 0, clips
     seed : int, the random draws
     call_fraction : float in [0, 1], share of clips with a call over the tone
-    sr : int, Hz
+    sr : int >= 8000, Hz; every clip is half a second (a window) at this rate
     overwrite : bool, replace an existing ``labels.csv``
 
     Returns
@@ -74,16 +87,24 @@ def write_tone_clips(folder: str | Path, n: int, seed: int = 0, call_fraction: f
 
     Raises
     ------
-    OutputError when ``folder/labels.csv`` exists and ``overwrite`` is False
+    OutputError when ``folder/labels.csv`` exists and ``overwrite`` is False, or cannot be written
+    ParameterError naming ``n``, ``call_fraction`` or ``sr`` when out of range
+
+    Examples
+    --------
+    >>> write_tone_clips("tones", 4000)       # doctest: +SKIP
+    >>> # birdscan train --data BirdVox-70k/ --extra tones ...
     """
     import soundfile as sf
 
     check_int("n", n, 1)
     check_number("call_fraction", call_fraction, 0, 1, "a number in [0, 1]")
+    check_int("sr", sr, 8000)
     folder = Path(folder)
     table = folder / LABELS_FILE
     if table.exists() and not overwrite:
         raise OutputError(f"{table} exists; pass overwrite=True (or choose another folder) to replace it")
+    table.unlink(missing_ok=True)  # a run that stops leaves no table listing clips of another run
     (folder / "clips").mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     rows = []
@@ -100,8 +121,8 @@ def write_tone_clips(folder: str | Path, n: int, seed: int = 0, call_fraction: f
         name = f"clips/tone_{i:05d}.wav"
         sf.write(folder / name, x.astype(np.float32), sr, subtype="FLOAT")
         rows.append((name, label, freq))
-    with open(table, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
+    with atomic_open(table) as f:  # the table last, whole or not at all
+        w = csv.writer(f, lineterminator="\n")
         w.writerow(["file", "label", "freq_hz"])
         w.writerows(rows)
     return folder

@@ -45,3 +45,28 @@ def test_refuses_to_overwrite_and_checks_its_numbers(tmp_path) -> None:
     write_tone_clips(tmp_path, 2, overwrite=True)
     with pytest.raises(ParameterError, match="call_fraction"):
         write_tone_clips(tmp_path / "x", 2, call_fraction=1.5)
+
+
+def test_a_call_clip_holds_its_call_at_the_centre_over_the_tone(tmp_path) -> None:
+    folder = write_tone_clips(tmp_path, 12, seed=3, call_fraction=1.0)
+    clips = read_labelled(folder)
+    assert np.all(clips.labels == 1)
+    ratios = []
+    for x, f in zip(clips.waves.astype(np.float64), clips.freq_hz):
+        lo, hi = f / 1.25, f * 1.25
+        centre = band_rms(x[4800:7200], SR, lo, hi)  # the middle 0.1 s
+        edges = max(band_rms(x[:1920], SR, lo, hi), band_rms(x[-1920:], SR, lo, hi))  # first and last 80 ms
+        ratios.append(centre / edges)
+    # each call adds to its band at the centre (some only 3 dB over a loud tone), most clearly
+    assert min(ratios) > 1.0 and np.median(ratios) > 2.0, ratios
+
+
+@pytest.mark.parametrize("sr", [16000, 22050, 48000])
+def test_clips_are_half_a_second_at_any_rate(tmp_path, sr) -> None:
+    import soundfile as sf
+
+    folder = write_tone_clips(tmp_path, 3, seed=2, sr=sr)
+    for name in sorted((folder / "clips").iterdir()):
+        info = sf.info(str(name))
+        assert info.samplerate == sr and info.frames == round(0.5 * sr)
+    assert read_labelled(folder).waves.shape == (3, data.CLIP_SAMPLES)
