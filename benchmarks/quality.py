@@ -155,11 +155,16 @@ def _scan(paths: list[Path], model: str, threshold: float, gain_db: float = 0.0,
     return Scanned(ok, sum(f.duration_s or 0 for f in ok), wall)
 
 
+def _known_dirs(real: Path) -> list[Path]:
+    """The folders in ``real`` that hold the known calls' recordings."""
+    return sorted({real / k.split("/")[0] for k in KNOWN_CALLS if (real / k).exists()})
+
+
 def _scan_all(real: Path, neg_folders: list[Path], model: str, threshold: float, gain_db: float = 0.0) -> dict[str, Scanned]:
     """Every negative folder (by path), the known calls' folders (``known``) and the Jura nights
     (``jura``), each scanned once, at ``gain_db`` dB."""
     scanned = {str(f): _scan([f], model, threshold, gain_db) for f in neg_folders}
-    known_dirs = sorted({real / k.split("/")[0] for k in KNOWN_CALLS if (real / k).exists()})
+    known_dirs = _known_dirs(real)
     scanned["known"] = _scan(known_dirs, model, threshold, gain_db) if known_dirs else Scanned([], 0.0, 0.0)
     scanned["jura"] = _scan([real / JURA], model, threshold, gain_db) if (real / JURA).is_dir() else Scanned([], 0.0, 0.0)
     return scanned
@@ -281,14 +286,14 @@ def _grid_shifts(rep: ModelReport, real: Path, model: str, thresholds: list[floa
     (``rep.rows[f"{t:g}"]["known_shifts"]``: hits at shift 0, 1/n, ... of the hop). Silence in
     front of a recording shorter than :data:`SHIFTABLE_S` moves its audio inside its one window
     instead of moving the grid: such a recording counts as recorded at every shift."""
-    known_dirs = sorted({real / k.split("/")[0] for k in KNOWN_CALLS if (real / k).exists()})
+    known_dirs = _known_dirs(real)
     if not known_dirs:
         return
     short = {_known_key(as_recorded, f) for f in as_recorded.files if (f.duration_s or 0) < SHIFTABLE_S}
     low = min(thresholds)
     shifted = [(0.0, as_recorded)] + [(k * HOP_S / n, _scan(known_dirs, model, low, lead_s=k * HOP_S / n)) for k in range(1, n)]
     for thr in thresholds:
-        base = _known(real, thr, as_recorded, tolerance)["files"]
+        base = rep.rows[f"{thr:g}"]["known"]["files"]  # as recorded, scored by main() at this threshold
         hits = []
         for lead, s in shifted:
             files = _known(real, thr, s, tolerance, lead)["files"]
