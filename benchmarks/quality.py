@@ -48,7 +48,7 @@ import numpy as np
 
 import birdscan
 from birdscan.detect.events import EventRule, add_call_types, find_events
-from birdscan.model import default_model_path, default_threshold, read_checkpoint
+from birdscan.model import ModelConfig, default_model_path, default_threshold, read_checkpoint
 
 # The shared folders of call-free audio, and the known real calls: centre (s) and type. The
 # SOURCE.md notes give rounded times ("about 12 s"); these centres are the band-energy peaks
@@ -92,10 +92,15 @@ class ModelReport:
     rows: dict[str, Any] = field(default_factory=dict)
 
 
+GRID = ModelConfig()  # the scan's time grid (birdscan run's default hop, the model's window and rate)
+HOP_S = GRID.hop / GRID.sample_rate
+
+
 def _events(f: Any, threshold: float) -> Any:
-    events = find_events(f.probs, 1200, 12000, 24000, EventRule(threshold=threshold), f.duration_s)
+    grid = (GRID.hop, GRID.window, GRID.sample_rate)
+    events = find_events(f.probs, *grid, EventRule(threshold=threshold), f.duration_s)
     if f.freq is not None:
-        add_call_types(events, f.freq, 1200, 12000, 24000)
+        add_call_types(events, f.freq, *grid)
     return events
 
 
@@ -276,7 +281,6 @@ def _reference(det_dir: Path, refs: list[Path], res_inputs: list[Path], model: s
     return evaluate(out, [str(r) for r in refs], tolerance=tolerance).overall
 
 
-HOP_S = 0.05  # the scan's hop (birdscan run's default)
 SHIFTABLE_S = 0.55  # a recording shorter than a window and a hop has one window wherever the grid falls
 
 

@@ -61,8 +61,11 @@ birdscan clips "$WORK/mining/detections.csv" --out "$WORK/mined/not_call" --pad 
 #   between two window centres scores as high as a centred one.
 python -c "import sys; from birdscan.synth import write_tone_clips; write_tone_clips(sys.argv[1], 4000, seed=0, overwrite=True)" \
     "$WORK/tones"
+# Round 2 runs with seed 1. Seeds 0 and 1 were both trained; seed 1 was kept on its validation data
+# alone: at the threshold its noise-validation windows allow, it keeps more of the validation calls
+# (0.731 at 0.9762 against 0.693 at 0.99, the cap). See the model card, "What was tried" (Q and S).
 birdscan train --data "$WORK/birdvox70k" --out "$WORK/birdscan-default.pt" --epochs 12 --time-shift 600 --patience 3 \
-    --cache --seed 0 --bg-stats "${NEGATIVES[@]}" --negative-windows 32000 --extra "$WORK/mined" --extra "$WORK/tones" \
+    --cache --seed 1 --bg-stats "${NEGATIVES[@]}" --negative-windows 32000 --extra "$WORK/mined" --extra "$WORK/tones" \
     --overwrite
 cp "$WORK/birdscan-default.pt" "$(dirname "$0")/birdscan-default.pt"
 # The recommended threshold is chosen by training itself: the lowest that at most 0.021% of the
