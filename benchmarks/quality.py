@@ -92,7 +92,7 @@ class ModelReport:
     rows: dict[str, Any] = field(default_factory=dict)
 
 
-GRID = ModelConfig()  # the scan's time grid (birdscan run's default hop, the model's window and rate)
+GRID = ModelConfig()  # the time grid of the models compared here (hop, window, rate: the default config's)
 HOP_S = GRID.hop / GRID.sample_rate
 
 
