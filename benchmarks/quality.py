@@ -92,15 +92,15 @@ class ModelReport:
     rows: dict[str, Any] = field(default_factory=dict)
 
 
-GRID = ModelConfig()  # the time grid of the models compared here (hop, window, rate: the default config's)
-HOP_S = GRID.hop / GRID.sample_rate
+_CONFIG = ModelConfig()  # the time grid of the models compared here: the default config's
+GRID = (_CONFIG.hop, _CONFIG.window, _CONFIG.sample_rate)  # samples, samples, Hz
+HOP_S = _CONFIG.hop / _CONFIG.sample_rate
 
 
 def _events(f: Any, threshold: float) -> Any:
-    grid = (GRID.hop, GRID.window, GRID.sample_rate)
-    events = find_events(f.probs, *grid, EventRule(threshold=threshold), f.duration_s)
+    events = find_events(f.probs, *GRID, EventRule(threshold=threshold), f.duration_s)
     if f.freq is not None:
-        add_call_types(events, f.freq, *grid)
+        add_call_types(events, f.freq, *GRID)
     return events
 
 

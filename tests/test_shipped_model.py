@@ -162,25 +162,25 @@ def test_the_rebuild_recipe_makes_this_checkpoint():
     """models/make_default.sh's last training command is the one the shipped checkpoint records,
     paths aside, so the recipe rebuilds this model and not another seed or schedule of it."""
     import shlex
+    from collections import Counter
     from pathlib import Path
 
-    def settings(command: str) -> tuple[set, dict]:
+    def settings(command: str) -> tuple[set, Counter]:
         # after "birdscan train"; a shell array ("${NEGATIVES[@]}": --negatives and paths) is left out
         words = [w for w in shlex.split(command)[2:] if not (w.startswith("${") and w.endswith("[@]}"))]
-        pairs, counts = set(), {}
+        pairs = set()
         for i, w in enumerate(words):
             if not w.startswith("--"):
                 continue
-            counts[w] = counts.get(w, 0) + 1
             value = words[i + 1] if i + 1 < len(words) and not words[i + 1].startswith("--") else None
             if value is None or not ("/" in value or "$" in value):  # a path differs from machine to machine
                 pairs.add((w, value))
-        return pairs, counts
+        return pairs, Counter(w for w in words if w.startswith("--"))
 
     script = (Path(default_model_path()).parent / "make_default.sh").read_text().replace("\\\n", " ")
     recipe = [line for line in script.splitlines() if line.startswith("birdscan train ")][-1]
-    recorded = read_checkpoint(default_model_path())["train"]["command"]
-    (mine, my_counts), (theirs, their_counts) = settings(recipe), settings(recorded)
+    train = read_checkpoint(default_model_path())["train"]
+    (mine, my_counts), (theirs, their_counts) = settings(recipe), settings(train["command"])
     assert mine == theirs  # --seed, --epochs, --time-shift, --negative-windows, --cache, --bg-stats ...
     assert my_counts["--extra"] == their_counts["--extra"]
-    assert ("--seed", str(read_checkpoint(default_model_path())["train"]["arguments"]["fit"]["seed"])) in mine
+    assert ("--seed", str(train["arguments"]["fit"]["seed"])) in mine
