@@ -18,6 +18,7 @@ from ..birdvox70k import SAMPLE_RATE
 from ..errors import ParameterError
 
 HIGH_CALL_FRACTION = 1 / 8
+HIGH_CALL_SHAPES = (0.5, 0.1, 0.15, 0.25)  # down, up, arch, flat
 POSITIVE_MIN_SNR_DB = 3.0  # a positive clip's call is at least this far above the noise in its band
 _THRUSH_BAND = (1900.0, 4200.0)
 
@@ -78,7 +79,8 @@ def draw_call(rng: np.random.Generator, sr: int, kind: str | None,
     ----------
     rng : np.random.Generator
     sr : int, Hz; the call's band stays below 0.45 * ``sr``
-    kind : ``"thrush"`` (2-4 kHz, 40-320 ms), ``"high"`` (5-10.5 kHz, 20-100 ms) or None to
+    kind : ``"thrush"`` (2-4 kHz, 40-320 ms), ``"high"`` (5-10.5 kHz, 20-100 ms; steep sweeps
+        or, one in four, near-steady notes) or None to
         draw it: "high" with probability ``high_fraction``, else "thrush"
     high_fraction : float in [0, 1], used when ``kind`` is None
 
@@ -102,10 +104,13 @@ def draw_call(rng: np.random.Generator, sr: int, kind: str | None,
     else:
         p["dur"] = float(np.clip(0.05 * math.exp(0.4 * rng.standard_normal()), 0.02, 0.1))
         centre = rng.uniform(6000, 8800)
-        p["shape"] = str(rng.choice(["down", "up", "arch"], p=[0.7, 0.15, 0.15]))
-        span = rng.uniform(800, 3500)
+        # a quarter are near-steady notes that wander over `span` (real tseeps at 7 kHz that
+        # move 0.3-0.6 kHz), the rest steep sweeps
+        p["shape"] = str(rng.choice(["down", "up", "arch", "flat"], p=HIGH_CALL_SHAPES))
+        steady = p["shape"] == "flat"
+        span = loguniform(rng, 150, 700) if steady else rng.uniform(800, 3500)
         band = (5000.0, 10500.0)
-        p["vib"] = rng.random() < 0.1
+        p["vib"] = rng.random() < (0.6 if steady else 0.1)
         p["h2"] = rng.uniform(0.02, 0.15) if rng.random() < 0.15 else 0.0
         p["h3"] = 0.0
         p["buzz"] = rng.random() < 0.45
@@ -117,6 +122,8 @@ def draw_call(rng: np.random.Generator, sr: int, kind: str | None,
     p["peak"] = rng.uniform(0.2, 0.6)  # where an arch or dip turns
     p["ends"] = (rng.uniform(0, 0.7), rng.uniform(0, 0.5))
     p["vib_hz"], p["vib_depth"] = rng.uniform(8, 30), rng.uniform(30, 150)
+    if kind == "high" and steady:
+        p["vib_depth"] = span / 2
     # buzzy notes (warbler "zeep"): fast FM that smears the stroke into a band
     p["buzz_hz"] = rng.uniform(150, 400)
     p["buzz_depth"] = rng.uniform(300, 1200) if kind == "high" else rng.uniform(80, 300)
@@ -239,8 +246,9 @@ def synth_call(rng: np.random.Generator, sr: int = SAMPLE_RATE, kind: str | None
     Thrush-type calls ("thrush"): 40-320 ms (median 180 ms) frequency-modulated
     strokes at 1.9-4.2 kHz (mostly 2.3-3.3 kHz), falling, rising, up-down,
     down-up or flat with vibrato, often with a weak 2nd harmonic. High calls
-    ("high", about one in eight when ``kind`` is None): 20-100 ms steep sweeps
-    at 5-10 kHz (warbler/sparrow type). The far field is simulated: ground
+    ("high", about one in eight when ``kind`` is None): 20-100 ms at 5-10 kHz
+    (warbler/sparrow type), steep sweeps or, one in four, near-steady notes (most
+    wandering over 150-700 Hz). The far field is simulated: ground
     reflection, air absorption (a lowpass), a reverberation tail and
     turbulence flutter.
 

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from birdscan.errors import ParameterError
-from birdscan.synth.calls import synth_call
+from birdscan.synth.calls import call_info, draw_call, synth_call
 
 
 @settings(max_examples=60, deadline=None, database=None)
@@ -32,6 +32,21 @@ def test_synth_call_kinds() -> None:
     kinds = [synth_call(rng)[1]["kind"] for _ in range(400)]
     assert 0.06 < kinds.count("high") / 400 < 0.2
     assert synth_call(rng, kind="high")[1]["kind"] == "high"
+
+
+def test_high_calls_are_steep_sweeps_or_near_steady_notes() -> None:
+    rng = np.random.default_rng(3)
+    calls = [draw_call(rng, 24000, "high") for _ in range(400)]
+    steady = [p for p in calls if p.shape == "flat"]
+    assert 0.18 < len(steady) / 400 < 0.32
+    for p in steady:  # they wander by vibrato over at most 0.7 kHz
+        assert 150 <= p.hi - p.lo <= 700 and p.vib_depth == pytest.approx((p.hi - p.lo) / 2)
+    assert 0.4 < np.mean([p.vib for p in steady]) < 0.8
+    assert all(p.hi - p.lo >= 800 for p in calls if p.shape != "flat")
+    for p in [p for p in steady if not p.buzz][:10]:  # as rendered (unbuzzed): within the span
+        info = call_info(p, 24000)
+        assert info["high_freq_hz"] - info["low_freq_hz"] <= p.hi - p.lo + 100
+        assert abs(info["centre_freq_hz"] - (p.lo + p.hi) / 2) < 150
 
 
 def test_synth_call_bad_arguments() -> None:
