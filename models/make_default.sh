@@ -19,8 +19,8 @@
 #   insects-xeno-canto-nc is non-commercial: it is for testing only and never used here.
 # A quarter of the generated calls are short high (tseep) calls, twice their share in real
 # nights, so that the model learns this rarer type as well as the thrush-type strokes; a quarter
-# of those are near-steady notes (like real tseeps at 7 kHz that wander a few hundred Hz), the
-# rest steep sweeps.
+# of those are near-steady notes (most wander by vibrato over 150-700 Hz, like real tseeps at
+# 7 kHz), the rest steep sweeps.
 # Training's own defaults do the rest: real-noise windows at -65 to -20 dBFS (the levels of the
 # generated clips, so loudness tells nothing) and a low-pass on 15% of the clips (16 kHz recorders).
 # On 2 quiet cores: about 5 minutes for the data, 20 for round 1, 1 for the tones and 27 for round 2.
