@@ -27,6 +27,10 @@ from ..errors import BirdscanError
 @click.option("--channels", help="Conv channels per block, e.g. 16,32,48.")
 @click.option("--augment/--no-augment", default=True, show_default=True)
 @click.option("--time-shift", default=0, show_default=True, type=int, help="Move each clip by up to this many samples either way (BirdVox-70k clips are centred on the call; the shipped model used 600, half the 50 ms hop, so that a call between two window centres scores like a centred one).")
+@click.option("--loud-beds", default=0.0, show_default=True, type=float,
+              help="Share of clips (0-1) laid over a negative of the batch set by the call's band: 0-20 dB under the "
+                   "clip in the octave around the call, however loud elsewhere (a cricket at 4.5 kHz over a 3 kHz call), "
+                   "as on real insect nights.")
 @click.option("--num-workers", default=0, show_default=True, type=int, help="DataLoader worker processes.")
 @click.option("--cache", is_flag=True, help="Load all clips into RAM once (float16).")
 @click.option("--seed", default=0, show_default=True, type=int)
@@ -55,7 +59,7 @@ from ..errors import BirdscanError
 @click.option("--overwrite", is_flag=True, help="Replace existing outputs.")
 @click.option("--quiet", "-q", is_flag=True)
 def train(data, out, val_units, test_units, epochs, batch_size, lr, weight_decay, arch, frontend, channels, augment,
-          time_shift, num_workers, cache, seed, device, amp, resume, patience, extra, negatives, negative_windows, heldout,
+          time_shift, loud_beds, num_workers, cache, seed, device, amp, resume, patience, extra, negatives, negative_windows, heldout,
           freq_head, freq_weight, ema, bg_stats, overwrite, quiet) -> None:
     """Train a detector on BirdVox-70k HDF5 files (split by recording unit).
 
@@ -78,7 +82,7 @@ def train(data, out, val_units, test_units, epochs, batch_size, lr, weight_decay
         real = RealSoundsOptions(extra=extra, negatives=negatives, negative_windows=negative_windows, heldout=heldout)
         split = SplitOptions(val_units=val_units, test_units=test_units)
         result = run_train(data, out, split=split, real=real, model=model, augment=augment, time_shift=time_shift,
-                           fit=fit, runtime=runtime, resume=resume, overwrite=overwrite,
+                           loud_beds=loud_beds, fit=fit, runtime=runtime, resume=resume, overwrite=overwrite,
                            progress=False if quiet else RichTrainProgress(), command=" ".join(["birdscan", *sys.argv[1:]]))
     except BirdscanError as e:
         raise fail(e)

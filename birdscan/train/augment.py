@@ -50,6 +50,15 @@ class Augment:
         the top of the widest generated sweeps; positives of unknown frequency are not filtered.
     gain_db : float >= 0. Scale every clip by a gain drawn in ``[-gain_db, gain_db]`` dB.
     sample_rate : int, Hz.
+    bed_prob, bed_snr_db, bed_max_db : lay, with this probability, a NEGATIVE clip of the batch
+        (time-reversed half of the time) under a clip as a bed set by the call's band: in the
+        octave around the call's centre frequency (``keep_hz``; a random positive's of the batch
+        for negatives, so that loud beds say nothing about the label) the bed is ``bed_snr_db``
+        (range, dB) under the clip, however loud it is elsewhere, up to ``bed_max_db`` over the
+        clip's RMS. A cricket at 4.5 kHz can then be 20 dB louder than a 3 kHz call that stays
+        clear in its own band, as on real insect nights; ``mix_db`` beds are always quieter than
+        the clip. Positives of unknown frequency get none. Off by default (0), and then no
+        random draw is made, so recipes without it repeat exactly.
     """
 
     pitch: float = 0.04
@@ -67,14 +76,17 @@ class Augment:
     lowpass_hz: tuple[float, float] = (7000.0, 10500.0)
     gain_db: float = 12.0
     sample_rate: int = SAMPLE_RATE
+    bed_prob: float = 0.0
+    bed_snr_db: tuple[float, float] = (0.0, 20.0)
+    bed_max_db: float = 30.0
 
     def __post_init__(self) -> None:
-        for name in ("mix_db", "bandstop_hz", "band", "noise_db", "noise_exponent", "lowpass_hz"):
+        for name in ("mix_db", "bandstop_hz", "band", "noise_db", "noise_exponent", "lowpass_hz", "bed_snr_db"):
             lo, hi = getattr(self, name)
             object.__setattr__(self, name, (float(lo), float(hi)))
             if lo > hi:
                 raise ParameterError(f"augment {name}=({lo}, {hi}) must be a (low, high) range")
-        for name in ("mix_prob", "bandstop_prob", "noise_prob", "lowpass_prob"):
+        for name in ("mix_prob", "bandstop_prob", "noise_prob", "lowpass_prob", "bed_prob"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ParameterError(f"augment {name}={getattr(self, name)} must be a probability in [0, 1]")
         if not 0.0 <= self.pitch < 0.5:
@@ -92,9 +104,13 @@ class Augment:
 
         Returns
         -------
-        dict field -> value, ranges as ``[low, high]`` lists
+        dict field -> value, ranges as ``[low, high]`` lists; the ``bed_*`` settings only when
+        ``bed_prob`` is on, so runs saved before they existed still resume
         """
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+        d = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+        if not self.bed_prob:
+            d = {k: v for k, v in d.items() if not k.startswith("bed_")}
+        return d
 
     def __call__(self, x: torch.Tensor, y: torch.Tensor, generator: torch.Generator | None = None,
                  return_factor: bool = False, keep_hz: torch.Tensor | None = None,
@@ -127,6 +143,8 @@ class Augment:
             x = x * torch.where(rand.chance(0.5), -1.0, 1.0)[:, None]
         if self.mix_prob > 0:
             x = self._mix(x, original, y, rand)
+        if self.bed_prob > 0 and keep_hz is not None:
+            x = self._band_bed(x, original, y, rand, keep_hz.to(x.device) * factor)
         if self.bandstop_prob > 0:
             x = self._bandstop(x, rand)
         if self.noise_prob > 0:
@@ -146,6 +164,29 @@ class Augment:
         bg = torch.where(rand.chance(0.5)[:, None], bg.flip(1), bg)
         scale = _rms(x) / (_rms(bg) + _EPS) * _db(rand.uniform(*self.mix_db)) * rand.chance(self.mix_prob)
         return x + bg * scale[:, None]
+
+    def _band_bed(self, x: torch.Tensor, original: torch.Tensor, y: torch.Tensor, rand: _Rand,
+                  keep_hz: torch.Tensor) -> torch.Tensor:
+        positive = y.to(x.device) >= 0.5
+        negatives = torch.nonzero(~positive).squeeze(1)
+        known = torch.nonzero(positive & (keep_hz > 0)).squeeze(1)
+        if negatives.numel() == 0 or known.numel() == 0:
+            return x
+        bg = original[negatives[rand.integers(negatives.numel())]]
+        bg = torch.where(rand.chance(0.5)[:, None], bg.flip(1), bg)
+        # each clip's band: its own call's octave, or (negatives) a random positive's of the batch
+        centre = torch.where(positive, keep_hz, keep_hz[known[rand.integers(known.numel())]])
+        n = x.shape[1]
+        freqs = torch.fft.rfftfreq(n, 1.0 / self.sample_rate, device=x.device)
+        lo = (centre / 2**0.5).clamp(min=self.band[0])
+        hi = torch.maximum((centre * 2**0.5).clamp(max=self.band[1]), lo + 200.0)
+        inband = ((freqs >= lo[:, None]) & (freqs <= hi[:, None])).float()
+        px = (torch.fft.rfft(x).abs().square() * inband).sum(1)
+        pb = (torch.fft.rfft(bg).abs().square() * inband).sum(1)
+        scale = (px / (pb + _EPS)).sqrt() * _db(-rand.uniform(*self.bed_snr_db))
+        scale = torch.minimum(scale, _rms(x) / (_rms(bg) + _EPS) * _db(torch.tensor(self.bed_max_db)))
+        on = rand.chance(self.bed_prob) & (~positive | (keep_hz > 0))
+        return x + bg * (scale * on)[:, None]
 
     def _bandstop(self, x: torch.Tensor, rand: _Rand) -> torch.Tensor:
         n = x.shape[1]

@@ -113,6 +113,7 @@ def train(
     model: ModelConfig = DEFAULT_MODEL,
     augment: bool | Augment = True,
     time_shift: int = 0,
+    loud_beds: float = 0.0,
     fit: FitOptions = FitOptions(),
     runtime: RuntimeOptions = RuntimeOptions(),
     resume: str | Path | None = None,
@@ -142,6 +143,9 @@ def train(
         an :class:`Augment`
     time_shift : int in [0, model.window // 2), samples of random time shift of the default
         augmentation (0: calls are centred); needs ``augment=True``
+    loud_beds : float in [0, 1], share of clips the default augmentation lays over a negative of
+        the batch set by the call's band, so it can be far louder than the call outside it
+        (``Augment.bed_prob``; 0: none); needs ``augment=True``
     fit : FitOptions, epochs, batch size, AdamW, loss weights, early stopping, seed
     runtime : RuntimeOptions, device, mixed precision, data loading, caching
     resume : a checkpoint or ``.resume.pt`` file of an earlier run to continue from its
@@ -184,9 +188,9 @@ def train(
             where = kind.__module__.rsplit(".", 1)[0]  # birdscan.train, birdscan.model
             raise ParameterError(f"{name} must be a {where}.{kind.__name__}, not {type(value).__name__}")
     arguments = {"data": plain(data), "out": plain(out), "split": split.to_dict(), "real": real.to_dict(),
-                 "model": model.to_dict(), "augment": plain(augment), "time_shift": time_shift, "fit": fit.to_dict(),
+                 "model": model.to_dict(), "augment": plain(augment), "time_shift": time_shift, "loud_beds": loud_beds, "fit": fit.to_dict(),
                  "runtime": runtime.to_dict(), "resume": plain(resume), "overwrite": overwrite, "command": command}
-    aug = augmentation(augment, time_shift, model)
+    aug = augmentation(augment, time_shift, model, loud_beds)
     paths = output_paths(out)
     dev = resolve_device(runtime.device)
     state = read_resume(resume) if resume is not None else None

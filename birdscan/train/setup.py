@@ -16,8 +16,8 @@ from .dataset import ClipDataset
 __all__ = ["augmentation", "datasets"]
 
 
-def augmentation(augment: bool | Augment, time_shift: int, config: ModelConfig) -> Augment | None:
-    """The augmentation of ``train(augment=, time_shift=)`` for a model.
+def augmentation(augment: bool | Augment, time_shift: int, config: ModelConfig, loud_beds: float = 0.0) -> Augment | None:
+    """The augmentation of ``train(augment=, time_shift=, loud_beds=)`` for a model.
 
     Parameters
     ----------
@@ -26,6 +26,8 @@ def augmentation(augment: bool | Augment, time_shift: int, config: ModelConfig) 
     time_shift : int in [0, ``config.window // 2``), samples of random time shift of the
         default augmentation; only with ``augment=True``
     config : ModelConfig, the model trained
+    loud_beds : float in [0, 1], the default augmentation's ``bed_prob``: the share of clips laid
+        over a bed set by the call's band (:class:`Augment`); only with ``augment=True``
 
     Returns
     -------
@@ -34,7 +36,7 @@ def augmentation(augment: bool | Augment, time_shift: int, config: ModelConfig) 
     Raises
     ------
     ParameterError
-        for ``time_shift`` out of range, or set without ``augment=True``
+        for ``time_shift`` or ``loud_beds`` out of range, or set without ``augment=True``
 
     Example
     -------
@@ -45,13 +47,18 @@ def augmentation(augment: bool | Augment, time_shift: int, config: ModelConfig) 
         raise ParameterError(f"time_shift={time_shift} must be in [0, {config.window // 2}) samples")
     if time_shift and (isinstance(augment, Augment) or not augment):
         raise ParameterError(f"time_shift={time_shift} needs augment=True (or set it on the Augment given)")
+    if not 0.0 <= loud_beds <= 1.0:
+        raise ParameterError(f"loud_beds={loud_beds} must be a share of the clips, in [0, 1]")
+    if loud_beds and (isinstance(augment, Augment) or not augment):
+        raise ParameterError(f"loud_beds={loud_beds} needs augment=True (or set bed_prob on the Augment given)")
     if isinstance(augment, Augment):
         return augment
     if not augment:
         return None
     nyquist = config.sample_rate / 2
     lowpass = (min(Augment.lowpass_hz[0], 0.6 * nyquist), min(Augment.lowpass_hz[1], 0.875 * nyquist))
-    return Augment(time_shift=time_shift, band=(config.fmin, config.fmax), lowpass_hz=lowpass, sample_rate=config.sample_rate)
+    return Augment(time_shift=time_shift, band=(config.fmin, config.fmax), lowpass_hz=lowpass, sample_rate=config.sample_rate,
+                   bed_prob=loud_beds)
 
 
 def datasets(data: str | Path, val_units: Any, test_units: Any, sample_rate: int, cache: bool,

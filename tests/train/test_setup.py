@@ -22,6 +22,11 @@ def test_augmentation_from_train_options():
     for augment in (False, given):
         with pytest.raises(ParameterError, match=r"^time_shift=100 needs augment=True \(or set it on the Augment given\)$"):
             augmentation(augment, 100, cfg)
+    assert augmentation(True, 0, cfg, loud_beds=0.5).bed_prob == 0.5 and augmentation(True, 0, cfg).bed_prob == 0.0
+    with pytest.raises(ParameterError, match=r"^loud_beds=1.5 must be a share of the clips, in \[0, 1\]$"):
+        augmentation(True, 0, cfg, loud_beds=1.5)
+    with pytest.raises(ParameterError, match=r"^loud_beds=0.5 needs augment=True \(or set bed_prob on the Augment given\)$"):
+        augmentation(given, 0, cfg, loud_beds=0.5)
 
 
 def test_datasets_split_by_unit_and_cache_only_train_and_validation(tmp_path, write_toy_units):
