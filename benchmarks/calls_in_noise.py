@@ -1,7 +1,7 @@
 """Known real calls laid over real noise recordings that no model heard: recall by SNR in the call's band.
 
     python benchmarks/calls_in_noise.py                                   # the shipped model
-    python benchmarks/calls_in_noise.py --model a.pt --model b.pt --snr 10 --snr 20 --json c.json
+    python benchmarks/calls_in_noise.py --model a.pt --model b.pt --snr 6 --json c.json
 
 `quality.py` counts false alarms on call-free recordings and hits on calls recorded in quiet
 nights; neither shows a call under a loud chorus, the hard case of insect nights. Here the
@@ -140,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     here = Path(__file__).resolve().parents[1]
     ap.add_argument("--model", action="append", help="checkpoint (repeatable; default: the shipped model)")
     ap.add_argument("--real", default=str(here.parent / "shared" / "data" / "real"), help="default: ../shared/data/real")
-    ap.add_argument("--snr", type=float, action="append", help="dB in the call's band (repeatable; default 10 and 20)")
+    ap.add_argument("--snr", type=float, action="append", help="dB in the call's band (repeatable; default 0, 10 and 20)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", help="write the numbers to this file")
     args = ap.parse_args(argv)
@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
                     continue
                 if bed.size < 5 * SR:
                     continue
-                for snr in args.snr or [10.0, 20.0]:
+                for snr in args.snr or [0.0, 10.0, 20.0]:
                     name = f"{part}__{snr:g}__{path.parent.name}__{path.stem}.wav"
                     # the same calls at the same places at every SNR: the rows differ by level alone
                     y, truth[name] = lay_calls(bed, calls, snr, np.random.default_rng([args.seed, k, i]))
