@@ -33,6 +33,7 @@ import numpy as np
 
 import birdscan
 from birdscan.model import default_model_path, default_threshold, read_checkpoint
+from birdscan.synth.dsp import band_rms as _band_rms
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from quality import JURA, KNOWN_CALLS, NEGATIVE_FOLDERS, _events, _jura_night  # noqa: E402
@@ -44,10 +45,8 @@ TEST_ONLY = "insects-xeno-canto-nc"
 
 
 def band_rms(x: np.ndarray, lo: float, hi: float) -> float:
-    """RMS of ``x`` in the band ``lo``..``hi`` Hz (one-sided power spectrum, no window)."""
-    p = np.abs(np.fft.rfft(x)) ** 2
-    f = np.fft.rfftfreq(x.size, 1 / SR)
-    return float(np.sqrt(2 * p[(f >= lo) & (f <= hi)].sum()) / x.size) + 1e-12
+    """RMS of ``x`` (at 24 kHz) in the band ``lo``..``hi`` Hz."""
+    return _band_rms(x, SR, lo, hi)
 
 
 def load(path: Path) -> np.ndarray:
