@@ -16,7 +16,7 @@ of 5 s or more from:
 Each call is scaled so that in its band (thrush-type 1.9-4.2 kHz, tseep 5.5-9.5 kHz) its
 loudest 100 ms is ``--snr`` dB over the recording's 0.5 s around it: a cricket outside the
 band stays as loud as it was. Every model scans the same mixtures at its recommended
-threshold; a call is found when an event peaks within 0.25 s of it, and the other events are
+threshold (or `--threshold`); a call is found when an event peaks within 0.25 s of it, and the other events are
 counted per minute (they include the recording's own false alarms).
 """
 
@@ -110,9 +110,10 @@ def beds(real: Path) -> dict[str, list[Path]]:
     return out
 
 
-def score(model: str, folder: Path, truth: dict[str, list[tuple[float, str]]]) -> dict[str, Any]:
-    """Calls found and other events per (part, SNR, type), scanning ``folder`` with ``model``."""
-    t = default_threshold(read_checkpoint(model))
+def score(model: str, folder: Path, truth: dict[str, list[tuple[float, str]]], threshold: float | None = None) -> dict[str, Any]:
+    """Calls found and other events per (part, SNR, type), scanning ``folder`` with ``model`` at
+    ``threshold`` (None: the model's recommended one)."""
+    t = default_threshold(read_checkpoint(model)) if threshold is None else threshold
     res = birdscan.scan([str(folder)], model=model, threshold=t, device="cpu", workers=1)
     rows: dict[str, Any] = {}
     for f in res.files:
@@ -140,6 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", action="append", help="checkpoint (repeatable; default: the shipped model)")
     ap.add_argument("--real", default=str(here.parent / "shared" / "data" / "real"), help="default: ../shared/data/real")
     ap.add_argument("--snr", type=float, action="append", help="dB in the call's band (repeatable; default 0, 10 and 20)")
+    ap.add_argument("--threshold", type=float, help="default: each model's recommended threshold")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", help="write the numbers to this file")
     args = ap.parse_args(argv)
@@ -168,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
                     y, truth[name] = lay_calls(bed, calls, snr, np.random.default_rng([args.seed, k, i]))
                     sf.write(str(Path(tmp) / name), y, SR, subtype="FLOAT")
         for m in models:
-            results[m] = score(m, Path(tmp), truth)
+            results[m] = score(m, Path(tmp), truth, args.threshold)
     keys = sorted({k for r in results.values() for k in r["rows"]}, key=lambda k: (k.split()[0], float(k.split()[1]), k))
     print("| part, SNR dB, type | " + " | ".join(f"{Path(m).name} (t = {r['threshold']:g})" for m, r in results.items()) + " |")
     print("|---|" + "---|" * len(results))
