@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Rebuilds models/birdscan-default.pt on a CPU (seeded), in two rounds:
+# Rebuilds models/birdscan-default.pt on a CPU (seeded), in two rounds. Bit for bit only on the kind
+# of CPU it was made on: elsewhere the training arithmetic rounds differently and the weights differ
+# (models/MODEL_CARD.md, RSb).
 #  1. generated BirdVox-70k-layout data with real night backgrounds and real insect/frog/rain
 #     recordings; a first model trained on it with the same real recordings as varied negatives
 #     and as beds under calls;
