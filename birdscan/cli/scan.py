@@ -74,7 +74,7 @@ def _shard_option(ctx, param, value):
               help="Hz: detections below it are thrush-type calls, above it tseep calls (models with a frequency head).")
 @click.option("--windows-freq", is_flag=True, help="Add each window's call-frequency estimate (freq_hz) to --windows.")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
-@click.option("--batch-size", type=int, help="Windows per model batch (default 1024 on CPU, 16384 on GPU).")
+@click.option("--batch-size", type=int, help="Windows per model batch (default 512 on CPU, 16384 on GPU).")
 @click.option("--workers", type=int, help="Recordings decoded ahead in background threads [default: half the CPU cores, 1-8].")
 @click.option("--ext", help="Comma-separated extensions to scan [default: wav,flac,ogg,opus,mp3,aif,aiff,aifc,w64,rf64].")
 @click.option("--recursive/--no-recursive", default=True, show_default=True, help="Walk subfolders.")
