@@ -54,8 +54,9 @@ class Augment:
         (time-reversed half of the time) under a clip as a bed set by the call's band: in the
         octave around the call's centre frequency (``keep_hz``; a random positive's of the batch
         for negatives, so that loud beds say nothing about the label) the bed is ``bed_snr_db``
-        (range, dB) under the clip, however loud it is elsewhere, up to ``bed_max_db`` over the
-        clip's RMS. A cricket at 4.5 kHz can then be 20 dB louder than a 3 kHz call that stays
+        (range, dB) under the clip (as it stands, a ``mix_db`` bed included), however loud it is
+        elsewhere, up to ``bed_max_db`` over the clip's RMS (a bed with next to nothing in the
+        band is laid at that cap). A cricket at 4.5 kHz can then be 20 dB louder than a 3 kHz call that stays
         clear in its own band, as on real insect nights; ``mix_db`` beds are always quieter than
         the clip. Positives of unknown frequency get none. Off by default (0), and then no
         random draw is made, so recipes without it repeat exactly.
