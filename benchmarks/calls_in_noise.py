@@ -32,7 +32,9 @@ from typing import Any
 import numpy as np
 
 import birdscan
+from birdscan.errors import AudioError
 from birdscan.model import default_model_path, default_threshold, read_checkpoint
+from birdscan.realsounds import audio_files, load_mono, noise_recordings
 from birdscan.synth.dsp import band_rms as _band_rms
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -49,23 +51,13 @@ def band_rms(x: np.ndarray, lo: float, hi: float) -> float:
     return _band_rms(x, SR, lo, hi)
 
 
-def load(path: Path) -> np.ndarray:
-    """A recording as mono float32 at 24 kHz."""
-    import soundfile as sf
-    import soxr
-
-    x, sr = sf.read(str(path), dtype="float32", always_2d=True)
-    x = x.mean(axis=1)
-    return soxr.resample(x, sr, SR).astype(np.float32) if sr != SR else x
-
-
 def cut_calls(real: Path) -> list[tuple[str, np.ndarray]]:
     """(type, 0.4 s around the call, tapered at the ends) of every known call in ``real``."""
     out = []
     taper = np.hanning(int(CUT_S * SR)).astype(np.float32) ** 0.25
     for rel, calls in KNOWN_CALLS.items():
         if calls and (real / rel).exists():
-            x = load(real / rel)
+            x = load_mono(real / rel, SR)
             for t, kind in calls:
                 seg = np.zeros(taper.size, np.float32)
                 a = max(0, int(t * SR) - taper.size // 2)
@@ -101,8 +93,6 @@ def lay_calls(bed: np.ndarray, calls: list[tuple[str, np.ndarray]], snr_db: floa
 
 def beds(real: Path) -> dict[str, list[Path]]:
     """The bed recordings by part (see the module docstring)."""
-    from birdscan.realsounds import audio_files, noise_recordings
-
     folders = [real / n for n in NEGATIVE_FOLDERS if n != TEST_ONLY and (real / n).is_dir()]
     out = {"unseen": sorted(noise_recordings(folders)["heldout"]) if folders else []}
     out["nc"] = sorted(audio_files(real / TEST_ONLY)) if (real / TEST_ONLY).is_dir() else []
@@ -158,9 +148,9 @@ def main(argv: list[str] | None = None) -> int:
         for k, (part, files) in enumerate(beds(real).items()):
             for i, path in enumerate(files):
                 try:
-                    bed = load(path)
-                except Exception as e:  # noqa: BLE001 - an unreadable bed is skipped, and said
-                    print(f"skipped {path}: {e}", file=sys.stderr)
+                    bed = load_mono(path, SR)
+                except AudioError as e:  # an unreadable bed is skipped, and said
+                    print(f"skipped: {e}", file=sys.stderr)
                     continue
                 if bed.size < 5 * SR:
                     continue

@@ -160,9 +160,7 @@ class Augment:
         negatives = torch.nonzero(y.to(x.device) < 0.5).squeeze(1)
         if negatives.numel() == 0:
             return x
-        pick = negatives[rand.integers(negatives.numel())]
-        bg = original[pick]
-        bg = torch.where(rand.chance(0.5)[:, None], bg.flip(1), bg)
+        bg = _negative_bed(original, negatives, rand)
         scale = _rms(x) / (_rms(bg) + _EPS) * _db(rand.uniform(*self.mix_db)) * rand.chance(self.mix_prob)
         return x + bg * scale[:, None]
 
@@ -173,8 +171,7 @@ class Augment:
         known = torch.nonzero(positive & (keep_hz > 0)).squeeze(1)
         if negatives.numel() == 0 or known.numel() == 0:
             return x
-        bg = original[negatives[rand.integers(negatives.numel())]]
-        bg = torch.where(rand.chance(0.5)[:, None], bg.flip(1), bg)
+        bg = _negative_bed(original, negatives, rand)
         # each clip's band: its own call's octave, or (negatives) a random positive's of the batch
         centre = torch.where(positive, keep_hz, keep_hz[known[rand.integers(known.numel())]])
         n = x.shape[1]
@@ -185,7 +182,7 @@ class Augment:
         px = (torch.fft.rfft(x).abs().square() * inband).sum(1)
         pb = (torch.fft.rfft(bg).abs().square() * inband).sum(1)
         scale = (px / (pb + _EPS)).sqrt() * _db(-rand.uniform(*self.bed_snr_db))
-        scale = torch.minimum(scale, _rms(x) / (_rms(bg) + _EPS) * _db(torch.tensor(self.bed_max_db)))
+        scale = torch.minimum(scale, _rms(x) / (_rms(bg) + _EPS) * 10.0 ** (self.bed_max_db / 20.0))
         on = rand.chance(self.bed_prob) & (~positive | (keep_hz > 0))
         return x + bg * (scale * on)[:, None]
 
@@ -247,6 +244,13 @@ class _Rand:
 
     def normal(self, shape: tuple[int, ...]) -> torch.Tensor:
         return torch.randn(shape, device=self.device, generator=self.generator)
+
+
+def _negative_bed(original: torch.Tensor, negatives: torch.Tensor, rand: _Rand) -> torch.Tensor:
+    """For every clip, one of the batch's negatives (indices ``negatives`` into ``original``),
+    time-reversed half of the time."""
+    bg = original[negatives[rand.integers(negatives.numel())]]
+    return torch.where(rand.chance(0.5)[:, None], bg.flip(1), bg)
 
 
 def _rms(x: torch.Tensor) -> torch.Tensor:
