@@ -13,6 +13,10 @@ For each model, every file is scanned once (at the model's recommended threshold
   which files it used), the worst single file and how many files exceed 2 per minute;
 - hits on the known real calls (within ``--tolerance`` seconds of the listed times), misses,
   other detections in those clips and detections on the BirdVox-DCASE negative clip;
+- with ``--not-noise CSV`` (e.g. ``models/not_noise.csv``: spans of the call-free recordings
+  that look like birds on a spectrogram, chips through the storm recording, strokes between a
+  cricket's trills): the events there counted apart, not as false alarms, and the per-file
+  check both ways;
 - false alarms per hour on the Jura night snippets (held-out night files: :15 and :45);
 - with ``--reference``: precision, recall and false alarms per hour from ``birdscan evaluate``;
 - scan time and x real time.
@@ -175,19 +179,49 @@ def _scan_all(real: Path, neg_folders: list[Path], model: str, threshold: float,
     return scanned
 
 
-def _negatives(report: ModelReport, folders: list[Path], threshold: float, scanned: dict[str, Scanned]) -> dict[str, Any]:
-    """False alarms per minute by folder, split into trained-on, validation and unseen files."""
-    out: dict[str, Any] = {"folders": {}}
+def bird_spans(csv: str | Path | None, folders: list[Path]) -> dict[str, list[tuple[float, float]]]:
+    """The spans of ``csv`` (:func:`birdscan.realsounds.read_spans`) that hold birds, by the
+    recordings' ``<folder name>/<path in it>`` names; {} without a CSV."""
+    if not csv:
+        return {}
+    from birdscan.realsounds import read_spans
+
+    roots = [f.resolve() for f in folders]
+    out = {}
+    for path, spans in read_spans(csv, folders).items():
+        root = next(r for r in roots if r in path.parents)
+        out[f"{root.name}/{path.relative_to(root).as_posix()}"] = list(spans)
+    return out
+
+
+def _in_spans(peak_s: float, spans: list[tuple[float, float]]) -> bool:
+    return any(a <= peak_s <= b for a, b in spans)
+
+
+def _negatives(report: ModelReport, folders: list[Path], threshold: float, scanned: dict[str, Scanned],
+               birds: dict[str, list[tuple[float, float]]] | None = None) -> dict[str, Any]:
+    """False alarms per minute by folder, split into trained-on, validation and unseen files.
+
+    An event peaking inside a span of ``birds`` (a bird heard in a call-free recording) is no
+    false alarm: it is counted apart, under ``birds``, with the per-file check done both ways."""
+    birds = birds or {}
+    out: dict[str, Any] = {"folders": {}, "birds": {"listed": sum(map(len, birds.values())), "events": 0, "files": []}}
     totals = {part: [0, 0.0] for part in PARTS}
     worst = {part: (0.0, "") for part in PARTS}
     over: dict[str, list[str]] = {part: [] for part in PARTS}
+    over_raw: dict[str, list[str]] = {part: [] for part in PARTS}
     counted = {part: 0 for part in PARTS}
     for folder in folders:
         res = scanned[str(folder)]
         per = {part: [0, 0.0] for part in PARTS}
         for f in res.files:
             name = f"{folder.name}/{res.rel(f)}"
-            n = len(_events(f, threshold))
+            peaks = _events(f, threshold).peak_s.to_numpy()
+            on_birds = sum(_in_spans(float(p), birds.get(name, [])) for p in peaks)
+            n = len(peaks) - on_birds
+            if on_birds:
+                out["birds"]["events"] += on_birds
+                out["birds"]["files"].append(f"{name} ({on_birds})")
             part = ("trained" if name in report.trained_on else
                     "validation" if name in report.validated_on else "unseen")
             per[part][0] += n
@@ -197,6 +231,8 @@ def _negatives(report: ModelReport, folders: list[Path], threshold: float, scann
                 counted[part] += 1
                 if rate > PER_FILE_LIMIT:
                     over[part].append(f"{name} ({n} in {f.duration_s:.0f} s)")
+                if len(peaks) / (f.duration_s / 60) > PER_FILE_LIMIT:
+                    over_raw[part].append(f"{name} ({len(peaks)} in {f.duration_s:.0f} s)")
                 if rate > worst[part][0]:
                     worst[part] = (rate, name)
         row = {}
@@ -214,6 +250,7 @@ def _negatives(report: ModelReport, folders: list[Path], threshold: float, scann
     out["worst_file"] = {"per_min": top[0], "file": top[1]}
     out["worst_by_part"] = {part: {"per_min": w[0], "file": w[1]} for part, w in worst.items()}
     out["files_over_limit"] = {part: {"files": over[part], "of": counted[part]} for part in PARTS}
+    out["files_over_limit_with_birds"] = {part: {"files": over_raw[part], "of": counted[part]} for part in PARTS}
     return out
 
 
@@ -321,12 +358,16 @@ def main(argv: list[str] | None = None) -> int:
                     help="also scan every recording scaled by this many dB (repeatable; e.g. -20)")
     ap.add_argument("--grid-shifts", type=int, default=1, metavar="N",
                     help="scan the known calls at N shifts of the 50 ms window grid (default 1: as recorded)")
+    ap.add_argument("--not-noise", metavar="CSV",
+                    help="spans of the call-free recordings that may hold birds (e.g. models/not_noise.csv): events "
+                         "there are counted apart, not as false alarms (default: every event is one)")
     args = ap.parse_args(argv)
     if args.grid_shifts < 1:
         ap.error(f"--grid-shifts {args.grid_shifts}: give 1 or more shifts of the window grid (1: as recorded)")
     models = args.model or [str(default_model_path())]
     real = Path(args.real)
     neg_folders = [real / n for n in NEGATIVE_FOLDERS if (real / n).is_dir()] + [Path(p) for p in args.negatives]
+    birds = bird_spans(args.not_noise, neg_folders)
     reports = []
     for model in models:
         ckpt = read_checkpoint(model)
@@ -336,7 +377,7 @@ def main(argv: list[str] | None = None) -> int:
         thresholds = sorted({t, *(SWEEP if args.sweep else ())})
         scanned = _scan_all(real, neg_folders, model, thresholds[0])
         for thr in thresholds:
-            rows = {"negatives": _negatives(rep, neg_folders, thr, scanned),
+            rows = {"negatives": _negatives(rep, neg_folders, thr, scanned, birds),
                     "known": _known(real, thr, scanned["known"], args.tolerance),
                     "jura": _jura(thr, scanned["jura"])}
             rep.rows[f"{thr:g}"] = rows
@@ -348,7 +389,7 @@ def main(argv: list[str] | None = None) -> int:
         for gain in args.gain_db:
             at = _scan_all(real, neg_folders, model, t, gain)
             rep.rows.setdefault("gain_db", {})[f"{gain:g}"] = {
-                "negatives": _negatives(rep, neg_folders, t, at), "known": _known(real, t, at["known"], args.tolerance),
+                "negatives": _negatives(rep, neg_folders, t, at, birds), "known": _known(real, t, at["known"], args.tolerance),
                 "jura": _jura(t, at["jura"])}
         if args.reference:
             with tempfile.TemporaryDirectory() as tmp:
@@ -399,6 +440,12 @@ def print_table(reports: list[ModelReport], folders: list[Path]) -> None:
         line(f"{part} files (5 s or longer) over {PER_FILE_LIMIT:g} FA/min",
              [f"{len(rows['negatives']['files_over_limit'][part]['files'])} of {rows['negatives']['files_over_limit'][part]['of']}"
               for rows in main_rows])
+    if any(rows["negatives"]["birds"]["listed"] for rows in main_rows):
+        line("events on the --not-noise spans (birds?), not counted above",
+             [f"{rows['negatives']['birds']['events']}" for rows in main_rows])
+        line(f"files (5 s or longer) over {PER_FILE_LIMIT:g} FA/min, counting those too",
+             [f"{sum(len(rows['negatives']['files_over_limit_with_birds'][p]['files']) for p in PARTS)} of "
+              f"{sum(rows['negatives']['files_over_limit_with_birds'][p]['of'] for p in PARTS)}" for rows in main_rows])
     line("known real calls hit / missed", [f"{rows['known']['hits']} / {rows['known']['misses']}" for rows in main_rows])
     if "known_shifts" in main_rows[0]:
         line("known calls hit at each grid shift (min-max; mean)", [_shifts(rows["known_shifts"]) for rows in main_rows])
@@ -415,6 +462,8 @@ def print_table(reports: list[ModelReport], folders: list[Path]) -> None:
         for part in PARTS:
             for name in rows["negatives"]["files_over_limit"][part]["files"]:
                 print(f"  {r.name}: over {PER_FILE_LIMIT:g}/min ({part}): {name}")
+        for name in rows["negatives"]["birds"]["files"]:
+            print(f"  {r.name}: events on listed birds: {name}")
         if "reference" in r.rows:
             print(f"  {r.name}: reference: {r.rows['reference']}")
 

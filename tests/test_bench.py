@@ -50,3 +50,40 @@ def test_calls_in_noise_lays_each_call_at_its_snr_in_its_band_whatever_the_bed_h
         under = cin.band_rms(bed[i - sr // 4 : i + sr // 4], *cin.BANDS["thrush"])
         assert abs(20 * np.log10(loud / under) - 10.0) < 0.5  # 10 dB over the bed in the call's band
         assert np.sqrt(np.mean(added[i - n // 2 : i + n // 2] ** 2)) < 0.05  # far under the cricket (0.21 RMS)
+
+
+def test_quality_counts_events_on_listed_birds_apart_from_false_alarms(tmp_path):
+    import importlib.util
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    spec = importlib.util.spec_from_file_location("quality", BENCH.parent / "quality.py")
+    q = importlib.util.module_from_spec(spec)
+    sys.modules["quality"] = q  # its dataclasses look their module up there
+    spec.loader.exec_module(q)
+    folder = tmp_path / "crickets"
+    (folder / "sub").mkdir(parents=True)
+    for name in ("sub/a.wav", "b.wav"):
+        (folder / name).write_bytes(b"")  # read_spans checks the files exist; nothing reads them here
+    csv = tmp_path / "birds.csv"
+    csv.write_text("file,start_s,end_s,what\ncrickets/sub/a.wav,2.0,3.0,a call\n")
+    birds = q.bird_spans(csv, [folder])
+    assert birds == {"crickets/sub/a.wav": [(2.0, 3.0)]} and q.bird_spans("", [folder]) == {}
+
+    def scanned(rel: str, peaks_s: list[float]) -> SimpleNamespace:
+        probs = np.zeros(200, np.float32)  # 10 s of windows every 50 ms
+        for p in peaks_s:  # one window over the threshold: an event peaking at its centre
+            probs[round((p - 0.25) / q.HOP_S)] = 0.99
+        return SimpleNamespace(probs=probs, duration_s=10.0, freq=None, rec=SimpleNamespace(rel=rel))
+
+    files = [scanned("sub/a.wav", [2.5, 6.0]), scanned("b.wav", [4.0])]
+    res = {str(folder): q.Scanned(files, 20.0, 1.0)}
+    rep = q.ModelReport("m", "m.pt", "", 0.9)
+    out = q._negatives(rep, [folder], 0.9, res, birds)
+    assert out["birds"] == {"listed": 1, "events": 1, "files": ["crickets/sub/a.wav (1)"]}
+    assert out["all"]["events"] == 2 and out["unseen"]["per_min"] == 2 / (20 / 60)
+    assert out["files_over_limit"]["unseen"]["files"] == ["crickets/sub/a.wav (1 in 10 s)", "crickets/b.wav (1 in 10 s)"]
+    assert out["files_over_limit_with_birds"]["unseen"]["files"][0] == "crickets/sub/a.wav (2 in 10 s)"
+    plain = q._negatives(rep, [folder], 0.9, res)
+    assert plain["birds"]["events"] == 0 and plain["all"]["events"] == 3

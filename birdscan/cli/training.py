@@ -49,6 +49,9 @@ from ..errors import BirdscanError
                    "under calls; a fixed part of each folder is held out. Repeatable.")
 @click.option("--negative-windows", default=6000, show_default=True, type=int, help="Varied negative windows cut from --negatives.")
 @click.option("--heldout", default=0.25, show_default=True, type=float, help="Fraction of each --negatives folder never trained on.")
+@click.option("--not-noise", type=click.Path(dir_okay=False), metavar="CSV",
+              help="Spans of the --negatives recordings that hold a bird (file,start_s,end_s; file as "
+                   "<folder name>/<path in it>): no negative window is cut across them.")
 @click.option("--freq-head/--no-freq-head", default=True, show_default=True, help="Also learn each call's centre frequency.")
 @click.option("--freq-weight", default=1.0, show_default=True, type=float,
               help="Weight of the frequency head's loss against the detection loss (0: not trained).")
@@ -60,7 +63,7 @@ from ..errors import BirdscanError
 @click.option("--quiet", "-q", is_flag=True)
 def train(data, out, val_units, test_units, epochs, batch_size, lr, weight_decay, arch, frontend, channels, augment,
           time_shift, loud_beds, num_workers, cache, seed, device, amp, resume, patience, extra, negatives, negative_windows, heldout,
-          freq_head, freq_weight, ema, bg_stats, overwrite, quiet) -> None:
+          not_noise, freq_head, freq_weight, ema, bg_stats, overwrite, quiet) -> None:
     """Train a detector on BirdVox-70k HDF5 files (split by recording unit).
 
     \b
@@ -79,7 +82,8 @@ def train(data, out, val_units, test_units, epochs, batch_size, lr, weight_decay
         fit = FitOptions(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay, patience=patience,
                          seed=seed, freq_weight=freq_weight, ema=ema)
         runtime = RuntimeOptions(device=device, amp=amp, num_workers=num_workers, cache=cache)
-        real = RealSoundsOptions(extra=extra, negatives=negatives, negative_windows=negative_windows, heldout=heldout)
+        real = RealSoundsOptions(extra=extra, negatives=negatives, negative_windows=negative_windows, heldout=heldout,
+                                 not_noise=not_noise)
         split = SplitOptions(val_units=val_units, test_units=test_units)
         result = run_train(data, out, split=split, real=real, model=model, augment=augment, time_shift=time_shift,
                            loud_beds=loud_beds, fit=fit, runtime=runtime, resume=resume, overwrite=overwrite,
@@ -143,11 +147,13 @@ def evaluate_clips(data, units, model, device, as_json) -> None:
 @click.option("--negatives", multiple=True, type=click.Path(file_okay=False),
               help="Folder of real call-free recordings (insects, frogs, rain): varied windows as negatives and as beds "
                    "under calls (birdvox70k kind; a fixed quarter of each folder is held out). Repeatable.")
+@click.option("--not-noise", type=click.Path(dir_okay=False), metavar="CSV",
+              help="Spans of the --negatives recordings that hold a bird (as for train): never cut into clips.")
 @click.option("--tseep-fraction", default=1 / 8, show_default="0.125, as in real nights", type=float,
               help="Share of generated calls that are short high (tseep) calls; raise it to train a model that finds "
                    "them better (birdvox70k kind).")
 def synth(out, kind, clips_per_unit, units, duration, sample_rate, calls_per_minute, channels, backgrounds, seed, workers,
-          overwrite, negatives, tseep_fraction) -> None:
+          overwrite, negatives, not_noise, tseep_fraction) -> None:
     """Generate training data in the BirdVox-70k layout, or a long recording with ground truth.
 
     \b
@@ -163,7 +169,7 @@ def synth(out, kind, clips_per_unit, units, duration, sample_rate, calls_per_min
         if kind == "birdvox70k":
             paths = write_birdvox70k(out, clips_per_unit=clips_per_unit, units=units.split(",") if units else data.UNITS,
                                      seed=seed, backgrounds=backgrounds, workers=workers, overwrite=overwrite,
-                                     negatives=negatives, tseep_fraction=tseep_fraction)
+                                     negatives=negatives, not_noise=not_noise, tseep_fraction=tseep_fraction)
             click.echo(f"wrote {len(paths)} unit files to {out}")
         else:
             truth = write_recording(out, duration, sr=sample_rate, calls_per_minute=calls_per_minute, seed=seed,

@@ -11,6 +11,8 @@ Two sources a monitoring project has and BirdVox-70k lacks:
   and loud recordings (:data:`~birdscan.realsounds.noise.LEVEL_DB`). The same
   windows, mixed under positives during training (see ``Augment.mix_prob``), become beds.
   :func:`split_recordings` keeps a fixed part of each folder out of training.
+  :func:`read_spans` reads the spans of them that hold a bird after all (``--not-noise``),
+  which no window crosses.
 - **Reviewed clips** (``--extra DIR``): :func:`read_labelled` reads a folder of clips
   sorted by a listener into ``call/`` and ``not_call/`` (or ``1/`` and ``0/``), or listed
   in a CSV ``file,label[,freq_hz]``.
@@ -33,9 +35,10 @@ from ..errors import ParameterError
 from .clips import LabelledClips, read_labelled
 from .noise import (LEVEL_DB, VALIDATION_FRACTION, NoiseBank, Variants, audio_files, load_mono, noise_recordings,
                     split_recordings)
+from .spans import Spans, pieces, read_spans
 
-__all__ = ["LEVEL_DB", "LabelledClips", "NoiseBank", "RealArrays", "RealSounds", "Variants", "audio_files", "load_mono",
-           "noise_recordings", "read_labelled", "split_recordings"]
+__all__ = ["LEVEL_DB", "LabelledClips", "NoiseBank", "RealArrays", "RealSounds", "Spans", "Variants", "audio_files",
+           "load_mono", "noise_recordings", "pieces", "read_labelled", "read_spans", "split_recordings"]
 
 
 def _unit_suffix(folder: Path) -> str:
@@ -82,13 +85,17 @@ class RealSounds:
     validation : fraction of each noise folder kept for validation; when the folders are too
         small to spare any whole file, validation uses the last 20% (``VAL_PART``) of each
         training recording instead
+    not_noise : CSV of spans of the ``negatives`` recordings that hold birds
+        (:func:`~birdscan.realsounds.spans.read_spans`): no training or validation window is cut
+        across them
     """
 
     VAL_PART = 0.8
 
     def __init__(self, extra: Sequence[str | Path] = (), negatives: Sequence[str | Path] = (),
                  negative_windows: int = 6000, heldout: float = 0.25, seed: int = 0,
-                 sr: int = SAMPLE_RATE, window: int = CLIP_SAMPLES, validation: float = VALIDATION_FRACTION) -> None:
+                 sr: int = SAMPLE_RATE, window: int = CLIP_SAMPLES, validation: float = VALIDATION_FRACTION,
+                 not_noise: str | Path | None = None) -> None:
         self.extra = [Path(p) for p in extra]
         self.negatives = [Path(p) for p in negatives]
         for option, folders in (("extra", self.extra), ("negatives", self.negatives)):
@@ -104,6 +111,10 @@ class RealSounds:
         self.validation = validation
         self.sr, self.window = sr, window
         self.noise = noise_recordings(self.negatives, heldout, validation) if self.negatives else None
+        self.not_noise = None if not_noise is None else Path(not_noise)
+        if self.not_noise is not None and not self.negatives:
+            raise ParameterError(f"not_noise={str(self.not_noise)!r} lists spans of negatives recordings; give negatives too")
+        self.exclude = read_spans(self.not_noise, self.negatives) if self.not_noise is not None else {}
 
     @property
     def units(self) -> list[str]:
@@ -130,11 +141,11 @@ class RealSounds:
                 val_paths, val_part, train_end = self.noise["validation"], (0.0, 1.0), 1.0
             else:  # no folder could spare a whole file: the last 20% of the training files
                 val_paths, val_part, train_end = self.noise["train"], (self.VAL_PART, 1.0), self.VAL_PART
-            train = NoiseBank(self.noise["train"], self.sr, (0.0, train_end))
+            train = NoiseBank(self.noise["train"], self.sr, (0.0, train_end), exclude=self.exclude)
             waves = train.windows(self.negative_windows, rng, self.window)
             out.append(RealArrays("noise", waves, np.zeros(len(waves), np.float32), np.zeros(len(waves), np.float32),
                                   [f"noise{i}" for i in range(len(waves))]))
-            val = NoiseBank(val_paths, self.sr, val_part, min_seconds=0.5)
+            val = NoiseBank(val_paths, self.sr, val_part, min_seconds=0.5, exclude=self.exclude)
             n_val = max(200, self.negative_windows // 2)
             plain = val.windows(n_val // 2, rng, self.window, variants=None)
             varied = val.windows(n_val - n_val // 2, rng, self.window, Variants(octaves=0.5))
@@ -170,4 +181,8 @@ class RealSounds:
                 "validation": [rel(p) for p in self.noise["validation"]],
                 "windows": self.negative_windows, "level_db": list(LEVEL_DB),
             }
+            if self.not_noise is not None:
+                meta["negatives"]["not_noise"] = {  # type: ignore[index]
+                    "file": str(self.not_noise.resolve()),
+                    "spans": {rel(p): [list(s) for s in spans] for p, spans in self.exclude.items()}}
         return meta

@@ -14,6 +14,7 @@ import numpy as np
 from ..birdvox70k import CLIP_SAMPLES, SAMPLE_RATE
 from ..errors import AudioError, DataError, ParameterError
 from ..tables import AUDIO_EXTENSIONS, is_audio_name
+from .spans import Spans, pieces
 
 
 # The RMS level of every negative window, dBFS, drawn uniformly in dB: about the levels of the
@@ -177,6 +178,9 @@ class NoiseBank:
     part : ``(start, end)`` fractions of each recording to use, e.g. ``(0, 0.8)`` for
         training and ``(0.8, 1)`` for validation windows of the same files
     min_seconds : float, seconds; recordings (their part) shorter than this, or silent, are left out
+    exclude : absolute recording path -> spans ``(start_s, end_s)`` that are not noise (a bird
+        heard in a cricket recording; :func:`~birdscan.realsounds.spans.read_spans`): the
+        recording is cut into the pieces around them, and no window crosses a span
 
     Example
     -------
@@ -190,6 +194,7 @@ class NoiseBank:
     sr: int = SAMPLE_RATE
     part: tuple[float, float] = (0.0, 1.0)
     min_seconds: float = 0.3
+    exclude: Spans = field(default_factory=dict)
     audio: list[np.ndarray] = field(init=False, repr=False)
     used: list[Path] = field(init=False)
 
@@ -198,12 +203,17 @@ class NoiseBank:
         if not 0.0 <= lo < hi <= 1.0:
             raise ParameterError(f"part={self.part} must be (start, end) fractions with 0 <= start < end <= 1")
         self.audio, self.used = [], []
+        share = []  # (piece, recording part) sizes: a recording's pieces weigh as the whole would, times the share kept
         for p in self.paths:
             x = load_mono(p, self.sr)
-            x = x[int(lo * x.size): int(hi * x.size)]
-            if x.size >= self.min_seconds * self.sr and float(np.abs(x).max()) > 0:
-                self.audio.append(x)
-                self.used.append(Path(p))
+            first = int(lo * x.size)
+            x = x[first: int(hi * x.size)]
+            spans = self.exclude.get(Path(p).resolve())
+            for a, b in pieces(x.size, self.sr, spans, first) if spans else [(0, x.size)]:
+                if b - a >= self.min_seconds * self.sr and float(np.abs(x[a:b]).max()) > 0:
+                    self.audio.append(x[a:b])
+                    self.used.append(Path(p))
+                    share.append((b - a, x.size))
         if not self.audio:
             raise DataError(f"no usable noise recordings (at least {self.min_seconds} s of non-silent audio) in "
                             f"{[str(p) for p in self.paths][:3]}{'...' if len(self.paths) > 3 else ''}")
@@ -214,7 +224,7 @@ class NoiseBank:
             folders.setdefault(p.parent, []).append(i)
         w = np.zeros(len(self.audio))
         for members in folders.values():
-            s = np.sqrt([self.audio[i].size for i in members])
+            s = np.array([np.sqrt(share[i][1]) * (share[i][0] / share[i][1]) for i in members])
             w[members] = s / s.sum() / len(folders)
         self.weights = w / w.sum()
 

@@ -17,7 +17,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .. import birdvox70k as data
-from ..realsounds import NoiseBank, noise_recordings
+from ..realsounds import NoiseBank, Spans, noise_recordings, read_spans
 from ..errors import OutputError, ParameterError
 from .ambience import Mix, UnitProfile, background_mix, synth_background
 from .backgrounds import RealBackgrounds, check_backgrounds, check_real, load_backgrounds
@@ -193,6 +193,7 @@ def write_birdvox70k(
     overwrite: bool = False,
     negatives: Sequence[str | Path] = (),
     tseep_fraction: float = HIGH_CALL_FRACTION,
+    not_noise: str | Path | None = None,
 ) -> list[Path]:
     """Write a synthetic data set in the BirdVox-70k layout, one HDF5 file per unit.
 
@@ -228,6 +229,8 @@ def write_birdvox70k(
     tseep_fraction : float in [0, 1]
         Share of the calls that are short high (tseep) calls; 1/8 as in real nights. A
         larger share trains a model that finds these rarer calls better.
+    not_noise : CSV of spans of the ``negatives`` recordings that hold a bird
+        (:func:`birdscan.realsounds.read_spans`); no window is cut across them.
 
     Returns
     -------
@@ -257,9 +260,12 @@ def write_birdvox70k(
         raise OutputError(f"{out_dir} is not empty; pass overwrite=True (--overwrite) to write into it")
     workers = check_int("workers", workers, 1, 256)
     real = load_backgrounds(backgrounds, data.SAMPLE_RATE)
+    if not_noise is not None and not negatives:
+        raise ParameterError(f"not_noise={str(not_noise)!r} lists spans of negatives recordings; give negatives too")
     noise_paths = tuple(noise_recordings(negatives)["train"]) if negatives else ()
+    exclude = read_spans(not_noise, negatives) if not_noise is not None else {}
     out_dir.mkdir(parents=True, exist_ok=True)
-    jobs = [(out_dir, unit, n, seed, real, positive_fraction, noise_paths, tseep_fraction) for unit in units]
+    jobs = [(out_dir, unit, n, seed, real, positive_fraction, noise_paths, tseep_fraction, exclude) for unit in units]
     if workers == 1 or len(units) == 1:
         return [_write_unit(*job) for job in jobs]
     from concurrent.futures import ProcessPoolExecutor
@@ -270,9 +276,9 @@ def write_birdvox70k(
 
 def _write_unit(
     out_dir: Path, unit: str, n: int, seed: int, real: RealBackgrounds | None, positive_fraction: float,
-    noise_paths: Sequence[Path] = (), high: float = HIGH_CALL_FRACTION,
+    noise_paths: Sequence[Path] = (), high: float = HIGH_CALL_FRACTION, exclude: Spans | None = None,
 ) -> Path:
-    noise = NoiseBank(noise_paths, data.SAMPLE_RATE) if noise_paths else None
+    noise = NoiseBank(noise_paths, data.SAMPLE_RATE, exclude=exclude or {}) if noise_paths else None
     clips = _unit_clips(unit, n, seed, real, positive_fraction, noise, high)
     return data.write_unit(out_dir / data.unit_file_name(unit), clips)
 

@@ -20,7 +20,7 @@ __all__ = ["LEGACY_GROUPS", "fold_legacy"]
 
 LEGACY_GROUPS: dict[str, str] = {
     **{f.name: "split" for f in fields(SplitOptions)},
-    **{f.name: "real" for f in fields(RealSoundsOptions)},
+    **{f.name: "real" for f in fields(RealSoundsOptions) if f.name != "not_noise"},  # not_noise came after them too
     **{f.name: "fit" for f in fields(FitOptions) if f.name != "ema"},  # ema came after the option groups
     **{f.name: "runtime" for f in fields(RuntimeOptions)},
     "arch": "model", "frontend": "model", "channels": "model", "model_options": "model",

@@ -198,7 +198,7 @@ def train(
         raise OutputError(f"{paths.best} exists; pass overwrite=True to replace it, or resume= to continue its run")
     report = reporter(progress)
     sounds = RealSounds(real.extra, real.negatives, real.negative_windows, real.heldout, fit.seed, model.sample_rate,
-                        model.window)
+                        model.window, not_noise=real.not_noise)
     sets = datasets(data, split.val_units, split.test_units, model.sample_rate, runtime.cache, sounds)
     batch_size = fit.batch_size
     if len(sets["train"]) < batch_size:  # a small folder: one step per epoch, not an error

@@ -182,6 +182,9 @@ class RealSoundsOptions(_Options):
     negative_windows : int >= 0, varied training windows cut from ``negatives``.
     heldout : float in [0, 1), fraction of each ``negatives`` folder kept out of training and
         validation.
+    not_noise : CSV of spans of the ``negatives`` recordings that hold a bird after all
+        (``file,start_s,end_s``; :func:`birdscan.realsounds.read_spans`): no window is cut across
+        them. None: every recording is noise from end to end.
 
     The folders are checked (that they exist, that the ``extra`` names differ) when the run
     reads them, before any training.
@@ -201,16 +204,34 @@ class RealSoundsOptions(_Options):
     negatives: str | Path | Sequence[str | Path] = ()
     negative_windows: int = 6000
     heldout: float = 0.25
+    not_noise: str | Path | None = None
 
     def __post_init__(self) -> None:
         for name in ("extra", "negatives"):
             value = getattr(self, name)
             folders = [value] if isinstance(value, (str, Path)) else list(value)
             object.__setattr__(self, name, tuple(Path(f) for f in folders))
+        if self.not_noise is not None:
+            object.__setattr__(self, "not_noise", Path(self.not_noise))
         _refuse([(_is_int(self.negative_windows) and self.negative_windows >= 0,
                   f"negative_windows={self.negative_windows!r} must be an integer >= 0"),
                  (_is_number(self.heldout) and 0.0 <= self.heldout < 1.0,
-                  f"heldout={self.heldout} must be in [0, 1) (a fraction of each negatives folder)")])
+                  f"heldout={self.heldout} must be in [0, 1) (a fraction of each negatives folder)"),
+                 (self.not_noise is None or bool(self.negatives),
+                  f"not_noise={str(self.not_noise)!r} lists spans of negatives recordings; give negatives too")])
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain types, as the checkpoint records them; ``not_noise`` only when given, so runs
+        saved before it existed still resume.
+
+        Returns
+        -------
+        dict of str to JSON-ready values
+        """
+        out = super().to_dict()
+        if self.not_noise is None:
+            del out["not_noise"]
+        return out
 
 
 @dataclass(frozen=True)

@@ -145,3 +145,25 @@ def test_make_clip_bad_arguments() -> None:
         make_clip(rng, 2, UnitProfile())
     with pytest.raises(ParameterError, match=r"profile=None"):
         make_clip(rng, 1, None)  # type: ignore[arg-type]
+
+
+def test_not_noise_spans_reach_the_noise_windows(tmp_path, read_unit) -> None:
+    """``not_noise`` spans are taken out of the ``negatives`` recordings before any clip is cut:
+    a folder whose one recording is all bird has no noise left to give."""
+    import soundfile as sf
+
+    from birdscan.errors import DataError
+
+    rain = tmp_path / "noise" / "rain"
+    rain.mkdir(parents=True)
+    sf.write(str(rain / "only.wav"), 0.1 * np.random.default_rng(0).standard_normal(48_000).astype(np.float32), 24_000)
+    csv = tmp_path / "birds.csv"
+    csv.write_text("file,start_s,end_s\nrain/only.wav,0.0,1.9\n")
+    with pytest.raises(DataError, match="no usable noise recordings"):
+        write_birdvox70k(tmp_path / "a", clips_per_unit=4, units=("unit01",), negatives=[rain], not_noise=csv)
+    csv.write_text("file,start_s,end_s\nrain/only.wav,0.5,1.0\n")
+    (path,) = write_birdvox70k(tmp_path / "b", clips_per_unit=4, units=("unit01",), negatives=[rain], not_noise=csv)
+    assert len(read_unit(path)) == 4
+    with pytest.raises(ParameterError, match="^not_noise='.*birds.csv' lists spans of negatives recordings; give "
+                                             "negatives too$"):
+        write_birdvox70k(tmp_path / "c", clips_per_unit=4, units=("unit01",), not_noise=csv)

@@ -41,6 +41,9 @@ def test_real_sounds_and_runtime_options_refuse_bad_values():
         RealSoundsOptions(negative_windows=-1)
     with pytest.raises(ParameterError, match=r"^heldout=1.0 must be in \[0, 1\) \(a fraction of each negatives folder\)$"):
         RealSoundsOptions(heldout=1.0)
+    with pytest.raises(ParameterError, match=r"^not_noise='b.csv' lists spans of negatives recordings; give "
+                                             r"negatives too$"):
+        RealSoundsOptions(not_noise="b.csv")
     with pytest.raises(ParameterError, match=r"^num_workers=-1 must be >= 0$"):
         RuntimeOptions(num_workers=-1)
     with pytest.raises(ParameterError, match=r"^num_workers=1.5 must be an integer$"):
@@ -63,6 +66,9 @@ def test_options_are_frozen_and_keep_folders_as_paths():
     assert real.extra == (Path("review/labelled"),) and real.negatives == (Path("a"), Path("b"))
     assert real.to_dict() == {"extra": ["review/labelled"], "negatives": ["a", "b"], "negative_windows": 6000,
                               "heldout": 0.25}
+    # not_noise is recorded only when given, so runs saved before it existed still resume
+    spans = RealSoundsOptions(negatives="a", not_noise="birds.csv")
+    assert spans.not_noise == Path("birds.csv") and spans.to_dict()["not_noise"] == "birds.csv"
     for options in (FitOptions(), SplitOptions(), real, RuntimeOptions()):
         with pytest.raises(dataclasses.FrozenInstanceError):
             options.seed = 2  # type: ignore[misc]
@@ -95,6 +101,8 @@ def test_command_line_refuses_bad_options_in_its_own_words_before_any_file(tmp_p
     assert _cli(*base, "--heldout", 1) == (1, "Error: --heldout 1.0 must be in [0, 1) (a fraction of each negatives "
                                              "folder)\n")
     assert _cli(*base, "--num-workers", -2) == (1, "Error: --num-workers -2 must be >= 0\n")
+    assert _cli(*base, "--not-noise", "b.csv") == (1, "Error: --not-noise 'b.csv' lists spans of negatives recordings; "
+                                                      "give negatives too\n")
     code, out = _cli(*base, "--val-units", "u3x")
     assert code == 1 and out.startswith("Error: --val-units: unit='u3x' is not a unit name")
     code, out = _cli(*base, "--channels", "4,4,4,4")  # a stride of 16 frames does not divide the hop's 8

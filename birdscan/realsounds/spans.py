@@ -1,0 +1,113 @@
+"""Spans of call-free recordings that are not noise after all (``--not-noise``).
+
+Recordings of insects, frogs and rain often hold a bird: a distant call under a cricket, a
+songbird chipping through a storm. Cut into negative windows, such a span teaches a model
+that a real call is noise, the opposite of what it needs. A listener who finds one lists it
+in a CSV, one row per span::
+
+    file,start_s,end_s,what
+    night-noise-blanket/storm.ogg,7.4,8.0,high chips (tseep-like) at 7.5-8 kHz
+
+``file`` is ``<folder name>/<path in it>``, the names checkpoints use for the ``--negatives``
+recordings; ``what`` is optional. :class:`~birdscan.realsounds.noise.NoiseBank` never cuts a
+window that overlaps a span, and ``benchmarks/quality.py`` counts an event inside one as a bird
+found, not a false alarm.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable, Mapping, Sequence
+
+import numpy as np
+
+from ..errors import ParameterError
+
+Spans = Mapping[Path, Sequence[tuple[float, float]]]  # absolute recording path -> (start_s, end_s), sorted
+
+
+def read_spans(path: str | Path, folders: Iterable[str | Path]) -> dict[Path, list[tuple[float, float]]]:
+    """The spans of a ``--not-noise`` CSV that fall in ``folders``.
+
+    Parameters
+    ----------
+    path : CSV with columns ``file,start_s,end_s`` (more columns are kept for the reader only)
+    folders : the ``--negatives`` folders; rows naming another folder are skipped (one list can
+        serve runs that use a few of its folders)
+
+    Returns
+    -------
+    dict of absolute recording path to its spans ``(start_s, end_s)``, sorted by start
+
+    Raises
+    ------
+    ParameterError
+        naming the CSV and the line: a missing column, a number that is not one, an end not
+        after its start, or a file missing from a folder it names
+
+    Example
+    -------
+    >>> read_spans("models/not_noise.csv", ["noise/night-noise-blanket"])   # doctest: +SKIP
+    {PosixPath('/data/noise/night-noise-blanket/storm.ogg'): [(7.4, 8.0), (14.5, 16.6)]}
+    """
+    import pandas as pd
+
+    path = Path(path)
+    where = f"--not-noise {path}"
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, ValueError) as e:
+        raise ParameterError(f"{where}: cannot read it as CSV ({e})") from e
+    missing = [c for c in ("file", "start_s", "end_s") if c not in table.columns]
+    if missing:
+        raise ParameterError(f"{where}: no column {missing}; the header must start file,start_s,end_s")
+    roots = {Path(f).resolve().name: Path(f).resolve() for f in folders}
+    out: dict[Path, list[tuple[float, float]]] = {}
+    for line, row in enumerate(table.itertuples(index=False), start=2):
+        folder, _, rel = row.file.partition("/")
+        if folder not in roots:
+            continue
+        try:
+            start, end = float(row.start_s), float(row.end_s)
+        except ValueError:
+            raise ParameterError(f"{where}, line {line}: start_s={row.start_s!r}, end_s={row.end_s!r} must be "
+                                 "seconds") from None
+        if not (np.isfinite([start, end]).all() and 0.0 <= start < end):
+            raise ParameterError(f"{where}, line {line}: needs 0 <= start_s < end_s, got {start:g} and {end:g}")
+        rec = roots[folder] / rel
+        if not rel or not rec.is_file():
+            raise ParameterError(f"{where}, line {line}: {row.file!r} is not a recording in {roots[folder]}; "
+                                 "name it <folder name>/<path in the folder>")
+        out.setdefault(rec, []).append((start, end))
+    return {rec: sorted(s) for rec, s in out.items()}
+
+
+def pieces(size: int, sr: int, spans: Sequence[tuple[float, float]], offset: int = 0) -> list[tuple[int, int]]:
+    """The ``[start, stop)`` sample ranges of an array left when ``spans`` are taken out.
+
+    Parameters
+    ----------
+    size : int, samples in the array
+    sr : int, Hz
+    spans : (start_s, end_s) in seconds of the whole recording
+    offset : int, the sample of the whole recording where the array starts (a part of it)
+
+    Returns
+    -------
+    list of (start, stop) sample indices into the array, in order, none empty
+
+    Example
+    -------
+    >>> pieces(100, 10, [(2.0, 3.0)])
+    [(0, 20), (30, 100)]
+    """
+    out, at = [], 0
+    for start_s, end_s in sorted(spans):
+        a = min(max(int(np.floor(start_s * sr)) - offset, 0), size)
+        b = min(max(int(np.ceil(end_s * sr)) - offset, 0), size)
+        if a > at:
+            out.append((at, a))
+        at = max(at, b)
+    if at < size:
+        out.append((at, size))
+    return out
