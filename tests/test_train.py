@@ -17,7 +17,7 @@ from birdscan import birdvox70k as data
 
 from birdscan.train import metrics
 from birdscan.train.augment import Augment, resample
-from birdscan.errors import DataError, OutputError, ParameterError
+from birdscan.errors import DataError, ModelError, OutputError, ParameterError
 from birdscan.model import Detector, ModelConfig, read_checkpoint
 from birdscan.train.log import LineReporter
 from birdscan.train.loop import output_paths, train
@@ -368,3 +368,30 @@ def test_a_0_1_0_script_with_the_old_keywords_trains_the_same_model_and_is_told_
     assert new["config"] == ref["config"]
     assert all(torch.equal(new["state_dict"][k], v) for k, v in ref["state_dict"].items())
     assert new["train"]["arguments"]["fit"] == ref["train"]["arguments"]["fit"]
+
+
+def test_fine_tuning_starts_from_the_init_weights_and_keeps_its_network(run, toy, tmp_path):
+    """``init``: the run trains the init checkpoint's network from its weights; one step at a
+    vanishing learning rate leaves them where they were, and the checkpoint names its init."""
+    from birdscan.model import file_sha256, load_model
+
+    base = load_model(run.best)
+    res = train(toy, tmp_path / "ft.pt", init=run.best, fit=replace(FIT, epochs=1, lr=1e-12), progress=False)
+    tuned = load_model(res.best)
+    assert tuned.config == base.config  # model left at its default: the init's network (channels 4, 8, 8)
+    for (name, a), b in zip(base.named_parameters(), tuned.parameters()):  # not the norms' running statistics
+        torch.testing.assert_close(a, b, atol=1e-6, rtol=0, msg=name)
+    ckpt = read_checkpoint(res.best)
+    assert ckpt["train"]["init"] == {"path": str(Path(run.best).resolve()), "sha256": file_sha256(run.best)}
+    assert ckpt["train"]["arguments"]["model"] == base.config.to_dict()
+    # from random weights, the same one step lands elsewhere: the init was used
+    scratch = load_model(train(toy, tmp_path / "s.pt", fit=replace(FIT, epochs=1, lr=1e-12),
+                               model=base.config, progress=False).best)
+    assert not torch.allclose(next(scratch.parameters()), next(base.parameters()), atol=1e-3)
+    with pytest.raises(ParameterError, match=r"^init='.*tiny.pt' is another network than model: channels=\[4, 8\] "
+                                             r"\(init has \[4, 8, 8\]\); leave the model options out"):
+        train(toy, tmp_path / "x.pt", init=run.best, model=replace(DEFAULT_MODEL, channels=(4, 8)), progress=False)
+    with pytest.raises(ModelError, match="not a birdscan model file"):
+        bad = tmp_path / "bad.pt"
+        bad.write_bytes(b"not a checkpoint")
+        train(toy, tmp_path / "y.pt", init=bad, progress=False)

@@ -40,6 +40,10 @@ from ..errors import BirdscanError
 @click.option("--resume", type=click.Path(dir_okay=False), metavar="FILE",
               help="Continue an interrupted run: give its checkpoint (the --out .pt or .last.pt) or the <out>.resume.pt "
                    "train keeps next to it (optimiser, schedule and history after each epoch); the other options must be the same.")
+@click.option("--init", type=click.Path(dir_okay=False), metavar="MODEL",
+              help="Start from this model's weights (fine-tuning, e.g. models/birdscan-default.pt) instead of random "
+                   "ones; its network is trained, so leave --arch, --frontend, --channels, --freq-head and "
+                   "--bg-stats out.")
 @click.option("--patience", default=8, show_default=True, type=int, help="Stop after this many epochs without a better validation AUPRC.")
 @click.option("--extra", multiple=True, type=click.Path(file_okay=False),
               help="Folder of reviewed clips: call/ and not_call/ (or 1/ and 0/) subfolders, or a CSV file,label[,freq_hz]. "
@@ -62,7 +66,7 @@ from ..errors import BirdscanError
 @click.option("--overwrite", is_flag=True, help="Replace existing outputs.")
 @click.option("--quiet", "-q", is_flag=True)
 def train(data, out, val_units, test_units, epochs, batch_size, lr, weight_decay, arch, frontend, channels, augment,
-          time_shift, loud_beds, num_workers, cache, seed, device, amp, resume, patience, extra, negatives, negative_windows, heldout,
+          time_shift, loud_beds, num_workers, cache, seed, device, amp, resume, init, patience, extra, negatives, negative_windows, heldout,
           not_noise, freq_head, freq_weight, ema, bg_stats, overwrite, quiet) -> None:
     """Train a detector on BirdVox-70k HDF5 files (split by recording unit).
 
@@ -86,7 +90,7 @@ def train(data, out, val_units, test_units, epochs, batch_size, lr, weight_decay
                                  not_noise=not_noise)
         split = SplitOptions(val_units=val_units, test_units=test_units)
         result = run_train(data, out, split=split, real=real, model=model, augment=augment, time_shift=time_shift,
-                           loud_beds=loud_beds, fit=fit, runtime=runtime, resume=resume, overwrite=overwrite,
+                           loud_beds=loud_beds, fit=fit, runtime=runtime, resume=resume, init=init, overwrite=overwrite,
                            progress=False if quiet else RichTrainProgress(), command=" ".join(["birdscan", *sys.argv[1:]]))
     except BirdscanError as e:
         raise fail(e)

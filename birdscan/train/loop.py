@@ -42,7 +42,7 @@ from .log import Reporter, reporter
 from .resume import RESUME_FORMAT, RunSpec, check_resume, plain, read_resume
 from .options import DEFAULT_MODEL, FitOptions, RealSoundsOptions, RuntimeOptions, SplitOptions
 from .legacy import fold_legacy
-from .setup import augmentation, datasets
+from .setup import augmentation, datasets, initial_weights
 
 
 
@@ -117,6 +117,7 @@ def train(
     fit: FitOptions = FitOptions(),
     runtime: RuntimeOptions = RuntimeOptions(),
     resume: str | Path | None = None,
+    init: str | Path | None = None,
     overwrite: bool = False,
     progress: bool | Callable[[dict[str, Any]], None] | Reporter = True,
     command: str | None = None,
@@ -152,6 +153,10 @@ def train(
         last epoch; what defines the run (:class:`~birdscan.train.resume.RunSpec`: units and
         clips, the fit but ``patience``, model, augmentation) must be the same, except that
         more ``fit.epochs`` extend it
+    init : a checkpoint to start from instead of random weights (fine-tuning, e.g. the shipped
+        model on a site's noise and reviewed clips): its network is trained, ``model`` must be
+        left at its default or equal it; the new checkpoint records it (``train["init"]``: path
+        and sha256). A resumed run continues from its own weights.
     overwrite : bool, allow replacing an existing ``out`` when not resuming
     progress : True to print a line per epoch on stderr; a callable to receive each epoch's
         row instead; a :class:`birdscan.train.log.Reporter` (e.g. the command line's live
@@ -190,6 +195,10 @@ def train(
     arguments = {"data": plain(data), "out": plain(out), "split": split.to_dict(), "real": real.to_dict(),
                  "model": model.to_dict(), "augment": plain(augment), "time_shift": time_shift, "loud_beds": loud_beds, "fit": fit.to_dict(),
                  "runtime": runtime.to_dict(), "resume": plain(resume), "overwrite": overwrite, "command": command}
+    start = None
+    if init is not None:
+        model, start, init_record = initial_weights(init, model)
+        arguments.update(model=model.to_dict(), init=plain(init))
     aug = augmentation(augment, time_shift, model, loud_beds)
     paths = output_paths(out)
     dev = resolve_device(runtime.device)
@@ -215,9 +224,9 @@ def train(
     info = {"data": {"dir": str(Path(data).resolve()), "units": run.split,
                      "clips": {part: ds.counts() for part, ds in sets.items()}, **sounds.metadata()},
             "arguments": arguments, "command": command or shlex.join(sys.argv), "seed": fit.seed, "epochs": fit.epochs,
-            "resume": paths.resume.name}
+            "resume": paths.resume.name, **({"init": init_record} if init is not None else {})}
     try:
-        return _fit(sets, paths, info, run, state, model, aug, dev, runtime, fit.patience, report)
+        return _fit(sets, paths, info, run, state, model, aug, dev, runtime, fit.patience, report, start)
     finally:
         for ds in sets.values():
             ds.close()
@@ -225,12 +234,13 @@ def train(
 
 def _fit(sets: dict[str, ClipDataset], paths: TrainPaths, info: dict[str, Any], run: RunSpec,
          state: dict[str, Any] | None, config: ModelConfig, aug: Augment | None, dev: torch.device,
-         runtime: RuntimeOptions, patience: int, reporter: Reporter) -> TrainResult:
+         runtime: RuntimeOptions, patience: int, reporter: Reporter,
+         start: dict[str, Any] | None = None) -> TrainResult:
     epochs, batch_size, seed, workers = run.epochs, run.batch_size, run.seed, runtime.num_workers
     train_batches = ClipBatches(sets["train"], batch_size, dev, shuffle=True, num_workers=workers, seed=seed)
     val_batches = ClipBatches(sets["val"], batch_size, dev, num_workers=workers)
     loop = _Loop(config, dev, runtime.amp, run.lr, run.weight_decay, epochs, len(train_batches), seed, aug,
-                 run.freq_weight, run.ema)
+                 run.freq_weight, run.ema, start)
     log = _Log(paths, info, config, state)
     if state is not None:
         loop.load(state, extended=state["run"]["epochs"] != epochs, done=state["epoch"])
@@ -321,9 +331,11 @@ class _Loop:
 
     def __init__(self, config: ModelConfig, dev: torch.device, amp: bool, lr: float, weight_decay: float,
                  epochs: int, steps: int, seed: int, aug: Augment | None, freq_weight: float = 1.0,
-                 ema: float = 0.0) -> None:
+                 ema: float = 0.0, start: dict[str, Any] | None = None) -> None:
         torch.manual_seed(seed)
         self.model = Detector(config).to(dev)
+        if start is not None:  # fine-tuning: the init's weights, before the moving average copies them
+            self.model.load_state_dict(start)
         self.average = WeightAverage(self.model, ema) if ema > 0 else None
         self.dev, self.seed, self.aug, self.steps = dev, seed, aug, steps
         self.freq_weight = freq_weight

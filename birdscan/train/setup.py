@@ -124,3 +124,39 @@ def datasets(data: str | Path, val_units: Any, test_units: Any, sample_rate: int
                         "AUPRC needs both flight calls and negatives")
     # test units are indexed (checked, counted) but never read
     return sets
+
+
+def initial_weights(init: str | Path, model: ModelConfig) -> tuple[ModelConfig, dict[str, Any], dict[str, str]]:
+    """The network and weights a run starts from when it fine-tunes a model (``init``).
+
+    Parameters
+    ----------
+    init : a checkpoint written by ``birdscan train`` (e.g. the shipped model)
+    model : the run's ``model`` argument: :data:`~birdscan.train.options.DEFAULT_MODEL` (not
+        chosen) or the checkpoint's own config; its network cannot change under its weights
+
+    Returns
+    -------
+    (config, state_dict, record): the checkpoint's network, its weights, and ``{"path",
+    "sha256"}`` for the new checkpoint's ``train["init"]``
+
+    Raises
+    ------
+    ModelError
+        when ``init`` is not a birdscan model file or its weights are damaged
+    ParameterError
+        when ``model`` names another network
+    """
+    from ..model import file_sha256, model_from_checkpoint, read_checkpoint
+    from .options import DEFAULT_MODEL
+
+    ckpt = read_checkpoint(init)
+    net = model_from_checkpoint(ckpt, init)  # checks the config, the weights' shapes and values
+    config = net.config
+    if model != DEFAULT_MODEL and model != config:
+        mine, theirs = model.to_dict(), config.to_dict()
+        diff = ", ".join(f"{k}={mine[k]!r} (init has {theirs[k]!r})" for k in mine if mine[k] != theirs.get(k))
+        raise ParameterError(f"init={str(init)!r} is another network than model: {diff}; leave the model options "
+                             "out to fine-tune the init's network")
+    state = {k: v.detach().clone() for k, v in net.state_dict().items()}
+    return config, state, {"path": str(Path(init).resolve()), "sha256": file_sha256(init)}
