@@ -395,3 +395,40 @@ def test_fine_tuning_starts_from_the_init_weights_and_keeps_its_network(run, toy
         bad = tmp_path / "bad.pt"
         bad.write_bytes(b"not a checkpoint")
         train(toy, tmp_path / "y.pt", init=bad, progress=False)
+
+
+def test_train_keeps_the_not_noise_spans_out_and_records_them(toy, tmp_path):
+    import soundfile as sf
+
+    sr = 24_000
+    folder = tmp_path / "noise" / "crickets"
+    folder.mkdir(parents=True)
+    t = np.arange(2 * sr) / sr
+    for i in range(4):
+        sf.write(str(folder / f"c{i}.wav"), (0.3 * np.sin(2 * np.pi * 5000 * t)).astype(np.float32), sr)
+    csv = tmp_path / "birds.csv"
+    csv.write_text("file,start_s,end_s\n" + "".join(f"noise/crickets/c{i}.wav,0.5,1.0\n" for i in range(4)))
+    res = train(toy, tmp_path / "nn.pt", **{**TINY, "fit": replace(FIT, epochs=1)},
+                real=RealSoundsOptions(negatives=[tmp_path / "noise"], negative_windows=20, not_noise=csv))
+    ckpt = read_checkpoint(res.best)
+    spans = {f"noise/crickets/c{i}.wav": [[0.5, 1.0]] for i in range(4)}
+    assert ckpt["train"]["data"]["negatives"]["not_noise"] == {"file": str(csv.resolve()), "spans": spans}
+    assert ckpt["train"]["arguments"]["real"]["not_noise"] == str(csv)
+    assert read_resume(res.resume)["run"]["not_noise"] == spans
+
+
+def test_command_line_fine_tunes_with_init(run, toy, tmp_path):
+    from click.testing import CliRunner
+
+    from birdscan.cli import main
+    from birdscan.model import file_sha256
+
+    out = tmp_path / "ft.pt"
+    r = CliRunner().invoke(main, ["train", "--data", str(toy), "--out", str(out), "--init", str(run.best), "--epochs", "1",
+                                  "--batch-size", "16", "-q"])
+    assert r.exit_code == 0, r.output
+    ckpt = read_checkpoint(out)
+    assert ckpt["train"]["init"]["sha256"] == file_sha256(run.best) and ckpt["config"]["channels"] == [4, 8, 8]
+    r = CliRunner().invoke(main, ["train", "--data", str(toy), "--out", str(tmp_path / "x.pt"), "--init",
+                                  str(tmp_path / "none.pt"), "-q"])
+    assert r.exit_code == 1 and r.output.startswith("Error: --init '") and "none.pt" in r.output

@@ -113,7 +113,8 @@ class RealSounds:
         self.noise = noise_recordings(self.negatives, heldout, validation) if self.negatives else None
         self.not_noise = None if not_noise is None else Path(not_noise)
         if self.not_noise is not None and not self.negatives:
-            raise ParameterError(f"not_noise={str(self.not_noise)!r} lists spans of negatives recordings; give negatives too")
+            raise ParameterError(f"not_noise={str(self.not_noise)!r} lists spans of negatives recordings; give the "
+                                 "negatives folders too (--negatives)")
         self.exclude = read_spans(self.not_noise, self.negatives) if self.not_noise is not None else {}
 
     @property

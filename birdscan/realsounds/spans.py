@@ -32,8 +32,9 @@ def read_spans(path: str | Path, folders: Iterable[str | Path]) -> dict[Path, li
     Parameters
     ----------
     path : CSV with columns ``file,start_s,end_s`` (more columns are kept for the reader only)
-    folders : the ``--negatives`` folders; rows naming another folder are skipped (one list can
-        serve runs that use a few of its folders)
+    folders : the ``--negatives`` folders (their names must differ); rows naming another
+        folder are skipped (one list can serve runs that use a few of its folders), but a list
+        that names none of them is refused
 
     Returns
     -------
@@ -43,28 +44,38 @@ def read_spans(path: str | Path, folders: Iterable[str | Path]) -> dict[Path, li
     ------
     ParameterError
         naming the CSV and the line: a missing column, a number that is not one, an end not
-        after its start, or a file missing from a folder it names
+        after its start, or a file missing from a folder it names; or a list that names none
+        of ``folders``, or two folders of one name
 
     Example
     -------
     >>> read_spans("models/not_noise.csv", ["noise/night-noise-blanket"])   # doctest: +SKIP
-    {PosixPath('/data/noise/night-noise-blanket/storm.ogg'): [(7.4, 8.0), (14.5, 16.6)]}
+    {PosixPath('/data/noise/night-noise-blanket/storm.ogg'): [(7.3, 8.1), (14.3, 16.7), ...]}
     """
     import pandas as pd
 
     path = Path(path)
     where = f"--not-noise {path}"
-    try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    try:  # blank lines kept, so that line numbers are the file's
+        table = pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=False)
     except (OSError, ValueError) as e:
         raise ParameterError(f"{where}: cannot read it as CSV ({e})") from e
     missing = [c for c in ("file", "start_s", "end_s") if c not in table.columns]
     if missing:
         raise ParameterError(f"{where}: no column {missing}; the header must start file,start_s,end_s")
-    roots = {Path(f).resolve().name: Path(f).resolve() for f in folders}
+    roots: dict[str, Path] = {}
+    for f in folders:
+        root = Path(f).resolve()
+        if roots.setdefault(root.name, root) != root:
+            raise ParameterError(f"{where}: the negatives folders {roots[root.name]} and {root} share the name "
+                                 f"{root.name!r}, which its rows cannot tell apart; rename one")
     out: dict[Path, list[tuple[float, float]]] = {}
+    named = set()
     for line, row in enumerate(table.itertuples(index=False), start=2):
+        if not row.file.strip():
+            continue
         folder, _, rel = row.file.partition("/")
+        named.add(folder)
         if folder not in roots:
             continue
         try:
@@ -74,11 +85,14 @@ def read_spans(path: str | Path, folders: Iterable[str | Path]) -> dict[Path, li
                                  "seconds") from None
         if not (np.isfinite([start, end]).all() and 0.0 <= start < end):
             raise ParameterError(f"{where}, line {line}: needs 0 <= start_s < end_s, got {start:g} and {end:g}")
-        rec = roots[folder] / rel
+        rec = (roots[folder] / rel).resolve()  # the key NoiseBank looks a recording up by
         if not rel or not rec.is_file():
             raise ParameterError(f"{where}, line {line}: {row.file!r} is not a recording in {roots[folder]}; "
                                  "name it <folder name>/<path in the folder>")
         out.setdefault(rec, []).append((start, end))
+    if named and not named & set(roots):
+        raise ParameterError(f"{where} names the folders {sorted(named)}, none of the negatives folders "
+                             f"{sorted(roots)}; name rows <folder name>/<path in it>")
     return {rec: sorted(s) for rec, s in out.items()}
 
 

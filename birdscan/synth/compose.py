@@ -261,7 +261,8 @@ def write_birdvox70k(
     workers = check_int("workers", workers, 1, 256)
     real = load_backgrounds(backgrounds, data.SAMPLE_RATE)
     if not_noise is not None and not negatives:
-        raise ParameterError(f"not_noise={str(not_noise)!r} lists spans of negatives recordings; give negatives too")
+        raise ParameterError(f"not_noise={str(not_noise)!r} lists spans of negatives recordings; give the negatives "
+                             "folders too (--negatives)")
     noise_paths = tuple(noise_recordings(negatives)["train"]) if negatives else ()
     exclude = read_spans(not_noise, negatives) if not_noise is not None else {}
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -156,7 +156,7 @@ def train(
     init : a checkpoint to start from instead of random weights (fine-tuning, e.g. the shipped
         model on a site's noise and reviewed clips): its network is trained, ``model`` must be
         left at its default or equal it; the new checkpoint records it (``train["init"]``: path
-        and sha256). A resumed run continues from its own weights.
+        and sha256). A resumed run continues from its own weights, given the same ``init``.
     overwrite : bool, allow replacing an existing ``out`` when not resuming
     progress : True to print a line per epoch on stderr; a callable to receive each epoch's
         row instead; a :class:`birdscan.train.log.Reporter` (e.g. the command line's live
@@ -195,7 +195,7 @@ def train(
     arguments = {"data": plain(data), "out": plain(out), "split": split.to_dict(), "real": real.to_dict(),
                  "model": model.to_dict(), "augment": plain(augment), "time_shift": time_shift, "loud_beds": loud_beds, "fit": fit.to_dict(),
                  "runtime": runtime.to_dict(), "resume": plain(resume), "overwrite": overwrite, "command": command}
-    start = None
+    start, init_record = None, {}
     if init is not None:
         model, start, init_record = initial_weights(init, model)
         arguments.update(model=model.to_dict(), init=plain(init))
@@ -218,7 +218,9 @@ def train(
                   clips={part: len(ds) for part, ds in sets.items()}, epochs=fit.epochs, batch_size=batch_size,
                   lr=fit.lr, weight_decay=fit.weight_decay, config=model.to_dict(),
                   augment=aug.to_dict() if aug else None, seed=fit.seed, freq_weight=fit.freq_weight,
-                  ema=fit.ema, noise_level_db=list(LEVEL_DB) if sounds.noise else None)
+                  ema=fit.ema, noise_level_db=list(LEVEL_DB) if sounds.noise else None,
+                  not_noise=sounds.metadata().get("negatives", {}).get("not_noise", {}).get("spans"),
+                  init=init_record["sha256"] if init is not None else None)
     if state is not None:
         check_resume(state, run)
     info = {"data": {"dir": str(Path(data).resolve()), "units": run.split,

@@ -218,7 +218,8 @@ class RealSoundsOptions(_Options):
                  (_is_number(self.heldout) and 0.0 <= self.heldout < 1.0,
                   f"heldout={self.heldout} must be in [0, 1) (a fraction of each negatives folder)"),
                  (self.not_noise is None or bool(self.negatives),
-                  f"not_noise={str(self.not_noise)!r} lists spans of negatives recordings; give negatives too")])
+                  f"not_noise={str(self.not_noise)!r} lists spans of negatives recordings; give the negatives "
+                  "folders too (--negatives)")])
 
     def to_dict(self) -> dict[str, Any]:
         """Plain types, as the checkpoint records them; ``not_noise`` only when given, so runs

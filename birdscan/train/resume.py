@@ -26,7 +26,10 @@ class RunSpec:
     ``split``: {part: units}; ``clips``: {part: number of clips}; ``config``: the model
     config as plain types; ``augment``: the augmentation settings, None for none;
     ``noise_level_db``: the level range of the real-noise windows, None without ``negatives``
-    (and in runs begun before the windows had one: those cannot be continued with negatives).
+    (and in runs begun before the windows had one: those cannot be continued with negatives);
+    ``not_noise``: the spans kept out of the noise windows (``{recording: [[start_s, end_s],
+    ...]}``), None without ``not_noise``; ``init``: the sha256 of the checkpoint the run started
+    from, None from random weights.
     """
 
     split: dict[str, list[str]]
@@ -41,6 +44,8 @@ class RunSpec:
     freq_weight: float = 1.0
     ema: float = 0.0
     noise_level_db: list[float] | None = None
+    not_noise: dict[str, list[list[float]]] | None = None
+    init: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain types, as the resume state stores them.

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import birdvox70k as bdata
-from ..errors import DataError, ParameterError
+from ..errors import DataError, ModelError, ParameterError
 from ..model import ModelConfig
 from ..realsounds import RealSounds
 from .augment import Augment
@@ -150,12 +150,15 @@ def initial_weights(init: str | Path, model: ModelConfig) -> tuple[ModelConfig, 
     from ..model import file_sha256, model_from_checkpoint, read_checkpoint
     from .options import DEFAULT_MODEL
 
-    ckpt = read_checkpoint(init)
-    net = model_from_checkpoint(ckpt, init)  # checks the config, the weights' shapes and values
+    try:
+        net = model_from_checkpoint(read_checkpoint(init), init)  # checks the config, weights' shapes and values
+    except ModelError as e:
+        raise ModelError(f"init={str(init)!r}: {e}; give a .pt file written by birdscan train") from e
     config = net.config
     if model != DEFAULT_MODEL and model != config:
-        mine, theirs = model.to_dict(), config.to_dict()
-        diff = ", ".join(f"{k}={mine[k]!r} (init has {theirs[k]!r})" for k in mine if mine[k] != theirs.get(k))
+        mine, theirs, default = model.to_dict(), config.to_dict(), DEFAULT_MODEL.to_dict()
+        chosen = [k for k in mine if mine[k] != default.get(k) and mine[k] != theirs.get(k)]  # what was asked for
+        diff = ", ".join(f"{k}={mine[k]!r} (init has {theirs.get(k)!r})" for k in chosen or mine if mine[k] != theirs.get(k))
         raise ParameterError(f"init={str(init)!r} is another network than model: {diff}; leave the model options "
                              "out to fine-tune the init's network")
     state = {k: v.detach().clone() for k, v in net.state_dict().items()}

@@ -21,7 +21,20 @@ def test_read_spans_keeps_the_rows_of_the_given_folders_sorted(noise_dir, tmp_pa
     spans = read_spans(csv, [noise_dir / "crickets", noise_dir / "rain"])
     assert spans == {(noise_dir / "crickets" / "c1.wav").resolve(): [(0.5, 1.0), (2.0, 2.5)],
                      (noise_dir / "rain" / "only.ogg").resolve(): [(0.1, 0.2)]}
-    assert read_spans(csv, [noise_dir / "frogs"]) == {}
+    assert read_spans(csv, [noise_dir / "rain"]) == {(noise_dir / "rain" / "only.ogg").resolve(): [(0.1, 0.2)]}
+    with pytest.raises(ParameterError, match=r"names the folders \['crickets', 'elsewhere', 'rain'\], none of the "
+                                             r"negatives folders \['frogs'\]; name rows <folder name>/<path in it>$"):
+        read_spans(csv, [noise_dir / "frogs"])  # a list that applies to nothing is a mistake
+    (tmp_path / "other" / "crickets").mkdir(parents=True)
+    with pytest.raises(ParameterError, match=r"share the name 'crickets', which its rows cannot tell apart; rename one"):
+        read_spans(csv, [noise_dir / "crickets", tmp_path / "other" / "crickets"])
+
+
+def test_read_spans_counts_lines_as_the_file_does(noise_dir, tmp_path):
+    csv = tmp_path / "birds.csv"
+    csv.write_text("file,start_s,end_s\ncrickets/c1.wav,1,2\n\ncrickets/c1.wav,3,x\n")
+    with pytest.raises(ParameterError, match=r"birds.csv, line 4: start_s='3', end_s='x' must be seconds"):
+        read_spans(csv, [noise_dir / "crickets"])
 
 
 @pytest.mark.parametrize("row, match", [
@@ -102,5 +115,23 @@ def test_real_sounds_record_the_spans_and_need_negatives(noise_dir, tmp_path):
     assert meta == {"file": str(csv.resolve()), "spans": {"crickets/c1.wav": [[1.0, 1.5]]}}
     assert len(sounds.arrays()[0].waves) == 10
     assert "not_noise" not in RealSounds(negatives=[noise_dir / "crickets"]).metadata()["negatives"]
-    with pytest.raises(ParameterError, match="not_noise=.*lists spans of negatives recordings; give negatives too"):
+    with pytest.raises(ParameterError, match=r"not_noise=.*lists spans of negatives recordings; give the negatives "
+                                             r"folders too \(--negatives\)$"):
         RealSounds(not_noise=csv)
+
+
+def test_real_sounds_give_the_spans_to_the_training_and_validation_windows(noise_dir, tmp_path, monkeypatch):
+    import birdscan.realsounds as rs
+
+    given = []
+
+    class Recording(NoiseBank):
+        def __post_init__(self) -> None:
+            given.append((self.part, dict(self.exclude)))
+            super().__post_init__()
+
+    monkeypatch.setattr(rs, "NoiseBank", Recording)
+    csv = _csv(tmp_path / "birds.csv", "crickets/c1.wav,1.0,1.5,a call")
+    rs.RealSounds(negatives=[noise_dir / "crickets"], negative_windows=10, not_noise=csv).arrays()
+    spans = {(noise_dir / "crickets" / "c1.wav").resolve(): [(1.0, 1.5)]}
+    assert len(given) == 2 and all(exclude == spans for _, exclude in given)  # training and validation banks

@@ -165,5 +165,5 @@ def test_not_noise_spans_reach_the_noise_windows(tmp_path, read_unit) -> None:
     (path,) = write_birdvox70k(tmp_path / "b", clips_per_unit=4, units=("unit01",), negatives=[rain], not_noise=csv)
     assert len(read_unit(path)) == 4
     with pytest.raises(ParameterError, match="^not_noise='.*birds.csv' lists spans of negatives recordings; give "
-                                             "negatives too$"):
+                                             r"the negatives folders too \(--negatives\)$"):
         write_birdvox70k(tmp_path / "c", clips_per_unit=4, units=("unit01",), not_noise=csv)

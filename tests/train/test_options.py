@@ -42,7 +42,7 @@ def test_real_sounds_and_runtime_options_refuse_bad_values():
     with pytest.raises(ParameterError, match=r"^heldout=1.0 must be in \[0, 1\) \(a fraction of each negatives folder\)$"):
         RealSoundsOptions(heldout=1.0)
     with pytest.raises(ParameterError, match=r"^not_noise='b.csv' lists spans of negatives recordings; give "
-                                             r"negatives too$"):
+                                             r"the negatives folders too \(--negatives\)$"):
         RealSoundsOptions(not_noise="b.csv")
     with pytest.raises(ParameterError, match=r"^num_workers=-1 must be >= 0$"):
         RuntimeOptions(num_workers=-1)
@@ -102,7 +102,7 @@ def test_command_line_refuses_bad_options_in_its_own_words_before_any_file(tmp_p
                                              "folder)\n")
     assert _cli(*base, "--num-workers", -2) == (1, "Error: --num-workers -2 must be >= 0\n")
     assert _cli(*base, "--not-noise", "b.csv") == (1, "Error: --not-noise 'b.csv' lists spans of negatives recordings; "
-                                                      "give negatives too\n")
+                                                      "give the negatives folders too (--negatives)\n")
     code, out = _cli(*base, "--val-units", "u3x")
     assert code == 1 and out.startswith("Error: --val-units: unit='u3x' is not a unit name")
     code, out = _cli(*base, "--channels", "4,4,4,4")  # a stride of 16 frames does not divide the hop's 8

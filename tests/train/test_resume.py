@@ -28,7 +28,7 @@ def test_plain_makes_json_able_copies():
 
 def test_run_keys_are_the_run_spec_fields():
     assert RUN_KEYS == ("split", "clips", "epochs", "batch_size", "lr", "weight_decay", "config", "augment", "seed",
-                        "freq_weight", "ema", "noise_level_db")
+                        "freq_weight", "ema", "noise_level_db", "not_noise", "init")
     assert spec().to_dict()["split"] == {"train": ["unit01"], "val": ["unit02"], "test": []}
 
 
@@ -51,6 +51,19 @@ def test_a_run_saved_before_a_setting_existed_takes_its_default():
     check_resume({"run": old, "epoch": 1}, spec())  # freq_weight 1.0 and no average, as such runs trained
     with pytest.raises(ParameterError, match=r"^resume: options differ .*: ema: run 0.0, now 0.998$"):
         check_resume({"run": old, "epoch": 1}, spec(ema=0.998))
+
+
+def test_the_spans_kept_out_of_the_noise_and_the_init_define_the_run():
+    # a run saved before either existed trained on every window, from random weights
+    old = {k: v for k, v in spec().to_dict().items() if k not in ("not_noise", "init")}
+    check_resume({"run": old, "epoch": 1}, spec())
+    spans = {"crickets/a.wav": [[1.0, 1.5]]}
+    with pytest.raises(ParameterError, match=r"not_noise: run None, now \{'crickets/a.wav': \[\[1.0, 1.5\]\]\}$"):
+        check_resume({"run": old, "epoch": 1}, spec(not_noise=spans))
+    with pytest.raises(ParameterError, match=r"not_noise.crickets/a.wav: run \[\[1.0, 1.5\]\], now \[\[1.0, 2.0\]\]$"):
+        check_resume({"run": spec(not_noise=spans).to_dict(), "epoch": 1}, spec(not_noise={"crickets/a.wav": [[1.0, 2.0]]}))
+    with pytest.raises(ParameterError, match=r"init: run 'ab12', now None$"):
+        check_resume({"run": spec(init="ab12").to_dict(), "epoch": 1}, spec())
 
 
 def test_a_run_from_before_a_training_change_is_refused_naming_the_change():
