@@ -19,6 +19,10 @@
 #   nor by train nor by mining; another 15% (whole files) only validates, and the recommended
 #   threshold is chosen on them. The checkpoint lists which files trained and validated it.
 #   insects-xeno-canto-nc is non-commercial: it is for testing only and never used here.
+# models/not_noise.csv lists spans of the training noise that look like birds; this recipe (RS)
+# predates it. Adding --not-noise models/not_noise.csv to synth, both trainings and the mining
+# (dropping the mined events inside the spans) gave CR on another CPU: better than that CPU's
+# rebuild without it, not better than RS (models/MODEL_CARD.md, "What was tried").
 # A quarter of the generated calls are short high (tseep) calls, twice their share in real
 # nights, so that the model learns this rarer type as well as the thrush-type strokes; a quarter
 # of those are near-steady notes (most wander by vibrato over 150-700 Hz, like real tseeps at
