@@ -180,7 +180,8 @@ class NoiseBank:
     min_seconds : float, seconds; recordings (their part) shorter than this, or silent, are left out
     exclude : absolute recording path -> spans ``(start_s, end_s)`` that are not noise (a bird
         heard in a cricket recording; :func:`~birdscan.realsounds.spans.read_spans`): the
-        recording is cut into the pieces around them, and no window crosses a span
+        recording is cut into the pieces around them, and no window crosses a span; pieces
+        shorter than a window (0.5 s) are left out rather than looped
 
     Example
     -------
@@ -209,8 +210,10 @@ class NoiseBank:
             first = int(lo * x.size)
             x = x[first: int(hi * x.size)]
             spans = self.exclude.get(Path(p).resolve())
+            # a piece between two spans must hold a whole window: a shorter one would be looped
+            shortest = max(self.min_seconds, CLIP_SAMPLES / SAMPLE_RATE if spans else 0.0) * self.sr
             for a, b in pieces(x.size, self.sr, spans, first) if spans else [(0, x.size)]:
-                if b - a >= self.min_seconds * self.sr and float(np.abs(x[a:b]).max()) > 0:
+                if b - a >= shortest and float(np.abs(x[a:b]).max()) > 0:
                     self.audio.append(x[a:b])
                     self.used.append(Path(p))
                     share.append((b - a, x.size))

@@ -91,8 +91,11 @@ def test_no_window_crosses_an_excluded_span(noise_dir, tone, write, tmp_path):
     # a validation part starting inside the recording: spans stay in the recording's seconds
     end = NoiseBank([rec], part=(0.5, 1.0), exclude=exclude)
     assert [p.size for p in end.audio] == [69_600]
+    # a piece too short for a window (0.35 s between two spans) is left out, not looped
+    gap = NoiseBank([rec], exclude={rec.resolve(): [(1.0, 2.0), (2.35, 3.1)]})
+    assert [p.size for p in gap.audio] == [24_000, 69_600]
     with pytest.raises(DataError, match="no usable noise recordings"):
-        NoiseBank([rec], exclude={rec.resolve(): [(0.0, 5.9)]})  # 0.1 s left: under min_seconds
+        NoiseBank([rec], exclude={rec.resolve(): [(0.0, 5.6)]})  # 0.4 s left: under a window
 
 
 def test_no_spans_leave_the_windows_as_they_were(noise_dir):
