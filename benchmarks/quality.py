@@ -184,14 +184,9 @@ def bird_spans(csv: str | Path | None, folders: list[Path]) -> dict[str, list[tu
     recordings' ``<folder name>/<path in it>`` names; {} without a CSV."""
     if not csv:
         return {}
-    from birdscan.realsounds import read_spans
+    from birdscan.realsounds import read_spans, recording_name
 
-    roots = [f.resolve() for f in folders]
-    out = {}
-    for path, spans in read_spans(csv, folders).items():
-        root = next(r for r in roots if r in path.parents)
-        out[f"{root.name}/{path.relative_to(root).as_posix()}"] = list(spans)
-    return out
+    return {recording_name(path, folders): list(spans) for path, spans in read_spans(csv, folders).items()}
 
 
 def _in_spans(peak_s: float, spans: list[tuple[float, float]]) -> bool:

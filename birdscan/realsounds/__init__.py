@@ -34,11 +34,12 @@ from ..birdvox70k import CLIP_SAMPLES, SAMPLE_RATE
 from ..errors import ParameterError
 from .clips import LabelledClips, read_labelled
 from .noise import (LEVEL_DB, VALIDATION_FRACTION, NoiseBank, Variants, audio_files, load_mono, noise_recordings,
-                    split_recordings)
-from .spans import Spans, pieces, read_spans
+                    recording_name, split_recordings)
+from .spans import Spans, pieces, read_spans, spans_of
 
 __all__ = ["LEVEL_DB", "LabelledClips", "NoiseBank", "RealArrays", "RealSounds", "Spans", "Variants", "audio_files",
-           "load_mono", "noise_recordings", "pieces", "read_labelled", "read_spans", "split_recordings"]
+           "load_mono", "noise_recordings", "pieces", "read_labelled", "read_spans", "recording_name",
+           "split_recordings"]
 
 
 def _unit_suffix(folder: Path) -> str:
@@ -112,10 +113,7 @@ class RealSounds:
         self.sr, self.window = sr, window
         self.noise = noise_recordings(self.negatives, heldout, validation) if self.negatives else None
         self.not_noise = None if not_noise is None else Path(not_noise)
-        if self.not_noise is not None and not self.negatives:
-            raise ParameterError(f"not_noise={str(self.not_noise)!r} lists spans of negatives recordings; give the "
-                                 "negatives folders too (--negatives)")
-        self.exclude = read_spans(self.not_noise, self.negatives) if self.not_noise is not None else {}
+        self.exclude = spans_of(self.not_noise, self.negatives)
 
     @property
     def units(self) -> list[str]:
@@ -170,11 +168,7 @@ class RealSounds:
             meta["extra"] = {u: str(p.resolve()) for u, p in self.extra_units.items()}
         if self.noise:
             def rel(p: Path) -> str:
-                for folder in self.negatives:
-                    root = folder.resolve()
-                    if root in p.parents:
-                        return f"{root.name}/{p.relative_to(root).as_posix()}"
-                return p.name
+                return recording_name(p, self.negatives)
             meta["negatives"] = {
                 "folders": [str(p.resolve()) for p in self.negatives], "heldout_fraction": self.heldout,
                 "validation_fraction": self.validation,

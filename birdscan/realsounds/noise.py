@@ -334,6 +334,30 @@ def _distance(x: np.ndarray, sr: int, fc: float) -> np.ndarray:
 
 
 
+def recording_name(path: Path, folders: Iterable[str | Path]) -> str:
+    """A noise recording's name as checkpoints and ``--not-noise`` lists give it.
+
+    Parameters
+    ----------
+    path : absolute path of the recording
+    folders : the ``negatives`` folders
+
+    Returns
+    -------
+    str, ``<folder name>/<path in it>`` for the first folder holding it, else its file name
+
+    Example
+    -------
+    >>> recording_name(Path("/data/noise/rain/a.ogg"), ["/data/noise"])
+    'noise/rain/a.ogg'
+    """
+    for folder in folders:
+        root = Path(folder).resolve()
+        if root in path.parents:
+            return f"{root.name}/{path.relative_to(root).as_posix()}"
+    return path.name
+
+
 def noise_recordings(folders: Iterable[str | Path], heldout: float = 0.25,
                      validation: float = VALIDATION_FRACTION) -> dict[str, list[Path]]:
     """The recordings of some noise folders, split three ways by :func:`split_recordings`.

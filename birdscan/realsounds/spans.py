@@ -96,6 +96,41 @@ def read_spans(path: str | Path, folders: Iterable[str | Path]) -> dict[Path, li
     return {rec: sorted(s) for rec, s in out.items()}
 
 
+def needs_negatives(not_noise: str | Path) -> str:
+    """The message refusing a ``not_noise`` list given without ``negatives`` folders.
+
+    Parameters
+    ----------
+    not_noise : the CSV given
+
+    Returns
+    -------
+    str, naming it and the fix
+    """
+    return (f"not_noise={str(not_noise)!r} lists spans of negatives recordings; give the negatives folders too "
+            "(--negatives)")
+
+
+def spans_of(not_noise: str | Path | None, negatives: Sequence[str | Path]) -> dict[Path, list[tuple[float, float]]]:
+    """The ``not_noise`` option read for the ``negatives`` folders.
+
+    Parameters
+    ----------
+    not_noise : CSV of spans (:func:`read_spans`), or None
+    negatives : the noise folders it lists spans of
+
+    Returns
+    -------
+    dict of absolute recording path to its spans, as :func:`read_spans`; {} when ``not_noise``
+    is None. A :class:`ParameterError` (:func:`needs_negatives`) when there are no folders.
+    """
+    if not_noise is None:
+        return {}
+    if not negatives:
+        raise ParameterError(needs_negatives(not_noise))
+    return read_spans(not_noise, negatives)
+
+
 def pieces(size: int, sr: int, spans: Sequence[tuple[float, float]], offset: int = 0) -> list[tuple[int, int]]:
     """The ``[start, stop)`` sample ranges of an array left when ``spans`` are taken out.
 

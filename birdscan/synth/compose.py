@@ -17,7 +17,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from .. import birdvox70k as data
-from ..realsounds import NoiseBank, Spans, noise_recordings, read_spans
+from ..realsounds import NoiseBank, Spans, noise_recordings
+from ..realsounds.spans import spans_of
 from ..errors import OutputError, ParameterError
 from .ambience import Mix, UnitProfile, background_mix, synth_background
 from .backgrounds import RealBackgrounds, check_backgrounds, check_real, load_backgrounds
@@ -260,11 +261,8 @@ def write_birdvox70k(
         raise OutputError(f"{out_dir} is not empty; pass overwrite=True (--overwrite) to write into it")
     workers = check_int("workers", workers, 1, 256)
     real = load_backgrounds(backgrounds, data.SAMPLE_RATE)
-    if not_noise is not None and not negatives:
-        raise ParameterError(f"not_noise={str(not_noise)!r} lists spans of negatives recordings; give the negatives "
-                             "folders too (--negatives)")
+    exclude = spans_of(not_noise, negatives)
     noise_paths = tuple(noise_recordings(negatives)["train"]) if negatives else ()
-    exclude = read_spans(not_noise, negatives) if not_noise is not None else {}
     out_dir.mkdir(parents=True, exist_ok=True)
     jobs = [(out_dir, unit, n, seed, real, positive_fraction, noise_paths, tseep_fraction, exclude) for unit in units]
     if workers == 1 or len(units) == 1:

@@ -195,7 +195,7 @@ def train(
     arguments = {"data": plain(data), "out": plain(out), "split": split.to_dict(), "real": real.to_dict(),
                  "model": model.to_dict(), "augment": plain(augment), "time_shift": time_shift, "loud_beds": loud_beds, "fit": fit.to_dict(),
                  "runtime": runtime.to_dict(), "resume": plain(resume), "overwrite": overwrite, "command": command}
-    start, init_record = None, {}
+    start, init_record = None, {}  # random weights; else the init's, and its path and sha256
     if init is not None:
         model, start, init_record = initial_weights(init, model)
         arguments.update(model=model.to_dict(), init=plain(init))
@@ -214,17 +214,18 @@ def train(
         report.note(f"batch_size={batch_size} is more than the {len(sets['train'])} training clips; "
                     f"using batch_size={len(sets['train'])}")
         batch_size = max(2, len(sets["train"]))
+    real_meta = sounds.metadata()
     run = RunSpec(split={part: sorted(set(ds.units)) for part, ds in sets.items()},
                   clips={part: len(ds) for part, ds in sets.items()}, epochs=fit.epochs, batch_size=batch_size,
                   lr=fit.lr, weight_decay=fit.weight_decay, config=model.to_dict(),
                   augment=aug.to_dict() if aug else None, seed=fit.seed, freq_weight=fit.freq_weight,
                   ema=fit.ema, noise_level_db=list(LEVEL_DB) if sounds.noise else None,
-                  not_noise=sounds.metadata().get("negatives", {}).get("not_noise", {}).get("spans"),
-                  init=init_record["sha256"] if init is not None else None)
+                  not_noise=real_meta.get("negatives", {}).get("not_noise", {}).get("spans"),
+                  init=init_record.get("sha256"))
     if state is not None:
         check_resume(state, run)
     info = {"data": {"dir": str(Path(data).resolve()), "units": run.split,
-                     "clips": {part: ds.counts() for part, ds in sets.items()}, **sounds.metadata()},
+                     "clips": {part: ds.counts() for part, ds in sets.items()}, **real_meta},
             "arguments": arguments, "command": command or shlex.join(sys.argv), "seed": fit.seed, "epochs": fit.epochs,
             "resume": paths.resume.name, **({"init": init_record} if init is not None else {})}
     try:

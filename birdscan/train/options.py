@@ -21,6 +21,7 @@ from typing import Any, Sequence
 from .. import birdvox70k as bdata
 from ..errors import ParameterError
 from ..model import ModelConfig
+from ..realsounds.spans import needs_negatives
 from .resume import plain
 
 __all__ = ["DEFAULT_MODEL", "FitOptions", "RealSoundsOptions", "RuntimeOptions", "SplitOptions", "parse_channels"]
@@ -217,9 +218,7 @@ class RealSoundsOptions(_Options):
                   f"negative_windows={self.negative_windows!r} must be an integer >= 0"),
                  (_is_number(self.heldout) and 0.0 <= self.heldout < 1.0,
                   f"heldout={self.heldout} must be in [0, 1) (a fraction of each negatives folder)"),
-                 (self.not_noise is None or bool(self.negatives),
-                  f"not_noise={str(self.not_noise)!r} lists spans of negatives recordings; give the negatives "
-                  "folders too (--negatives)")])
+                 (self.not_noise is None or bool(self.negatives), needs_negatives(self.not_noise))])
 
     def to_dict(self) -> dict[str, Any]:
         """Plain types, as the checkpoint records them; ``not_noise`` only when given, so runs
