@@ -1,4 +1,4 @@
-"""birdscan.synth.tones: whole-window steady tones as labelled clips for --extra."""
+"""birdscan.synth.tones: whole-window steady tones and owl hoots as labelled clips for --extra."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from birdscan import birdvox70k as data
 from birdscan.errors import OutputError, ParameterError
 from birdscan.realsounds import LEVEL_DB, read_labelled
 from birdscan.synth.dsp import band_rms
-from birdscan.synth.tones import tone_window, write_tone_clips
+from birdscan.synth.tones import hoot_window, tone_window, write_tone_clips
 
 SR = data.SAMPLE_RATE
 
@@ -70,3 +70,27 @@ def test_clips_are_half_a_second_at_any_rate(tmp_path, sr) -> None:
         info = sf.info(str(name))
         assert info.samplerate == sr and info.frames == round(0.5 * sr)
     assert read_labelled(folder).waves.shape == (3, data.CLIP_SAMPLES)
+
+
+def test_hoot_windows_hold_onsets_middles_and_ends_in_the_thrush_band() -> None:
+    rng = np.random.default_rng(4)
+    halves = []
+    for _ in range(60):
+        x, lo, hi = hoot_window(rng)
+        assert x.shape == (data.CLIP_SAMPLES,) and np.isfinite(x).all() and lo < 1900 < hi
+        first, second = band_rms(x[:6000], SR, 200, hi), band_rms(x[6000:], SR, 200, hi)
+        halves.append(second / first)
+    halves = np.array(halves)
+    # some windows catch an onset (the second half much louder), some an end, some a steady middle
+    assert (halves > 3).sum() >= 5 and (halves < 1 / 3).sum() >= 5 and (abs(np.log(halves)) < 0.5).sum() >= 5
+
+
+def test_hoot_clips_are_named_for_their_kind_and_other_kinds_are_refused(tmp_path) -> None:
+    folder = write_tone_clips(tmp_path / "hoots", 12, seed=1, kind="hoot")
+    assert sorted(p.name for p in (folder / "clips").iterdir())[0] == "hoot_00000.wav"
+    clips = read_labelled(folder)
+    assert clips.waves.shape == (12, data.CLIP_SAMPLES)
+    tones = read_labelled(write_tone_clips(tmp_path / "tones", 12, seed=1))
+    assert not np.array_equal(tones.waves, clips.waves)
+    with pytest.raises(ParameterError, match="kind='owl' must be one of tone, hoot"):
+        write_tone_clips(tmp_path / "x", 2, kind="owl")
