@@ -203,7 +203,8 @@ def owl(rng: np.random.Generator, sr: int) -> Event:
 
 def hoots(rng: np.random.Generator, sr: int) -> Event:
     """Owl hoots with free harmonic weights: 1-4 hoots (0.2-1.2 s, fundamental 250-1200 Hz,
-    nearly flat), harmonics up to 2.5-6 kHz each weighted 0.1-1; in half of the series the even
+    nearly flat after rising into it, some quavering), harmonics up to 2.5-6 kHz each weighted
+    0.1-1 and fading in a little after the fundamental; in half of the series the even
     harmonics are weak, as in a tawny owl's hoot, so that the 3rd and 5th stand alone in the
     thrush and tseep bands over a fundamental that may lie below the frontend's 1 kHz.
     :func:`owl` (the hard negatives' owls) weights the harmonics by a falling curve, and its
@@ -239,22 +240,38 @@ def hoots(rng: np.random.Generator, sr: int) -> Event:
             a[1::2] *= rng.uniform(0, 0.15, a[1::2].size)
         return a
 
-    return _hoot_series(rng, sr, count, f_base, top, (0.2, 1.2), (-0.05, 0.05), amps), 200.0, float(top)
+    return _hoot_series(rng, sr, count, f_base, top, (0.2, 1.2), (-0.05, 0.05), amps, lively=True), 200.0, float(top)
 
 
 def _hoot_series(rng: np.random.Generator, sr: int, count: int, f_base: float, top: float,
                  length_s: tuple[float, float], glide: tuple[float, float],
-                 amps: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+                 amps: Callable[[np.ndarray], np.ndarray], lively: bool = False) -> np.ndarray:
     """``count`` hoots on ``f_base`` Hz (each 0.95-1.05 of it, gliding by ``glide`` over its
-    length), harmonics up to ``top`` Hz weighted ``amps(k)``, soft onsets, 0.1-0.7 s apart."""
+    length), harmonics up to ``top`` Hz weighted ``amps(k)``, soft onsets, 0.1-0.7 s apart.
+    ``lively``: each hoot also rises into its pitch from 80-100% of it over 10-50 ms, in 4 of 10
+    quavers from some point on (4-15 Hz, 1-4 %), and its upper harmonics fade in over 0-60 ms
+    (draws made only then, so that :func:`owl` draws as it always did)."""
     parts = []
     for _ in range(count):
         m = int(rng.uniform(*length_s) * sr)
         u = np.arange(m) / m
         f0 = f_base * rng.uniform(0.95, 1.05) * (1 + rng.uniform(*glide) * np.sin(np.pi * u))
+        if lively:
+            t = np.arange(m) / sr
+            f0 = f0 * (1 - rng.uniform(0, 0.2) * np.exp(-t / rng.uniform(0.01, 0.05)))
+            if rng.random() < 0.4:
+                start = rng.uniform(0, 0.7) * t[-1]
+                depth, rate = rng.uniform(0.01, 0.04), rng.uniform(4, 15)
+                f0 = f0 * (1 + depth * np.sin(2 * np.pi * rate * (t - start)) * (t > start))
         k = np.arange(1, int(top / f0.max()) + 1)
-        parts.append(harmonics(rng, f0, sr, amps(k)) * envelope(m, rng.uniform(0.2, 0.8), rng.uniform(0.3, 1.2),
-                                                                int(0.01 * sr)))
+        weights = amps(k)
+        if lively:
+            lag = max(1, int(rng.uniform(0, 0.06) * sr))
+            upper = np.concatenate([[0.0], weights[1:]])
+            wave = harmonics(rng, f0, sr, weights[:1]) + harmonics(rng, f0, sr, upper) * np.minimum(np.arange(m) / lag, 1)
+        else:
+            wave = harmonics(rng, f0, sr, weights)
+        parts.append(wave * envelope(m, rng.uniform(0.2, 0.8), rng.uniform(0.3, 1.2), int(0.01 * sr)))
         parts.append(np.zeros(int(rng.uniform(0.1, 0.7) * sr)))
     return np.concatenate(parts[:-1])
 

@@ -46,6 +46,20 @@ def test_hoots_cover_high_fundamentals_and_odd_harmonic_stacks() -> None:
     assert odd_series >= 10  # about half of the series
 
 
+
+def test_hoots_rise_into_their_pitch() -> None:
+    # a single hoot's first 20 ms sit below its pitch 100 ms later (the rise is 0-20 %, so most are lower)
+    def pitch(x: np.ndarray) -> float:
+        spec = np.abs(np.fft.rfft(x * np.hanning(x.size), 8 * x.size))
+        return float(np.fft.rfftfreq(8 * x.size, 1 / SR)[np.argmax(spec)])
+
+    ratios = []
+    for seed in range(40):
+        x, _, _ = creatures.hoots(np.random.default_rng(seed), SR)
+        on = np.flatnonzero(np.abs(x) > 0.02 * np.abs(x).max())[0]
+        ratios.append(pitch(x[on : on + int(0.02 * SR)]) / pitch(x[on + int(0.1 * SR) : on + int(0.14 * SR)]))
+    assert np.median(ratios) < 0.97 and max(ratios) < 1.06, ratios
+
 def test_the_hard_negatives_owls_do_not_make_odd_harmonic_stacks() -> None:
     # owl() weights harmonics by a falling curve: the 2nd is never far below the 3rd (why hoots() exists)
     rng = np.random.default_rng(8)
