@@ -432,3 +432,23 @@ def test_command_line_fine_tunes_with_init(run, toy, tmp_path):
     r = CliRunner().invoke(main, ["train", "--data", str(toy), "--out", str(tmp_path / "x.pt"), "--init",
                                   str(tmp_path / "none.pt"), "-q"])
     assert r.exit_code == 1 and r.output.startswith("Error: --init '") and "none.pt" in r.output
+
+
+def test_command_line_sets_the_lowest_band_and_init_keeps_its_own(run, toy, tmp_path):
+    from click.testing import CliRunner
+
+    from birdscan.cli import main
+    from birdscan.model import model_from_checkpoint
+
+    out = tmp_path / "low.pt"
+    r = CliRunner().invoke(main, ["train", "--data", str(toy), "--out", str(out), "--channels", "4,8", "--fmin", "500",
+                                  "--epochs", "1", "--batch-size", "16", "-q"])
+    assert r.exit_code == 0, r.output
+    ckpt = read_checkpoint(out)
+    assert ckpt["config"]["fmin"] == 500.0
+    mel = model_from_checkpoint(ckpt, out).frontend.mel  # the lowest band starts at 500 Hz
+    freqs = torch.fft.rfftfreq(ckpt["config"]["n_fft"], 1 / ckpt["config"]["sample_rate"])
+    assert 450 <= freqs[mel[:, 0] > 0].min() <= 600
+    r = CliRunner().invoke(main, ["train", "--data", str(toy), "--out", str(tmp_path / "x.pt"), "--init", str(run.best),
+                                  "--fmin", "500", "-q"])
+    assert r.exit_code == 1 and "--fmin 500.0 (init has 1000.0)" in r.output, r.output

@@ -25,6 +25,9 @@ from ..errors import BirdscanError
               help="birdscan (default) or the plain small conv+pool baseline.")
 @click.option("--frontend", type=click.Choice(["pcen", "logmel"]), default="pcen", show_default=True)
 @click.option("--channels", help="Conv channels per block, e.g. 16,32,48.")
+@click.option("--fmin", type=float, metavar="HZ",
+              help="Lowest frequency the model hears (the spectrogram's lowest band edge; default 1000). Lower "
+                   "shows it the low fundamentals of owls and frogs under their harmonics in the call bands.")
 @click.option("--augment/--no-augment", default=True, show_default=True)
 @click.option("--time-shift", default=0, show_default=True, type=int, help="Move each clip by up to this many samples either way (BirdVox-70k clips are centred on the call; the shipped model used 600, half the 50 ms hop, so that a call between two window centres scores like a centred one).")
 @click.option("--loud-beds", default=0.0, show_default=True, type=float,
@@ -42,7 +45,7 @@ from ..errors import BirdscanError
                    "train keeps next to it (optimiser, schedule and history after each epoch); the other options must be the same.")
 @click.option("--init", type=click.Path(dir_okay=False), metavar="MODEL",
               help="Start from this model's weights (fine-tuning, e.g. models/birdscan-default.pt) instead of random "
-                   "ones; its network is trained, so leave --arch, --frontend, --channels, --freq-head and "
+                   "ones; its network is trained, so leave --arch, --frontend, --channels, --fmin, --freq-head and "
                    "--bg-stats out.")
 @click.option("--patience", default=8, show_default=True, type=int, help="Stop after this many epochs without a better validation AUPRC.")
 @click.option("--extra", multiple=True, type=click.Path(file_okay=False),
@@ -65,7 +68,7 @@ from ..errors import BirdscanError
               help="Give the network per-band background statistics of each window (steady choruses).")
 @click.option("--overwrite", is_flag=True, help="Replace existing outputs.")
 @click.option("--quiet", "-q", is_flag=True)
-def train(data, out, val_units, test_units, epochs, batch_size, lr, weight_decay, arch, frontend, channels, augment,
+def train(data, out, val_units, test_units, epochs, batch_size, lr, weight_decay, arch, frontend, channels, fmin, augment,
           time_shift, loud_beds, num_workers, cache, seed, device, amp, resume, init, patience, extra, negatives, negative_windows, heldout,
           not_noise, freq_head, freq_weight, ema, bg_stats, overwrite, quiet) -> None:
     """Train a detector on BirdVox-70k HDF5 files (split by recording unit).
@@ -82,7 +85,8 @@ def train(data, out, val_units, test_units, epochs, batch_size, lr, weight_decay
 
     try:  # each group checks its flags as it is made; fail() names them as typed
         model = ModelConfig(arch=arch, frontend=frontend, freq_head=freq_head, bg_stats=bg_stats,
-                            channels=DEFAULT_MODEL.channels if channels is None else parse_channels(channels))
+                            channels=DEFAULT_MODEL.channels if channels is None else parse_channels(channels),
+                            fmin=DEFAULT_MODEL.fmin if fmin is None else fmin)
         fit = FitOptions(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay, patience=patience,
                          seed=seed, freq_weight=freq_weight, ema=ema)
         runtime = RuntimeOptions(device=device, amp=amp, num_workers=num_workers, cache=cache)
