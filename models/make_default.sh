@@ -25,7 +25,8 @@
 # rebuild without it, not better than RS (models/MODEL_CARD.md, "What was tried").
 # LF adds `train --fmin 500` to both rounds of CR and 4,000 owl-hoot windows to round 2
 # (python -c "from birdscan.synth import write_tone_clips; write_tone_clips('hoots', 4000, kind='hoot')",
-# then --extra hoots): quiet on the owl, but its threshold came out at 0.9891 (the card says why).
+# then --extra hoots): quiet on the owl, but its threshold came out at 0.9891, pinned by two
+# doubtful validation sounds, and the hoots may cost loud calls (the card says more).
 # A quarter of the generated calls are short high (tseep) calls, twice their share in real
 # nights, so that the model learns this rarer type as well as the thrush-type strokes; a quarter
 # of those are near-steady notes (most wander by vibrato over 150-700 Hz, like real tseeps at
