@@ -72,8 +72,9 @@ def tone_window(rng: np.random.Generator, sr: int = SAMPLE_RATE, n: int | None =
 def hoot_window(rng: np.random.Generator, sr: int = SAMPLE_RATE, n: int | None = None) -> tuple[np.ndarray, float, float]:
     """A generated night background with part of a series of owl hoots
     (:func:`~birdscan.synth.creatures.hoots`) in it, anywhere from just inside its start to just
-    inside its end (so onsets, steady middles and ends all fall near the centre), at a band SNR
-    drawn in :data:`TONE_SNR_DB`.
+    inside its end (so onsets, steady middles and ends all fall near the centre; a window that
+    falls wholly in a gap between two hoots holds the series' first ``n`` samples instead), at a
+    band SNR drawn in :data:`TONE_SNR_DB`.
 
     Parameters
     ----------
