@@ -5,7 +5,7 @@ Inside: ``dsp`` (shared signal helpers) <- ``calls``, ``creatures`` (insects, fr
 song) <- ``noises`` (long stretches: thunder, wind, traffic, aircraft) <- ``negatives`` (hard
 negatives for clips), ``backgrounds`` <- ``ambience`` <- ``recording`` (long recordings with a
 truth table) <- ``compose`` (BirdVox-70k-layout clips); ``tones`` (whole-window steady tones
-as labelled clips for ``train --extra``). Imports :mod:`birdscan.birdvox70k`,
+and owl hoots as labelled clips for ``train --extra``). Imports :mod:`birdscan.birdvox70k`,
 :mod:`birdscan.realsounds` (real recordings as beds), :mod:`birdscan.files`, :mod:`birdscan.tables`
 and :mod:`birdscan.errors`; never ``detect``, ``train``, ``review`` or ``cli``.
 """
