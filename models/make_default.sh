@@ -27,6 +27,8 @@
 # (python -c "from birdscan.synth import write_tone_clips; write_tone_clips('hoots', 4000, kind='hoot')",
 # then --extra hoots): quiet on the owl, but its threshold came out at 0.9891, pinned by two
 # doubtful validation sounds, and the hoots may cost loud calls (the card says more).
+# LFn (models/candidates/birdscan-lf.pt) is CR with --fmin 500 in both trainings and no hoots:
+# more calls found than RS by nearly every count, quiet on the owl, not yet the default (card).
 # A quarter of the generated calls are short high (tseep) calls, twice their share in real
 # nights, so that the model learns this rarer type as well as the thrush-type strokes; a quarter
 # of those are near-steady notes (most wander by vibrato over 150-700 Hz, like real tseeps at
