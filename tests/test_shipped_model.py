@@ -187,3 +187,20 @@ def test_the_rebuild_recipe_makes_this_checkpoint():
     # flags given a path (--not-noise CSV) too; --negatives hides in the recipe's shell array
     assert set(my_counts) - {"--negatives"} == set(their_counts) - {"--negatives"}
     assert ("--seed", str(train["arguments"]["fit"]["seed"])) in mine
+
+
+def test_readme_and_model_card_quote_the_shipped_threshold_and_band():
+    """The numbers users read are the checkpoint's own: a retrained default must update them."""
+    import re
+    from pathlib import Path
+
+    ck = read_checkpoint(default_model_path())
+    cfg = ModelConfig.from_dict(ck["config"])
+    root = Path(__file__).resolve().parents[1]  # the source tree, wherever the package is installed
+    readme = (root / "README.md").read_text()
+    card = (root / "models" / "MODEL_CARD.md").read_text()
+    t = f"{ck['detect']['threshold']:g}"
+    assert f"stored in the checkpoint: {t} for the shipped model" in readme
+    assert re.search(rf"\*\*Recommended threshold\*\*: {re.escape(t)}\b", card)
+    band = f"{cfg.fmin / 1000:g}-{cfg.fmax / 1000:g} kHz for the shipped model"
+    assert readme.count(band) == 2, band
