@@ -159,6 +159,22 @@ def test_checkpoint_records_the_whole_window_tones_it_trained_on():
     assert tones["clips"] == 4000 and 0.25 < tones["positives"] / tones["clips"] < 0.4  # a third with a call over the tone
 
 
+def test_checkpoint_left_out_exactly_the_spans_models_not_noise_csv_lists():
+    """A span added to models/not_noise.csv (a bird found in the noise) needs a rebuild: the
+    shipped model's noise windows, its validation windows and so its threshold must have left
+    out the same spans that quality.py counts apart."""
+    import csv
+    from pathlib import Path
+
+    listed: dict[str, list[list[float]]] = {}
+    with open(Path(default_model_path()).parent / "not_noise.csv", newline="") as f:
+        for row in csv.DictReader(f):
+            listed.setdefault(row["file"], []).append([float(row["start_s"]), float(row["end_s"])])
+    recorded = read_checkpoint(default_model_path())["train"]["data"]["negatives"]["not_noise"]
+    assert Path(recorded["file"]).name == "not_noise.csv"
+    assert recorded["spans"] == {name: sorted(spans) for name, spans in listed.items()}
+
+
 def test_the_rebuild_recipe_makes_this_checkpoint():
     """models/make_default.sh's last training command is the one the shipped checkpoint records,
     paths aside, so the recipe rebuilds this model and not another seed or schedule of it."""
