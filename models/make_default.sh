@@ -21,8 +21,9 @@
 #   nor by train nor by mining; another 15% (whole files) only validates, and the recommended
 #   threshold is chosen on them. The checkpoint lists which files trained and validated it.
 #   insects-xeno-canto-nc is non-commercial: it is for testing only and never used here.
-# - models/not_noise.csv lists spans of the training noise that may hold birds: synth, both
-#   trainings and the mining leave them out (--not-noise; mined events inside them are dropped).
+# - models/not_noise.csv lists spans of the noise recordings that may hold birds: synth, both
+#   trainings and the mining leave them out (--not-noise; mined events inside them are dropped),
+#   and no validation window is cut across one.
 # A quarter of the generated calls are short high (tseep) calls, twice their share in real
 # nights, so that the model learns this rarer type as well as the thrush-type strokes; a quarter
 # of those are near-steady notes (most wander by vibrato over 150-700 Hz, like real tseeps at
