@@ -28,7 +28,7 @@
 # nights, so that the model learns this rarer type as well as the thrush-type strokes; a quarter
 # of those are near-steady notes (most wander by vibrato over 150-700 Hz, like real tseeps at
 # 7 kHz), the rest steep sweeps.
-# Both rounds train every epoch (--patience equal to --epochs) and keep the one with the best
+# Both rounds train every epoch (--patience 0: no early stopping) and keep the one with the best
 # validation AUPRC. Training never depends on the validation clips, but with early stopping the
 # number of epochs did: a span added to not_noise.csv changes only the validation windows, and
 # with --patience 3 that stopped round 2 at epoch 11 (best 8, recall on validation calls 0.749
@@ -55,7 +55,7 @@ birdscan synth "$WORK/birdvox70k" --clips-per-unit 3000 --backgrounds "$WORK/bac
     --tseep-fraction 0.25 "${NEGATIVES[@]}" --not-noise "$NOT_NOISE"
 
 # round 1
-birdscan train --data "$WORK/birdvox70k" --out "$WORK/round1/birdscan-default.pt" --epochs 12 --patience 12 --cache --seed 0 \
+birdscan train --data "$WORK/birdvox70k" --out "$WORK/round1/birdscan-default.pt" --epochs 12 --patience 0 --cache --seed 0 \
     --bg-stats --fmin 500 "${NEGATIVES[@]}" --negative-windows 16000 --not-noise "$NOT_NOISE" --overwrite
 
 # mining: scan the training part of the noise folders (never the validation or held-out files);
@@ -92,7 +92,7 @@ birdscan clips "$WORK/mining/detections.csv" --out "$WORK/mined/not_call" --pad 
 # allow. See the model card, "What was tried".
 python -c "import sys; from birdscan.synth import write_tone_clips; write_tone_clips(sys.argv[1], 4000, seed=0, overwrite=True)" \
     "$WORK/tones"
-birdscan train --data "$WORK/birdvox70k" --out "$WORK/birdscan-default.pt" --epochs 16 --time-shift 600 --patience 16 \
+birdscan train --data "$WORK/birdvox70k" --out "$WORK/birdscan-default.pt" --epochs 16 --time-shift 600 --patience 0 \
     --cache --seed 1 --bg-stats --fmin 500 "${NEGATIVES[@]}" --negative-windows 32000 --extra "$WORK/mined" --extra "$WORK/tones" \
     --not-noise "$NOT_NOISE" --overwrite
 cp "$WORK/birdscan-default.pt" "$HERE/birdscan-default.pt"

@@ -47,7 +47,7 @@ from ..errors import BirdscanError
               help="Start from this model's weights (fine-tuning, e.g. models/birdscan-default.pt) instead of random "
                    "ones; its network is trained, so leave --arch, --frontend, --channels, --fmin, --freq-head and "
                    "--bg-stats out.")
-@click.option("--patience", default=8, show_default=True, type=int, help="Stop after this many epochs without a better validation AUPRC.")
+@click.option("--patience", default=8, show_default=True, type=int, help="Stop after this many epochs without a better validation AUPRC (0: never stop early).")
 @click.option("--extra", multiple=True, type=click.Path(file_okay=False),
               help="Folder of reviewed clips: call/ and not_call/ (or 1/ and 0/) subfolders, or a CSV file,label[,freq_hz]. "
                    "Trains as unit extra-<folder name> (name it in --val-units to validate on it). Repeatable.")
